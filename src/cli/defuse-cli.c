@@ -1,0 +1,99 @@
+/* defuse-cli: the command-line face of the Defuse engine.  This file only
+ * dispatches to a subcommand; each lives in its own defuse-cli-NAME.c. */
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "defuse-cli.h"
+
+static const struct {
+  const gchar *name;
+  int (*run) (int argc, char **argv);
+  const gchar *summary;
+} commands[] = {
+  { "info", cli_info, N_("Show what is inside firmware files") },
+  { "pack", cli_pack, N_("Build a DfuSe file from binaries, HEX, S-record or ELF files") },
+  { "convert", cli_convert, N_("Convert a firmware file to another format") },
+};
+
+void
+cli_error (const gchar *format, ...)
+{
+  va_list args;
+  g_autofree gchar *text = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("defuse-cli: %s\n", text);
+}
+
+gboolean
+cli_parse_options (GOptionContext *context, int *argc, char ***argv)
+{
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      cli_error ("%s (see --help)", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cli_parse_u32 (const gchar *text, const gchar *what, guint32 max, guint32 *value,
+               GError **error)
+{
+  guint64 v;
+  gboolean hex = g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X");
+
+  if (!g_ascii_string_to_unsigned (hex ? text + 2 : text, hex ? 16 : 10, 0, max, &v, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%s “%s” is not a number from 0 to 0x%x (use 0x for hexadecimal)"),
+                   what, text, max);
+      return FALSE;
+    }
+  *value = (guint32) v;
+  return TRUE;
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "%s\n\n", _("Usage: defuse-cli COMMAND [OPTIONS…]"));
+  fprintf (out, "%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "\n%s\n", _("Run “defuse-cli COMMAND --help” for the options of a command."));
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return CLI_EXIT_USAGE;
+    }
+  if (g_strcmp0 (argv[1], "--help") == 0 || g_strcmp0 (argv[1], "-h") == 0 ||
+      g_strcmp0 (argv[1], "help") == 0)
+    {
+      print_usage (stdout);
+      return CLI_EXIT_OK;
+    }
+  if (g_strcmp0 (argv[1], "--version") == 0)
+    {
+      printf ("defuse-cli %s\n", DEFUSE_VERSION);
+      return CLI_EXIT_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_strcmp0 (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+
+  cli_error (_("unknown command “%s”"), argv[1]);
+  print_usage (stderr);
+  return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,3 @@
+#include "df-error.h"
+
+G_DEFINE_QUARK (df-error-quark, df_error)
