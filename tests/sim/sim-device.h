@@ -1,0 +1,116 @@
+/* sim-device.h: a virtual USB DFU device, in plain C with no umockdev in it.
+ *
+ * The model takes one USB request at a time, stamped with the host's time,
+ * and says what the device answers and when.  Everything about time is in
+ * microseconds of the host's monotonic clock; the model never sleeps.  The
+ * umockdev runner (defuse-sim.c) holds each request until the answer time,
+ * which is what a NAKing device looks like to the host; in-process tests
+ * call the model directly and may advance a fake clock instead.
+ *
+ * The same model serves dfu-util, pyusb scripts and Defuse alike, which is
+ * how Defuse is compared with its peers on identical devices.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _SimProfile SimProfile;
+typedef struct _SimDevice  SimDevice;
+
+/* A profile is a data file, tests/sim/profiles/NAME.json.  name_or_path is
+ * a profile name looked up in the profile directory (DEFUSE_SIM_PROFILES or
+ * the source tree) or a path to a .json file. */
+SimProfile  *sim_profile_load (const gchar *name_or_path, GError **error);
+void         sim_profile_free (SimProfile *profile);
+const gchar *sim_profile_get_name (const SimProfile *profile);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimProfile, sim_profile_free)
+
+/* time_scale multiplies every device and wire time (1.0 = real timings) */
+SimDevice   *sim_device_new (const SimProfile *profile, const gchar *serial,
+                             gdouble time_scale);
+void         sim_device_free (SimDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimDevice, sim_device_free)
+
+/* What the runner needs to build the sysfs device.  Valid until the next
+ * call that can change the device's mode (a reset or an event). */
+typedef struct {
+  guint16      vid;
+  guint16      pid;
+  guint16      bcd_device;
+  const gchar *manufacturer;
+  const gchar *product;
+  const gchar *serial;
+  guint        speed_mbps;       /* 12 for full speed */
+  guint8       configuration;    /* bConfigurationValue */
+  GBytes      *descriptors;      /* device descriptor + config descriptor(s), as sysfs "descriptors" */
+} SimUsbInfo;
+
+const SimUsbInfo *sim_device_get_info (SimDevice *device);
+
+/* One control transfer on endpoint 0. */
+typedef struct {
+  guint8  request_type;  /* bmRequestType */
+  guint8  request;       /* bRequest */
+  guint16 value;
+  guint16 index;
+  guint16 length;
+} SimSetup;
+
+typedef enum {
+  SIM_RESULT_OK,       /* answered; *actual bytes in data for IN transfers */
+  SIM_RESULT_STALL,    /* endpoint 0 stalled: URB status -EPIPE */
+  SIM_RESULT_NODEV,    /* the device is gone: ENODEV */
+  SIM_RESULT_NO_ANSWER /* the device never answers: the host times out */
+} SimResult;
+
+/* Runs one control transfer that the host submits at now_us.  data holds
+ * setup->length bytes (OUT: what the host sends; IN: filled by the device,
+ * *actual set).  *done_us is when the answer reaches the host: after any
+ * busy time still running from an earlier request (the device NAKs until
+ * then) plus the wire cost of this transfer. */
+SimResult    sim_device_control (SimDevice *device, guint64 now_us,
+                                 const SimSetup *setup, guint8 *data,
+                                 gsize *actual, guint64 *done_us);
+
+/* usbdevfs ioctls that are not control transfers */
+SimResult    sim_device_set_configuration (SimDevice *device, guint8 value);
+SimResult    sim_device_set_interface (SimDevice *device, guint8 interface, guint8 alt);
+SimResult    sim_device_reset (SimDevice *device, guint64 now_us);
+
+/* Events the device causes on the bus: leaving DFU mode, detaching from
+ * the runtime, read-unprotect resets.  The runner polls after each request
+ * (and on a timer while an event is pending) and acts at at_us. */
+typedef enum {
+  SIM_EVENT_DISCONNECT,  /* remove the device from the bus */
+  SIM_EVENT_CONNECT,     /* (re-)add it, new device number, current info */
+} SimEventType;
+
+typedef struct {
+  SimEventType type;
+  guint64      at_us;
+} SimEvent;
+
+gboolean     sim_device_pop_event (SimDevice *device, SimEvent *event);
+gboolean     sim_device_is_connected (SimDevice *device);
+
+/* Fault injection, e.g. "stall@request=12", "status=errWRITE@byte=65536",
+ * "disconnect@byte=100000", "no-answer@request=40", "bad-status@request=7",
+ * "state=dfuERROR@request=3"; the grammar is documented in sim-fault.c. */
+gboolean     sim_device_add_fault (SimDevice *device, const gchar *spec, GError **error);
+
+/* The memory of every alt setting.  A flash file is raw bytes of the first
+ * (main flash) region of alt 0 from its base address, as a real part's
+ * memory would be read with an SWD probe. */
+gboolean     sim_device_load_flash (SimDevice *device, const gchar *path, GError **error);
+gboolean     sim_device_save_flash (SimDevice *device, const gchar *path, GError **error);
+/* read-only view of the memory at address (NULL if unmapped) */
+const guint8 *sim_device_peek (SimDevice *device, guint32 address, gsize length);
+
+/* Statistics as a JSON object (see sim-stats.c for the keys) and the
+ * event log as text lines with timestamps. */
+gchar       *sim_device_stats_json (SimDevice *device);
+gchar       *sim_device_event_log (SimDevice *device);
+
+G_END_DECLS
