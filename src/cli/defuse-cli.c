@@ -58,6 +58,27 @@ cli_parse_u32 (const gchar *text, const gchar *what, guint32 max, guint32 *value
   return TRUE;
 }
 
+static gboolean
+parse_id (const gchar *text, const gchar *what, guint16 *value, GError **error)
+{
+  guint32 v;
+  if (text == NULL)
+    return TRUE;
+  if (!cli_parse_u32 (text, what, 0xffff, &v, error))
+    return FALSE;
+  *value = (guint16) v;
+  return TRUE;
+}
+
+gboolean
+cli_parse_ids (const gchar *vid, const gchar *pid, const gchar *bcd_device,
+               DfWriteOptions *options, GError **error)
+{
+  return parse_id (vid, "--vid", &options->vid, error) &&
+         parse_id (pid, "--pid", &options->pid, error) &&
+         parse_id (bcd_device, "--device-version", &options->bcd_device, error);
+}
+
 static void
 print_usage (FILE *out)
 {

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "df-formats.h"
+
 /* exit status of every subcommand (documented in defuse-cli(1)) */
 typedef enum {
   CLI_EXIT_OK = 0,
@@ -21,3 +23,6 @@ gboolean cli_parse_options (GOptionContext *context, int *argc, char ***argv);
 /* accepts 0x-prefixed hex or decimal; FALSE with an error otherwise */
 gboolean cli_parse_u32 (const gchar *text, const gchar *what, guint32 max,
                         guint32 *value, GError **error);
+/* --vid, --pid, --device-version: each given one (non-NULL) is set in options */
+gboolean cli_parse_ids (const gchar *vid, const gchar *pid, const gchar *bcd_device,
+                        DfWriteOptions *options, GError **error);

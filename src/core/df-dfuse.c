@@ -46,6 +46,7 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
   gsize consumed = 0;
   g_autofree gchar *name = NULL;
   g_autofree gsize *offsets = NULL;
+  g_autoptr(GString) unaligned = g_string_new (NULL);
   DfTarget *target;
 
   if (end - *pos < TARGET_PREFIX_SIZE)
@@ -123,9 +124,11 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
                                  "element %u of target %u at 0x%08x with %u bytes runs past the 4 GiB address space",
                                  i + 1, index + 1, address, size);
       if (size % 8 != 0)
-        df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) *pos + 4, 0,
-                                 "element %u of target %u is %u bytes, not a multiple of 8: STM32L4 and other parts "
-                                 "that program 64-bit words need it padded", i + 1, index + 1, size);
+        {
+          if (unaligned->len > 0)
+            g_string_append (unaligned, ", ");
+          g_string_append_printf (unaligned, "%u (%u bytes)", i + 1, size);
+        }
       {
         g_autoptr(GBytes) chunk = g_bytes_new_from_bytes (bytes, *pos + ELEMENT_HEADER, size);
         df_target_add_segment (target, address, chunk);
@@ -138,6 +141,11 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
     df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) start + 266, 0,
                              "target %u (alt %u) says its elements take %u bytes but its %u elements take %" G_GSIZE_FORMAT,
                              index + 1, alt, target_size, count, consumed);
+  if (unaligned->len > 0)
+    df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) start, 0,
+                             "target %u (alt %u): element sizes not a multiple of 8: %s; STM32L4 and other "
+                             "parts that program 64-bit words need them padded",
+                             index + 1, alt, unaligned->str);
   check_overlaps (image, target, offsets);
   return TRUE;
 }

@@ -97,10 +97,14 @@ df_image_load_bytes (GBytes *bytes, const gchar *name, DfFormat format,
         }
       if (!has_address)
         {
-          g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                       "%s is a raw binary with no address in it: give the address to load it at "
-                       "(for example 0x08000000)", name);
-          return NULL;
+          /* a payload without address, like a plain DFU file: writers and
+           * devices that need an address refuse it when they see it */
+          image = df_image_new (DF_FORMAT_RAW, name);
+          df_target_add_payload (df_image_add_target (image, 0, NULL), bytes);
+          df_image_add_diagnostic (image, DF_SEVERITY_NOTE, -1, 0,
+                                   "a raw binary has no address in it: give its load address "
+                                   "(for example 0x08000000) to flash it or to convert it to DfuSe, HEX, S-record or ELF");
+          return image;
         }
       return df_raw_parse (bytes, name, address);
     case DF_FORMAT_UNKNOWN:
@@ -127,7 +131,7 @@ df_image_load_file (const gchar *path, DfFormat format, gboolean has_address,
   mapped = g_mapped_file_new (path, FALSE, &local);
   if (mapped == NULL)
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_IO, "cannot read %s: %s", path, local->message);
+      g_set_error_literal (error, DF_ERROR, DF_ERROR_IO, local->message);
       return NULL;
     }
   bytes = g_mapped_file_get_bytes (mapped);
@@ -177,7 +181,7 @@ df_image_save_file (DfImage *image, const gchar *path, DfFormat format,
   if (!g_file_set_contents_full (path, data, (gssize) size,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_IO, "cannot write %s: %s", path, local->message);
+      g_set_error_literal (error, DF_ERROR, DF_ERROR_IO, local->message);
       return FALSE;
     }
   return TRUE;

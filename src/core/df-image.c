@@ -130,6 +130,24 @@ df_target_add_payload (DfTarget *target, GBytes *data)
   return segment;
 }
 
+DfImage *
+df_image_extract_target (DfImage *image, guint8 alt)
+{
+  DfImage *copy = df_image_new (image->format, image->source);
+  DfTarget *target = df_image_find_target (image, alt);
+  DfTarget *target_copy = df_image_add_target (copy, alt, target->name);
+
+  copy->has_suffix = image->has_suffix;
+  copy->suffix = image->suffix;
+  for (guint i = 0; i < target->segments->len; i++)
+    {
+      DfSegment *segment = g_ptr_array_index (target->segments, i);
+      DfSegment *s = df_target_add_segment (target_copy, segment->address, segment->data);
+      s->has_address = segment->has_address;
+    }
+  return copy;
+}
+
 void
 df_image_add_diagnostic (DfImage *image, DfSeverity severity, gint64 offset,
                          guint line, const gchar *format, ...)

@@ -102,6 +102,10 @@ gchar     *df_image_format_diagnostic (DfImage *image, const DfDiagnostic *diag)
 /* FALSE with the first error diagnostic as a DF_ERROR_INVALID_FILE error */
 gboolean   df_image_check (DfImage *image, GError **error);
 
+/* a new image with the file metadata and only the target for alt (which
+ * must exist); the bytes are shared, not copied */
+DfImage   *df_image_extract_target (DfImage *image, guint8 alt);
+
 gsize      df_image_total_size (DfImage *image);  /* payload bytes, all targets */
 gboolean   df_image_has_addresses (DfImage *image);
 /* same targets, names, addresses and bytes (metadata and notes ignored) */
