@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "defuse-cli.h"
+#include "df-error.h"
 
 static const struct {
   const gchar *name;
@@ -49,7 +50,7 @@ cli_parse_u32 (const gchar *text, const gchar *what, guint32 max, guint32 *value
 
   if (!g_ascii_string_to_unsigned (hex ? text + 2 : text, hex ? 16 : 10, 0, max, &v, NULL))
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
                    _("%s “%s” is not a number from 0 to 0x%x (use 0x for hexadecimal)"),
                    what, text, max);
       return FALSE;
