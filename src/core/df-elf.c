@@ -1,18 +1,626 @@
-/* placeholder: being written */
+/* df-elf.c: ELF executables through libelf.
+ *
+ * Reading takes the PT_LOAD segments that have file data and places each at
+ * its physical address (p_paddr): on a microcontroller that is where the
+ * bytes live in flash (.data is stored after .text and copied to RAM by the
+ * startup code), and it is what objcopy -O binary, gdb's `load` and pyOCD
+ * use.  Only p_filesz bytes are taken; the rest of p_memsz is .bss.
+ *
+ * Writing makes a small ELF32 little-endian ARM executable: one PT_LOAD and
+ * one section per segment, so binutils, gdb and pyOCD all accept it. */
+#define _GNU_SOURCE /* memfd_create */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <gelf.h>
+#include <glib/gstdio.h>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 #include "df-error.h"
 #include "df-formats.h"
+
+/* libelf wants its version set once per process before any other call */
+static gboolean
+elf_init (void)
+{
+  static gsize once = 0;
+  static gboolean ok = FALSE;
+
+  if (g_once_init_enter (&once))
+    {
+      ok = elf_version (EV_CURRENT) != EV_NONE;
+      g_once_init_leave (&once, 1);
+    }
+  return ok;
+}
+
+static const gchar *
+machine_name (guint machine)
+{
+  switch (machine)
+    {
+    case EM_ARM:     return "ARM";
+    case EM_AARCH64: return "AArch64";
+    case EM_RISCV:   return "RISC-V";
+    case EM_XTENSA:  return "Xtensa";
+    case EM_AVR:     return "AVR";
+    case EM_386:     return "x86";
+    case EM_X86_64:  return "x86-64";
+    default:         return NULL;
+    }
+}
+
+typedef struct {
+  guint64 address;
+  guint64 offset;   /* of the data in the file */
+  guint64 size;
+  gsize   phdr;     /* file offset of its program header, for messages */
+  guint   index;    /* program header number, 0-based */
+} LoadSegment;
+
+static gint
+load_segment_cmp (gconstpointer a, gconstpointer b)
+{
+  const LoadSegment *sa = a, *sb = b;
+  if (sa->address != sb->address)
+    return sa->address < sb->address ? -1 : 1;
+  return (gint) sa->index - (gint) sb->index; /* keep file order on ties */
+}
+
+/* Checks what libelf would only refuse with a vague message, so the user
+ * learns which byte is wrong.  FALSE after an error diagnostic. */
+static gboolean
+check_ident (DfImage *image, const guint8 *data, gsize size)
+{
+  gsize header;
+
+  if (size < EI_NIDENT || memcmp (data, ELFMAG, SELFMAG) != 0)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0,
+                               "not an ELF file: it does not start with the ELF magic \\x7fELF");
+      return FALSE;
+    }
+  if (data[EI_CLASS] != ELFCLASS32 && data[EI_CLASS] != ELFCLASS64)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, EI_CLASS, 0,
+                               "unknown ELF class %u (expected 1 for ELF32 or 2 for ELF64)", data[EI_CLASS]);
+      return FALSE;
+    }
+  if (data[EI_DATA] != ELFDATA2LSB && data[EI_DATA] != ELFDATA2MSB)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, EI_DATA, 0,
+                               "unknown ELF byte order %u (expected 1 for little-endian or 2 for big-endian)",
+                               data[EI_DATA]);
+      return FALSE;
+    }
+  if (data[EI_VERSION] != EV_CURRENT)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, EI_VERSION, 0,
+                               "unknown ELF version %u (expected 1)", data[EI_VERSION]);
+      return FALSE;
+    }
+  header = data[EI_CLASS] == ELFCLASS32 ? sizeof (Elf32_Ehdr) : sizeof (Elf64_Ehdr);
+  if (size < header)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) size, 0,
+                               "truncated: the ELF header needs %" G_GSIZE_FORMAT " bytes but the file has %" G_GSIZE_FORMAT,
+                               header, size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+check_overlaps (DfImage *image, const LoadSegment *segs, guint n)
+{
+  /* sorted by address: a segment overlaps an earlier one when it starts
+   * before the furthest end seen so far */
+  guint64 end = 0;
+  guint last = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0 && segs[i].address < end)
+        df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) segs[i].phdr, 0,
+                                 "segment %u (0x%08" G_GINT64_MODIFIER "x..0x%08" G_GINT64_MODIFIER "x) overlaps "
+                                 "segment %u (0x%08" G_GINT64_MODIFIER "x..0x%08" G_GINT64_MODIFIER "x)",
+                                 segs[i].index, segs[i].address, segs[i].address + segs[i].size - 1,
+                                 segs[last].index, segs[last].address, end - 1);
+      if (segs[i].address + segs[i].size > end)
+        {
+          end = segs[i].address + segs[i].size;
+          last = i;
+        }
+    }
+}
+
+/* the ELF work, on an open handle; FALSE after an error diagnostic */
+static gboolean
+parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  gboolean is64 = data[EI_CLASS] == ELFCLASS64;
+  gsize phentsize = is64 ? sizeof (Elf64_Phdr) : sizeof (Elf32_Phdr);
+  /* field offsets in the ELF header, for messages */
+  gint64 off_phoff = is64 ? 0x20 : 0x1c;
+  gint64 off_phentsize = is64 ? 0x36 : 0x2a;
+  GElf_Ehdr ehdr;
+  size_t phnum;
+  g_autoptr(GArray) segs = g_array_new (FALSE, FALSE, sizeof (LoadSegment));
+  gboolean all_paddr_zero = TRUE, any_vaddr = FALSE, ok = TRUE;
+  const gchar *machine;
+  g_autofree gchar *machine_number = NULL;
+  DfTarget *target;
+
+  if (gelf_getehdr (elf, &ehdr) == NULL)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0,
+                               "cannot read the ELF header: %s", elf_errmsg (-1));
+      return FALSE;
+    }
+  machine = machine_name (ehdr.e_machine);
+  if (machine == NULL)
+    machine = machine_number = g_strdup_printf ("machine %u", ehdr.e_machine);
+  df_image_add_diagnostic (image, DF_SEVERITY_NOTE, 0x18, 0,
+                           "ELF%s %s-endian %s, entry point 0x%08" G_GINT64_MODIFIER "x",
+                           is64 ? "64" : "32", data[EI_DATA] == ELFDATA2LSB ? "little" : "big",
+                           machine, (guint64) ehdr.e_entry);
+
+  /* not elf_getphdrnum (): it quietly shrinks a table that runs past the
+   * end of the file, and a truncated file must be an error */
+  phnum = ehdr.e_phnum;
+  if (phnum == PN_XNUM)
+    {
+      /* more than 65534 entries: the count is in section 0's sh_info */
+      GElf_Shdr shdr0;
+      Elf_Scn *scn0 = elf_getscn (elf, 0);
+      if (scn0 == NULL || gelf_getshdr (scn0, &shdr0) == NULL)
+        {
+          df_image_add_diagnostic (image, DF_SEVERITY_ERROR, is64 ? 0x38 : 0x2c, 0,
+                                   "e_phnum says the program header count is in section 0, "
+                                   "but there is no section 0: %s", elf_errmsg (-1));
+          return FALSE;
+        }
+      phnum = shdr0.sh_info;
+    }
+  if (phnum > 0 && ehdr.e_phentsize != phentsize)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, off_phentsize, 0,
+                               "program header entries are %u bytes; ELF%s needs %" G_GSIZE_FORMAT,
+                               ehdr.e_phentsize, is64 ? "64" : "32", phentsize);
+      return FALSE;
+    }
+  if (phnum > 0 && (ehdr.e_phoff > size || (size - ehdr.e_phoff) / phentsize < phnum))
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, off_phoff, 0,
+                               "truncated: the program header table at offset 0x%" G_GINT64_MODIFIER "x "
+                               "(%" G_GUINT64_FORMAT " bytes) runs past the end of the file (%" G_GSIZE_FORMAT " bytes)",
+                               (guint64) ehdr.e_phoff, (guint64) phnum * phentsize, size);
+      return FALSE;
+    }
+
+  for (size_t i = 0; i < phnum; i++)
+    {
+      GElf_Phdr phdr;
+      LoadSegment seg;
+      gsize where = (gsize) ehdr.e_phoff + i * phentsize;
+
+      if (gelf_getphdr (elf, (int) i, &phdr) == NULL)
+        {
+          df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) where, 0,
+                                   "cannot read program header %" G_GSIZE_FORMAT ": %s", (gsize) i, elf_errmsg (-1));
+          return FALSE;
+        }
+      if (phdr.p_type != PT_LOAD || phdr.p_filesz == 0)
+        continue; /* not loaded, or only .bss: nothing in flash */
+
+      if (phdr.p_offset > size || phdr.p_filesz > size - phdr.p_offset)
+        {
+          df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) where, 0,
+                                   "segment %" G_GSIZE_FORMAT " claims %" G_GINT64_MODIFIER "u bytes at file offset "
+                                   "0x%" G_GINT64_MODIFIER "x, past the end of the file (%" G_GSIZE_FORMAT " bytes); "
+                                   "the file is truncated",
+                                   (gsize) i, (guint64) phdr.p_filesz, (guint64) phdr.p_offset, size);
+          ok = FALSE;
+          continue;
+        }
+      if (phdr.p_filesz > phdr.p_memsz)
+        df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) where, 0,
+                                 "segment %" G_GSIZE_FORMAT " has more bytes in the file (%" G_GINT64_MODIFIER "u) "
+                                 "than in memory (%" G_GINT64_MODIFIER "u); all file bytes are used",
+                                 (gsize) i, (guint64) phdr.p_filesz, (guint64) phdr.p_memsz);
+
+      seg.address = phdr.p_paddr;
+      seg.offset = phdr.p_offset;
+      seg.size = phdr.p_filesz;
+      seg.phdr = where;
+      seg.index = (guint) i;
+      g_array_append_val (segs, seg);
+      if (phdr.p_paddr != 0)
+        all_paddr_zero = FALSE;
+      if (phdr.p_vaddr != 0)
+        any_vaddr = TRUE;
+      if (phdr.p_paddr != phdr.p_vaddr)
+        df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) where, 0,
+                                 "segment %" G_GSIZE_FORMAT " is stored at 0x%08" G_GINT64_MODIFIER "x and runs at "
+                                 "0x%08" G_GINT64_MODIFIER "x; it is flashed at its stored (physical) address",
+                                 (gsize) i, (guint64) phdr.p_paddr, (guint64) phdr.p_vaddr);
+    }
+  if (!ok)
+    return FALSE;
+
+  if (segs->len == 0)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, phnum > 0 ? (gint64) ehdr.e_phoff : -1, 0,
+                               "the ELF file has no loadable segment with data: nothing to flash%s",
+                               ehdr.e_type == ET_REL ? " (it is an object file: link it into an executable first)" : "");
+      return FALSE;
+    }
+
+  /* Like binutils: physical addresses that are all zero were never filled
+   * in by the linker, so the virtual ones are the real ones. */
+  if (all_paddr_zero && any_vaddr)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) ehdr.e_phoff, 0,
+                               "every segment has physical address 0; using the virtual addresses");
+      for (guint i = 0; i < segs->len; i++)
+        {
+          LoadSegment *seg = &g_array_index (segs, LoadSegment, i);
+          GElf_Phdr phdr;
+          gelf_getphdr (elf, (int) seg->index, &phdr);
+          seg->address = phdr.p_vaddr;
+        }
+    }
+
+  for (guint i = 0; i < segs->len; i++)
+    {
+      LoadSegment *seg = &g_array_index (segs, LoadSegment, i);
+      if (seg->address > G_MAXUINT32 || seg->size > (guint64) G_MAXUINT32 + 1 - seg->address)
+        {
+          df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) seg->phdr, 0,
+                                   "segment %u at 0x%" G_GINT64_MODIFIER "x with %" G_GINT64_MODIFIER "u bytes "
+                                   "lies beyond the 4 GiB a DFU device can address",
+                                   seg->index, seg->address, seg->size);
+          ok = FALSE;
+        }
+    }
+  if (!ok)
+    return FALSE;
+
+  g_array_sort (segs, load_segment_cmp);
+  check_overlaps (image, (const LoadSegment *) (gpointer) segs->data, segs->len);
+
+  target = df_image_add_target (image, 0, NULL);
+  for (guint i = 0; i < segs->len; i++)
+    {
+      LoadSegment *seg = &g_array_index (segs, LoadSegment, i);
+      g_autoptr(GBytes) chunk = g_bytes_new_from_bytes (bytes, (gsize) seg->offset, (gsize) seg->size);
+      df_target_add_segment (target, (guint32) seg->address, chunk);
+    }
+  return TRUE;
+}
 
 DfImage *
 df_elf_parse (GBytes *bytes, const gchar *name, DfLoadFlags flags)
 {
-  DfImage *image = df_image_new (DF_FORMAT_UNKNOWN, name);
-  df_image_add_diagnostic (image, DF_SEVERITY_ERROR, -1, 0, "not implemented yet");
+  DfImage *image = df_image_new (DF_FORMAT_ELF, name);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  Elf *elf;
+
+  if (!check_ident (image, data, size))
+    return image;
+  if (!elf_init ())
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, -1, 0, "libelf is out of date: %s", elf_errmsg (-1));
+      return image;
+    }
+  /* elf_memory uses ELF_C_READ_MMAP: it never writes to the buffer */
+  elf = elf_memory ((gchar *) data, size);
+  if (elf == NULL || elf_kind (elf) != ELF_K_ELF)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0,
+                               "libelf cannot read the file (damaged ELF header or section header table?): %s",
+                               elf_errmsg (-1));
+      if (elf != NULL)
+        elf_end (elf);
+      return image;
+    }
+  parse_elf (image, bytes, elf);
+  elf_end (elf);
   return image;
+}
+
+/* Writing */
+
+#define PHDR_OFFSET  sizeof (Elf32_Ehdr)
+#define EF_ARM_EABI5 0x05000000 /* what arm-none-eabi-gcc marks its output with */
+
+static gint
+segment_address_cmp (gconstpointer a, gconstpointer b)
+{
+  const DfSegment *sa = *(const DfSegment * const *) a;
+  const DfSegment *sb = *(const DfSegment * const *) b;
+  return sa->address < sb->address ? -1 : sa->address > sb->address;
+}
+
+/* gdb's `load` sets the PC to e_entry.  On a Cortex-M the reset handler is
+ * the second word of the vector table at the start of flash; use it when it
+ * looks like one (a Thumb address inside the image), else the lowest address. */
+static guint32
+guess_entry (GPtrArray *segments)
+{
+  DfSegment *first = g_ptr_array_index (segments, 0);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (first->data, &size);
+  guint32 reset;
+
+  if (size < 8)
+    return first->address;
+  reset = (guint32) data[4] | ((guint32) data[5] << 8) | ((guint32) data[6] << 16) | ((guint32) data[7] << 24);
+  if ((reset & 1) == 0)
+    return first->address;
+  for (guint i = 0; i < segments->len; i++)
+    {
+      DfSegment *seg = g_ptr_array_index (segments, i);
+      if (reset >= seg->address && reset - seg->address < g_bytes_get_size (seg->data))
+        return reset;
+    }
+  return first->address;
+}
+
+/* an anonymous file to let libelf write into: memory on Linux, else /tmp */
+static gint
+open_scratch_file (GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree gchar *path = NULL;
+  gint fd;
+
+#ifdef __linux__
+  fd = memfd_create ("defuse-elf", MFD_CLOEXEC);
+  if (fd >= 0)
+    return fd;
+#endif
+  fd = g_file_open_tmp ("defuse-XXXXXX.elf", &path, &local);
+  if (fd < 0)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_IO, "cannot create a temporary file for the ELF output: %s",
+                   local->message);
+      return -1;
+    }
+  g_unlink (path);
+  return fd;
+}
+
+static GBytes *
+read_scratch_file (gint fd, GError **error)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  guint8 buf[65536];
+
+  if (lseek (fd, 0, SEEK_SET) != 0)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_IO, "cannot read back the ELF output: %s", g_strerror (errno));
+      return NULL;
+    }
+  for (;;)
+    {
+      gssize n = read (fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_IO, "cannot read back the ELF output: %s", g_strerror (errno));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      g_byte_array_append (out, buf, (guint) n);
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* Lays the file out by hand (ELF_F_LAYOUT) so each PT_LOAD can point at
+ * its section's data: header, program headers, segment data, section name
+ * table, section headers. */
+static gboolean
+write_elf (Elf *elf, GPtrArray *segments, GError **error)
+{
+  Elf32_Ehdr *ehdr;
+  Elf32_Phdr *phdr;
+  Elf_Scn *scn;
+  Elf_Data *edata;
+  Elf32_Shdr *shdr;
+  g_autoptr(GString) names = g_string_new_len ("", 1); /* index 0: "" */
+  g_autofree guint32 *name_index = g_new0 (guint32, segments->len);
+  guint32 offset, shstrtab_name;
+
+  elf_flagelf (elf, ELF_C_SET, ELF_F_LAYOUT);
+  ehdr = elf32_newehdr (elf);
+  phdr = ehdr != NULL ? elf32_newphdr (elf, segments->len) : NULL;
+  if (phdr == NULL)
+    goto fail;
+
+  /* names first: the section table goes after them */
+  for (guint i = 0; i < segments->len; i++)
+    {
+      name_index[i] = (guint32) names->len;
+      g_string_append_printf (names, ".sec%u", i + 1);
+      g_string_append_c (names, '\0');
+    }
+  shstrtab_name = (guint32) names->len;
+  g_string_append (names, ".shstrtab");
+  g_string_append_c (names, '\0');
+
+  offset = PHDR_OFFSET + segments->len * sizeof (Elf32_Phdr);
+  for (guint i = 0; i < segments->len; i++)
+    {
+      DfSegment *seg = g_ptr_array_index (segments, i);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (seg->data, &size);
+
+      /* file offset congruent to the address modulo p_align, as the ELF
+       * specification asks of loadable segments */
+      offset += (seg->address - offset) & 3;
+
+      scn = elf_newscn (elf);
+      edata = scn != NULL ? elf_newdata (scn) : NULL;
+      shdr = scn != NULL ? elf32_getshdr (scn) : NULL;
+      if (edata == NULL || shdr == NULL)
+        goto fail;
+      edata->d_buf = (gpointer) data; /* only read by elf_update */
+      edata->d_size = size;
+      edata->d_type = ELF_T_BYTE;
+      edata->d_align = 1;
+      edata->d_off = 0;
+      edata->d_version = EV_CURRENT;
+      shdr->sh_name = name_index[i];
+      shdr->sh_type = SHT_PROGBITS;
+      shdr->sh_flags = SHF_ALLOC | SHF_EXECINSTR;
+      shdr->sh_addr = seg->address;
+      shdr->sh_offset = offset;
+      shdr->sh_size = (Elf32_Word) size;
+      shdr->sh_addralign = 1;
+
+      phdr[i].p_type = PT_LOAD;
+      phdr[i].p_offset = offset;
+      phdr[i].p_vaddr = seg->address;
+      phdr[i].p_paddr = seg->address;
+      phdr[i].p_filesz = (Elf32_Word) size;
+      phdr[i].p_memsz = (Elf32_Word) size;
+      phdr[i].p_flags = PF_R | PF_X;
+      phdr[i].p_align = 4;
+      offset += (guint32) size;
+    }
+
+  scn = elf_newscn (elf);
+  edata = scn != NULL ? elf_newdata (scn) : NULL;
+  shdr = scn != NULL ? elf32_getshdr (scn) : NULL;
+  if (edata == NULL || shdr == NULL)
+    goto fail;
+  edata->d_buf = names->str;
+  edata->d_size = names->len;
+  edata->d_type = ELF_T_BYTE;
+  edata->d_align = 1;
+  edata->d_version = EV_CURRENT;
+  shdr->sh_name = shstrtab_name;
+  shdr->sh_type = SHT_STRTAB;
+  shdr->sh_offset = offset;
+  shdr->sh_size = (Elf32_Word) names->len;
+  shdr->sh_addralign = 1;
+  offset += (guint32) names->len;
+
+  memcpy (ehdr->e_ident, ELFMAG, SELFMAG);
+  ehdr->e_ident[EI_CLASS] = ELFCLASS32;
+  ehdr->e_ident[EI_DATA] = ELFDATA2LSB;
+  ehdr->e_ident[EI_VERSION] = EV_CURRENT;
+  ehdr->e_ident[EI_OSABI] = ELFOSABI_NONE;
+  ehdr->e_type = ET_EXEC;
+  ehdr->e_machine = EM_ARM;
+  ehdr->e_version = EV_CURRENT;
+  ehdr->e_entry = guess_entry (segments);
+  ehdr->e_phoff = PHDR_OFFSET;
+  ehdr->e_shoff = (offset + 3) & ~3u;
+  ehdr->e_flags = EF_ARM_EABI5;
+  ehdr->e_ehsize = sizeof (Elf32_Ehdr);
+  ehdr->e_phentsize = sizeof (Elf32_Phdr);
+  ehdr->e_shentsize = sizeof (Elf32_Shdr);
+  ehdr->e_shstrndx = (Elf32_Half) elf_ndxscn (scn);
+
+  if (elf_update (elf, ELF_C_WRITE) < 0)
+    goto fail;
+  return TRUE;
+
+fail:
+  g_set_error (error, DF_ERROR, DF_ERROR_FAILED, "libelf cannot write the ELF file: %s", elf_errmsg (-1));
+  return FALSE;
 }
 
 GBytes *
 df_elf_write (DfImage *image, GError **error)
 {
-  g_set_error_literal (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED, "not implemented yet");
+  g_autoptr(GPtrArray) segments = g_ptr_array_new ();
+  DfTarget *target;
+  guint64 total = 0;
+  gboolean ok;
+  Elf *elf;
+  gint fd;
+
+  if (image->targets->len != 1)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
+                   "an ELF file holds one address space but %s has %u targets (alternate settings); "
+                   "write a DfuSe file instead (--to dfuse)", image->source, image->targets->len);
+      return NULL;
+    }
+  target = g_ptr_array_index (image->targets, 0);
+  for (guint i = 0; i < target->segments->len; i++)
+    {
+      DfSegment *seg = g_ptr_array_index (target->segments, i);
+      gsize size = g_bytes_get_size (seg->data);
+
+      if (!seg->has_address)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
+                       "%s has a payload with no address; an ELF file needs one for every segment "
+                       "(give the load address)", image->source);
+          return NULL;
+        }
+      if ((guint64) seg->address + size > (guint64) G_MAXUINT32 + 1)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
+                       "segment at 0x%08x with %" G_GSIZE_FORMAT " bytes does not fit the 32-bit address space",
+                       seg->address, size);
+          return NULL;
+        }
+      if (size == 0)
+        continue; /* an empty PT_LOAD flashes nothing */
+      total += size;
+      g_ptr_array_add (segments, seg);
+    }
+  if (segments->len == 0)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
+                   "%s holds no bytes to write to an ELF file", image->source);
+      return NULL;
+    }
+  /* offsets are 32-bit: headers, data and names must fit */
+  if (total > G_MAXUINT32 - 65536 - (guint64) segments->len * 128)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED, "%s is too large for an ELF32 file", image->source);
+      return NULL;
+    }
+  /* the ELF specification wants PT_LOAD entries sorted by address */
+  g_ptr_array_sort (segments, segment_address_cmp);
+
+  if (!elf_init ())
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_FAILED, "libelf is out of date: %s", elf_errmsg (-1));
+      return NULL;
+    }
+  fd = open_scratch_file (error);
+  if (fd < 0)
+    return NULL;
+  elf = elf_begin (fd, ELF_C_WRITE, NULL);
+  if (elf == NULL)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_FAILED, "libelf cannot start an ELF file: %s", elf_errmsg (-1));
+      close (fd);
+      return NULL;
+    }
+  ok = write_elf (elf, segments, error);
+  elf_end (elf);
+  if (ok)
+    {
+      GBytes *out = read_scratch_file (fd, error);
+      close (fd);
+      return out;
+    }
+  close (fd);
   return NULL;
 }
