@@ -25,6 +25,7 @@ typedef enum {
   DF_ERROR_DISCONNECTED,     /* the device went away */
   DF_ERROR_TIMEOUT,          /* the device stopped answering */
   DF_ERROR_PROTOCOL,         /* the device answered nonsense */
+  DF_ERROR_STALLED,          /* the device stalled (refused) a request */
   DF_ERROR_VERIFY,           /* read-back differs from what was written */
   DF_ERROR_CANCELLED,        /* the user cancelled */
 } DfError;

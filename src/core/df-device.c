@@ -1,0 +1,126 @@
+#include <glib/gi18n.h>
+
+#include "df-device.h"
+
+static void
+alt_free (gpointer data)
+{
+  DfAlt *alt = data;
+  g_free (alt->name);
+  g_clear_pointer (&alt->layout, df_layout_free);
+  g_free (alt);
+}
+
+DfDevice *
+df_device_new (void)
+{
+  DfDevice *device = g_new0 (DfDevice, 1);
+  device->ref_count = 1;
+  device->alts = g_ptr_array_new_with_free_func (alt_free);
+  return device;
+}
+
+/* devices are found on one thread and shown or flashed on others */
+DfDevice *
+df_device_ref (DfDevice *device)
+{
+  g_atomic_int_inc (&device->ref_count);
+  return device;
+}
+
+void
+df_device_unref (DfDevice *device)
+{
+  if (!g_atomic_int_dec_and_test (&device->ref_count))
+    return;
+  g_free (device->manufacturer);
+  g_free (device->product);
+  g_free (device->serial);
+  g_free (device->path);
+  g_ptr_array_unref (device->alts);
+  g_free (device);
+}
+
+DfAlt *
+df_device_add_alt (DfDevice *device, guint8 alt_setting, const gchar *name)
+{
+  DfAlt *alt = g_new0 (DfAlt, 1);
+
+  alt->alt = alt_setting;
+  alt->name = g_strdup (name);
+  /* a name starting with '@' is a DfuSe layout; a bad one is shown as a
+   * plain name and the plan refuses to guess addresses from it */
+  if (name != NULL && name[0] == '@')
+    {
+      g_autoptr(GError) error = NULL;
+      alt->layout = df_layout_parse (name, &error);
+      if (alt->layout == NULL)
+        g_debug ("alt %u: %s", alt_setting, error->message);
+    }
+  g_ptr_array_add (device->alts, alt);
+  return alt;
+}
+
+DfAlt *
+df_device_find_alt (DfDevice *device, guint8 alt_setting)
+{
+  for (guint i = 0; i < device->alts->len; i++)
+    {
+      DfAlt *alt = g_ptr_array_index (device->alts, i);
+      if (alt->alt == alt_setting)
+        return alt;
+    }
+  return NULL;
+}
+
+DfAlt *
+df_device_find_alt_by_text (DfDevice *device, const gchar *text)
+{
+  guint64 number;
+
+  if (g_ascii_string_to_unsigned (text, 10, 0, 255, &number, NULL))
+    return df_device_find_alt (device, (guint8) number);
+  for (guint i = 0; i < device->alts->len; i++)
+    {
+      DfAlt *alt = g_ptr_array_index (device->alts, i);
+      const gchar *name = alt->layout != NULL ? alt->layout->name : alt->name;
+      if (name != NULL && g_ascii_strcasecmp (name, text) == 0)
+        return alt;
+    }
+  return NULL;
+}
+
+const gchar *
+df_device_mode_to_string (DfDeviceMode mode)
+{
+  switch (mode)
+    {
+    case DF_DEVICE_MODE_RUNTIME:
+      return _("application (DFU runtime)");
+    case DF_DEVICE_MODE_DFU:
+      return _("DFU mode");
+    case DF_DEVICE_MODE_DFUSE:
+      return _("DFU mode (DfuSe)");
+    default:
+      return "?";
+    }
+}
+
+gchar *
+df_device_describe (DfDevice *device)
+{
+  g_autoptr(GString) text = g_string_new (device->product != NULL ? device->product : _("DFU device"));
+
+  g_string_append_printf (text, " (%04x:%04x", device->vid, device->pid);
+  if (device->serial != NULL)
+    g_string_append_printf (text, _(", serial %s"), device->serial);
+  g_string_append_printf (text, _(") at %s"), device->path);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+gchar *
+df_device_get_id (DfDevice *device)
+{
+  return g_strdup_printf ("%s:%04x:%04x:%s", device->path, device->vid, device->pid,
+                          device->serial != NULL ? device->serial : "");
+}

@@ -1,0 +1,391 @@
+#include <glib/gi18n.h>
+
+#include "df-error.h"
+#include "df-le.h"
+#include "df-protocol.h"
+
+/* DFU 1.1 class requests */
+enum {
+  DFU_DETACH = 0,
+  DFU_DNLOAD = 1,
+  DFU_UPLOAD = 2,
+  DFU_GETSTATUS = 3,
+  DFU_CLRSTATUS = 4,
+  DFU_GETSTATE = 5,
+  DFU_ABORT = 6,
+};
+
+#define REQ_OUT 0x21 /* host to device, class, interface */
+#define REQ_IN  0xA1
+
+/* DfuSe commands, sent with DNLOAD wBlockNum 0 */
+#define DFUSE_SET_ADDRESS    0x21
+#define DFUSE_ERASE          0x41
+#define DFUSE_READ_UNPROTECT 0x92
+
+/* a request the device should answer at once */
+#define REQUEST_TIMEOUT_MS 5000
+
+static const gchar *state_names[] = {
+  "appIDLE", "appDETACH", "dfuIDLE", "dfuDNLOAD-SYNC", "dfuDNBUSY", "dfuDNLOAD-IDLE",
+  "dfuMANIFEST-SYNC", "dfuMANIFEST", "dfuMANIFEST-WAIT-RESET", "dfuUPLOAD-IDLE", "dfuERROR",
+};
+
+const gchar *
+df_state_to_string (guint8 state)
+{
+  return state < G_N_ELEMENTS (state_names) ? state_names[state] : "unknown state";
+}
+
+static const struct {
+  const gchar *name;
+  const gchar *meaning;
+} statuses[] = {
+  { "OK", N_("no error") },
+  { "errTARGET", N_("the file is not for this device, or the address is outside its memory") },
+  { "errFILE", N_("the device rejected the file") },
+  { "errWRITE", N_("the device could not write the memory") },
+  { "errERASE", N_("the device could not erase the memory") },
+  { "errCHECK_ERASED", N_("the memory was not blank after erasing") },
+  { "errPROG", N_("programming the memory failed") },
+  { "errVERIFY", N_("the memory did not hold the written data afterwards") },
+  { "errADDRESS", N_("the address is outside the device's memory") },
+  { "errNOTDONE", N_("the device expected more data") },
+  { "errFIRMWARE", N_("the firmware on the device is corrupt") },
+  { "errVENDOR", N_("the device refused (on STM32: the chip is read-protected)") },
+  { "errUSBR", N_("the device saw an unexpected USB reset") },
+  { "errPOR", N_("the device saw an unexpected power-on reset") },
+  { "errUNKNOWN", N_("an unknown error") },
+  { "errSTALLEDPKT", N_("the device did not expect that request in its state") },
+};
+
+const gchar *
+df_status_to_string (guint8 status)
+{
+  return status < G_N_ELEMENTS (statuses) ? statuses[status].name : "unknown status";
+}
+
+const gchar *
+df_status_describe (guint8 status)
+{
+  return status < G_N_ELEMENTS (statuses) ? _(statuses[status].meaning) : _("an unknown error");
+}
+
+gboolean
+df_sleep_ms (guint ms, GCancellable *cancellable, GError **error)
+{
+  GPollFD fd;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto cancelled;
+  if (ms == 0)
+    return TRUE;
+  /* poll on the cancellable's fd: a Cancel wakes us at once */
+  if (cancellable != NULL && g_cancellable_make_pollfd (cancellable, &fd))
+    {
+      fd.events = G_IO_IN;
+      g_poll (&fd, 1, (gint) ms);
+      g_cancellable_release_fd (cancellable);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto cancelled;
+      return TRUE;
+    }
+  g_usleep ((gulong) ms * 1000);
+  return TRUE;
+
+cancelled:
+  /* one error domain for callers: cancelled is DF_ERROR_CANCELLED */
+  if (error != NULL && *error != NULL && (*error)->domain == G_IO_ERROR)
+    {
+      (*error)->domain = DF_ERROR;
+      (*error)->code = DF_ERROR_CANCELLED;
+    }
+  return FALSE;
+}
+
+static gboolean
+control_out (DfConnection *c, guint8 request, guint16 value, const guint8 *data,
+             gsize length, guint timeout_ms, GError **error)
+{
+  return df_transport_control (c->transport, REQ_OUT, request, value, c->interface,
+                               (guint8 *) data, length, NULL, timeout_ms, error);
+}
+
+gboolean
+df_dfu_detach (DfConnection *c, guint16 timeout_ms, GError **error)
+{
+  return control_out (c, DFU_DETACH, timeout_ms, NULL, 0, REQUEST_TIMEOUT_MS, error);
+}
+
+gboolean
+df_dfu_dnload (DfConnection *c, guint16 block, const guint8 *data, gsize length, GError **error)
+{
+  return control_out (c, DFU_DNLOAD, block, data, length, REQUEST_TIMEOUT_MS, error);
+}
+
+gboolean
+df_dfu_upload (DfConnection *c, guint16 block, guint8 *data, gsize length, gsize *actual,
+               GError **error)
+{
+  return df_transport_control (c->transport, REQ_IN, DFU_UPLOAD, block, c->interface,
+                               data, length, actual, REQUEST_TIMEOUT_MS, error);
+}
+
+static gboolean
+get_status_timeout (DfConnection *c, DfStatus *status, guint timeout_ms, GError **error)
+{
+  guint8 buf[6];
+  gsize actual = 0;
+
+  if (!df_transport_control (c->transport, REQ_IN, DFU_GETSTATUS, 0, c->interface,
+                             buf, sizeof buf, &actual, timeout_ms, error))
+    return FALSE;
+  if (actual != sizeof buf)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
+                   _("the device answered GETSTATUS with %" G_GSIZE_FORMAT " bytes instead of 6"), actual);
+      return FALSE;
+    }
+  status->status = buf[0];
+  status->poll_timeout_ms = buf[1] | (buf[2] << 8) | ((guint32) buf[3] << 16);
+  status->state = buf[4];
+  if (status->state > DF_STATE_ERROR)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
+                   _("the device reported state %u, which DFU does not define"), status->state);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+df_dfu_get_status (DfConnection *c, DfStatus *status, GError **error)
+{
+  return get_status_timeout (c, status, REQUEST_TIMEOUT_MS, error);
+}
+
+gboolean
+df_dfu_clear_status (DfConnection *c, GError **error)
+{
+  return control_out (c, DFU_CLRSTATUS, 0, NULL, 0, REQUEST_TIMEOUT_MS, error);
+}
+
+gboolean
+df_dfu_get_state (DfConnection *c, guint8 *state, GError **error)
+{
+  gsize actual = 0;
+
+  if (!df_transport_control (c->transport, REQ_IN, DFU_GETSTATE, 0, c->interface,
+                             state, 1, &actual, REQUEST_TIMEOUT_MS, error))
+    return FALSE;
+  if (actual != 1)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL, _("the device answered GETSTATE with no byte"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+df_dfu_abort (DfConnection *c, GError **error)
+{
+  return control_out (c, DFU_ABORT, 0, NULL, 0, REQUEST_TIMEOUT_MS, error);
+}
+
+static void
+set_device_error (DfConnection *c, const DfStatus *status, GError **error)
+{
+  /* on an STM32 bootloader errVENDOR means read protection (AN3156) */
+  gint code = (c->dfuse && status->status == DF_STATUS_ERR_VENDOR) ? DF_ERROR_PROTECTED : DF_ERROR_DEVICE;
+  g_set_error (error, DF_ERROR, code, _("the device reported %s: %s"),
+               df_status_to_string (status->status), df_status_describe (status->status));
+}
+
+gboolean
+df_dfu_wait_while_busy (DfConnection *c, DfStatus *status_out, GError **error)
+{
+  DfStatus status;
+  gint64 deadline = g_get_monotonic_time () + (gint64) c->max_busy_ms * 1000;
+  /* the device holds (NAKs) GETSTATUS while it works, so a status may
+   * take as long as the longest operation: STM32F405 reports 100 ms for a
+   * mass erase that takes seconds (dfu-util waits up to 35 s) */
+  guint status_timeout = MAX (c->max_busy_ms, REQUEST_TIMEOUT_MS);
+
+  for (;;)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (!get_status_timeout (c, &status, status_timeout, &local))
+        {
+          /* STM32L4 and STM32F0 stall GETSTATUS while erasing: retry the
+           * status, never the command */
+          if (g_error_matches (local, DF_ERROR, DF_ERROR_STALLED) &&
+              g_get_monotonic_time () < deadline)
+            {
+              if (!df_sleep_ms (5, c->cancellable, error))
+                return FALSE;
+              continue;
+            }
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (status.state == DF_STATE_ERROR || status.status != DF_STATUS_OK)
+        {
+          set_device_error (c, &status, error);
+          return FALSE;
+        }
+      if (status.state != DF_STATE_DNBUSY && status.state != DF_STATE_DNLOAD_SYNC &&
+          status.state != DF_STATE_MANIFEST_SYNC)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT,
+                       _("the device stayed busy (%s) for more than %u s"),
+                       df_state_to_string (status.state), c->max_busy_ms / 1000);
+          return FALSE;
+        }
+      /* the spec says: wait bwPollTimeout before the next GETSTATUS; any
+       * longer is time the device is ready and the host is not */
+      if (!df_sleep_ms (status.poll_timeout_ms, c->cancellable, error))
+        return FALSE;
+    }
+  if (status_out != NULL)
+    *status_out = status;
+  return TRUE;
+}
+
+gboolean
+df_dfu_ensure_idle (DfConnection *c, GError **error)
+{
+  for (guint attempt = 0; attempt < 4; attempt++)
+    {
+      DfStatus status;
+
+      if (!df_dfu_get_status (c, &status, error))
+        return FALSE;
+      switch (status.state)
+        {
+        case DF_STATE_DFU_IDLE:
+          return TRUE;
+        case DF_STATE_ERROR:
+          if (!df_dfu_clear_status (c, error))
+            return FALSE;
+          break;
+        case DF_STATE_DNBUSY:
+        case DF_STATE_MANIFEST:
+          if (!df_sleep_ms (MAX (status.poll_timeout_ms, 1), c->cancellable, error))
+            return FALSE;
+          break;
+        case DF_STATE_APP_IDLE:
+        case DF_STATE_APP_DETACH:
+          g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
+                       _("the device is running its application (%s), not in DFU mode: detach it first"),
+                       df_state_to_string (status.state));
+          return FALSE;
+        default:
+          if (!df_dfu_abort (c, error))
+            return FALSE;
+          break;
+        }
+    }
+  g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
+               _("the device does not return to dfuIDLE; unplug it and put it in DFU mode again"));
+  return FALSE;
+}
+
+static gboolean
+dfuse_command (DfConnection *c, guint8 command, const guint32 *address, GError **error)
+{
+  guint8 buf[5] = { command };
+  gsize length = 1;
+
+  if (address != NULL)
+    {
+      df_put_le32 (buf + 1, *address);
+      length = 5;
+    }
+  if (!df_dfu_dnload (c, 0, buf, length, error))
+    return FALSE;
+  return df_dfu_wait_while_busy (c, NULL, error);
+}
+
+gboolean
+df_dfuse_set_address (DfConnection *c, guint32 address, GError **error)
+{
+  if (!dfuse_command (c, DFUSE_SET_ADDRESS, &address, error))
+    {
+      g_prefix_error (error, _("setting the address to 0x%08x: "), address);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error)
+{
+  if (!dfuse_command (c, DFUSE_ERASE, &address, error))
+    {
+      g_prefix_error (error, _("erasing the sector at 0x%08x: "), address);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+df_dfuse_mass_erase (DfConnection *c, GError **error)
+{
+  if (!dfuse_command (c, DFUSE_ERASE, NULL, error))
+    {
+      g_prefix_error (error, _("mass erase: "));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+df_dfuse_read_unprotect (DfConnection *c, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  /* the device erases everything and resets: it vanishing is success */
+  if (!dfuse_command (c, DFUSE_READ_UNPROTECT, NULL, &local) &&
+      !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), _("read unprotect: "));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+df_dfu_write_block (DfConnection *c, guint16 block, const guint8 *data, gsize length,
+                    GError **error)
+{
+  if (!df_dfu_dnload (c, block, data, length, error))
+    return FALSE;
+  return df_dfu_wait_while_busy (c, NULL, error);
+}
+
+gboolean
+df_dfu_leave (DfConnection *c, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  DfStatus status;
+
+  if (!df_dfu_dnload (c, c->dfuse ? 2 : 0, NULL, 0, error))
+    return FALSE;
+  /* the device answers dfuMANIFEST and goes, or goes at once: errors from
+   * here on are the device leaving, not failures */
+  if (!df_dfu_get_status (c, &status, &local))
+    {
+      g_debug ("after leave: %s", local->message);
+      return TRUE;
+    }
+  if (status.state == DF_STATE_ERROR)
+    {
+      set_device_error (c, &status, error);
+      g_prefix_error (error, _("leaving DFU mode: "));
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,101 @@
+/* df-protocol.h: the DFU 1.1 class requests and ST's DfuSe commands on an
+ * opened DFU interface (DESIGN.md section 3).  No policy lives here: what
+ * to erase and write is the plan's business (df-plan.c); this file only
+ * speaks the protocol correctly, waits as the device asks and turns every
+ * answer that is not success into one clear error. */
+#pragma once
+
+#include "df-transport.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  DF_STATE_APP_IDLE = 0,
+  DF_STATE_APP_DETACH = 1,
+  DF_STATE_DFU_IDLE = 2,
+  DF_STATE_DNLOAD_SYNC = 3,
+  DF_STATE_DNBUSY = 4,
+  DF_STATE_DNLOAD_IDLE = 5,
+  DF_STATE_MANIFEST_SYNC = 6,
+  DF_STATE_MANIFEST = 7,
+  DF_STATE_MANIFEST_WAIT_RESET = 8,
+  DF_STATE_UPLOAD_IDLE = 9,
+  DF_STATE_ERROR = 10,
+} DfState;
+
+typedef enum {
+  DF_STATUS_OK = 0x00,
+  DF_STATUS_ERR_TARGET = 0x01,
+  DF_STATUS_ERR_FILE = 0x02,
+  DF_STATUS_ERR_WRITE = 0x03,
+  DF_STATUS_ERR_ERASE = 0x04,
+  DF_STATUS_ERR_CHECK_ERASED = 0x05,
+  DF_STATUS_ERR_PROG = 0x06,
+  DF_STATUS_ERR_VERIFY = 0x07,
+  DF_STATUS_ERR_ADDRESS = 0x08,
+  DF_STATUS_ERR_NOTDONE = 0x09,
+  DF_STATUS_ERR_FIRMWARE = 0x0A,
+  DF_STATUS_ERR_VENDOR = 0x0B,
+  DF_STATUS_ERR_USBR = 0x0C,
+  DF_STATUS_ERR_POR = 0x0D,
+  DF_STATUS_ERR_UNKNOWN = 0x0E,
+  DF_STATUS_ERR_STALLEDPKT = 0x0F,
+} DfStatusCode;
+
+typedef struct {
+  guint8  status;          /* bStatus */
+  guint32 poll_timeout_ms; /* bwPollTimeout */
+  guint8  state;           /* bState */
+} DfStatus;
+
+const gchar *df_state_to_string (guint8 state);    /* "dfuIDLE" */
+const gchar *df_status_to_string (guint8 status);  /* "errWRITE" */
+/* what the status means for the user, e.g. "the device could not write the memory" */
+const gchar *df_status_describe (guint8 status);
+
+/* an opened DFU interface: what every request needs */
+typedef struct {
+  DfTransport  *transport;
+  guint8        interface;
+  guint16       transfer_size;  /* wTransferSize */
+  gboolean      dfuse;          /* speaks ST's DfuSe extension */
+  GCancellable *cancellable;
+  guint         max_busy_ms;    /* how long a NAKed or stalled status may take */
+} DfConnection;
+
+/* single requests */
+gboolean df_dfu_detach (DfConnection *c, guint16 timeout_ms, GError **error);
+gboolean df_dfu_dnload (DfConnection *c, guint16 block, const guint8 *data, gsize length, GError **error);
+gboolean df_dfu_upload (DfConnection *c, guint16 block, guint8 *data, gsize length, gsize *actual, GError **error);
+gboolean df_dfu_get_status (DfConnection *c, DfStatus *status, GError **error);
+gboolean df_dfu_clear_status (DfConnection *c, GError **error);
+gboolean df_dfu_get_state (DfConnection *c, guint8 *state, GError **error);
+gboolean df_dfu_abort (DfConnection *c, GError **error);
+
+/* GETSTATUS until the device is no longer busy, sleeping exactly the
+ * bwPollTimeout it asks for (never more); a dfuERROR answer becomes an
+ * error whose message says what the device reported.  The last status is
+ * returned in *status (may be NULL). */
+gboolean df_dfu_wait_while_busy (DfConnection *c, DfStatus *status, GError **error);
+
+/* From whatever state: CLRSTATUS out of dfuERROR, ABORT out of the others,
+ * until dfuIDLE.  Used on open, after an error and after cancelling. */
+gboolean df_dfu_ensure_idle (DfConnection *c, GError **error);
+
+/* DfuSe commands (wBlockNum 0), each completed with its status wait */
+gboolean df_dfuse_set_address (DfConnection *c, guint32 address, GError **error);
+gboolean df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error);
+gboolean df_dfuse_mass_erase (DfConnection *c, GError **error);
+gboolean df_dfuse_read_unprotect (DfConnection *c, GError **error);
+
+/* one chunk: DNLOAD + status wait; sleeps nothing the device does not ask */
+gboolean df_dfu_write_block (DfConnection *c, guint16 block, const guint8 *data, gsize length, GError **error);
+
+/* the zero-length DNLOAD that leaves DFU mode; the device vanishing
+ * during or after it is success, not failure */
+gboolean df_dfu_leave (DfConnection *c, GError **error);
+
+/* a cancellable sleep; FALSE with DF_ERROR_CANCELLED when cancelled */
+gboolean df_sleep_ms (guint ms, GCancellable *cancellable, GError **error);
+
+G_END_DECLS

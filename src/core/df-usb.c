@@ -1,0 +1,357 @@
+#include <glib/gi18n.h>
+#include <libusb.h>
+
+#include "df-error.h"
+#include "df-le.h"
+#include "df-usb.h"
+
+#define DFU_CLASS        0xFE
+#define DFU_SUBCLASS     0x01
+#define DFU_PROTO_RUNTIME 0x01
+#define DFU_FUNCTIONAL_DESCRIPTOR 0x21
+#define STRING_TIMEOUT_MS 1000
+
+const gchar *
+df_usb_permission_hint (void)
+{
+  return _("Linux lets only root open this USB device. Install Defuse's udev rule and replug the device:\n"
+           "  sudo install -m 644 60-defuse.rules /etc/udev/rules.d/\n"
+           "  sudo udevadm control --reload && sudo udevadm trigger\n"
+           "(the rule is in the data/ folder of the source, or /usr/lib/udev/rules.d/ once installed)");
+}
+
+void
+df_usb_set_error (GError **error, gint code, const gchar *what)
+{
+  switch (code)
+    {
+    case LIBUSB_ERROR_ACCESS:
+      g_set_error (error, DF_ERROR, DF_ERROR_PERMISSION, _("%s: permission denied. %s"),
+                   what, df_usb_permission_hint ());
+      break;
+    case LIBUSB_ERROR_NO_DEVICE:
+      g_set_error (error, DF_ERROR, DF_ERROR_DISCONNECTED,
+                   _("%s: the device is gone (unplugged, or it reset itself)"), what);
+      break;
+    case LIBUSB_ERROR_TIMEOUT:
+      g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT, _("%s: the device did not answer in time"), what);
+      break;
+    case LIBUSB_ERROR_PIPE:
+      g_set_error (error, DF_ERROR, DF_ERROR_STALLED, _("%s: the device refused the request (stall)"), what);
+      break;
+    case LIBUSB_ERROR_BUSY:
+      g_set_error (error, DF_ERROR, DF_ERROR_FAILED,
+                   _("%s: another program is using the device (is dfu-util or another flasher running?)"), what);
+      break;
+    case LIBUSB_ERROR_NOT_FOUND:
+      g_set_error (error, DF_ERROR, DF_ERROR_NOT_FOUND, _("%s: not found"), what);
+      break;
+    default:
+      g_set_error (error, DF_ERROR, DF_ERROR_FAILED, "%s: %s", what, libusb_strerror (code));
+      break;
+    }
+}
+
+gpointer
+df_usb_get_context (GError **error)
+{
+  static gsize initialized = 0;
+  static libusb_context *context = NULL;
+  static gint init_status = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      init_status = libusb_init (&context);
+      g_once_init_leave (&initialized, 1);
+    }
+  if (init_status != 0)
+    {
+      df_usb_set_error (error, init_status, _("starting libusb"));
+      return NULL;
+    }
+  return context;
+}
+
+static gchar *
+read_string (libusb_device_handle *handle, guint8 index)
+{
+  guchar buf[256];
+  gint n;
+
+  if (handle == NULL || index == 0)
+    return NULL;
+  n = libusb_get_string_descriptor_ascii (handle, index, buf, sizeof buf);
+  if (n <= 0)
+    return NULL;
+  return g_strndup ((const gchar *) buf, (gsize) n);
+}
+
+/* the DFU functional descriptor: in the extra bytes of the interface's
+ * alt settings (DfuSe bootloaders put it after the last one) */
+static gboolean
+find_functional_descriptor (const struct libusb_interface *interface, DfDevice *device)
+{
+  for (gint a = 0; a < interface->num_altsetting; a++)
+    {
+      const struct libusb_interface_descriptor *alt = &interface->altsetting[a];
+      const guint8 *p = alt->extra;
+      gint left = alt->extra_length;
+
+      while (left >= 2 && p[0] >= 2 && p[0] <= left)
+        {
+          if (p[1] == DFU_FUNCTIONAL_DESCRIPTOR && p[0] >= 7)
+            {
+              device->attributes = p[2];
+              device->detach_timeout_ms = df_le16 (p + 3);
+              device->transfer_size = df_le16 (p + 5);
+              device->dfu_version = p[0] >= 9 ? df_le16 (p + 7) : 0x0100;
+              return TRUE;
+            }
+          left -= p[0];
+          p += p[0];
+        }
+    }
+  return FALSE;
+}
+
+static gchar *
+port_path (libusb_device *dev)
+{
+  guint8 ports[8];
+  gint n = libusb_get_port_numbers (dev, ports, sizeof ports);
+  g_autoptr(GString) path = g_string_new (NULL);
+
+  g_string_append_printf (path, "%u", libusb_get_bus_number (dev));
+  for (gint i = 0; i < n; i++)
+    g_string_append_printf (path, "%c%u", i == 0 ? '-' : '.', ports[i]);
+  if (n <= 0)
+    g_string_append_printf (path, ":%u", libusb_get_device_address (dev));
+  return g_string_free (g_steal_pointer (&path), FALSE);
+}
+
+static void
+add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
+{
+  struct libusb_device_descriptor desc;
+  struct libusb_config_descriptor *config = NULL;
+  libusb_device_handle *handle = NULL;
+  gint open_status;
+
+  if (libusb_get_device_descriptor (dev, &desc) != 0 ||
+      libusb_get_active_config_descriptor (dev, &config) != 0)
+    return;
+
+  for (guint8 i = 0; i < config->bNumInterfaces; i++)
+    {
+      const struct libusb_interface *interface = &config->interface[i];
+      const struct libusb_interface_descriptor *first;
+      DfDevice *device;
+
+      if (interface->num_altsetting < 1)
+        continue;
+      first = &interface->altsetting[0];
+      if (first->bInterfaceClass != DFU_CLASS || first->bInterfaceSubClass != DFU_SUBCLASS)
+        continue;
+
+      /* strings need an open device; a permission error still lists it */
+      if (handle == NULL)
+        {
+          open_status = libusb_open (dev, &handle);
+          if (open_status != 0)
+            handle = NULL;
+        }
+
+      device = df_device_new ();
+      device->vid = desc.idVendor;
+      device->pid = desc.idProduct;
+      device->bcd_device = desc.bcdDevice;
+      device->bus = libusb_get_bus_number (dev);
+      device->address = libusb_get_device_address (dev);
+      device->path = port_path (dev);
+      device->configuration = config->bConfigurationValue;
+      device->interface = first->bInterfaceNumber;
+      device->permission_denied = handle == NULL && open_status == LIBUSB_ERROR_ACCESS;
+      device->manufacturer = read_string (handle, desc.iManufacturer);
+      device->product = read_string (handle, desc.iProduct);
+      device->serial = read_string (handle, desc.iSerialNumber);
+      device->transfer_size = 1024;
+      device->dfu_version = 0x0110;
+      find_functional_descriptor (interface, device);
+
+      for (gint a = 0; a < interface->num_altsetting; a++)
+        {
+          const struct libusb_interface_descriptor *alt = &interface->altsetting[a];
+          g_autofree gchar *name = read_string (handle, alt->iInterface);
+          df_device_add_alt (device, alt->bAlternateSetting, name);
+        }
+
+      if (first->bInterfaceProtocol == DFU_PROTO_RUNTIME)
+        device->mode = DF_DEVICE_MODE_RUNTIME;
+      else if (device->dfu_version == 0x011A ||
+               (device->alts->len > 0 && ((DfAlt *) g_ptr_array_index (device->alts, 0))->layout != NULL))
+        device->mode = DF_DEVICE_MODE_DFUSE;
+      else
+        device->mode = DF_DEVICE_MODE_DFU;
+      g_ptr_array_add (devices, device);
+    }
+
+  if (handle != NULL)
+    libusb_close (handle);
+  libusb_free_config_descriptor (config);
+}
+
+GPtrArray *
+df_usb_enumerate (GError **error)
+{
+  libusb_context *context = df_usb_get_context (error);
+  libusb_device **list = NULL;
+  GPtrArray *devices;
+  gssize n;
+
+  if (context == NULL)
+    return NULL;
+  n = libusb_get_device_list (context, &list);
+  if (n < 0)
+    {
+      df_usb_set_error (error, (gint) n, _("listing USB devices"));
+      return NULL;
+    }
+  devices = g_ptr_array_new_with_free_func ((GDestroyNotify) df_device_unref);
+  for (gssize i = 0; i < n; i++)
+    add_dfu_interfaces (list[i], devices);
+  libusb_free_device_list (list, 1);
+  return devices;
+}
+
+/* the libusb transport */
+typedef struct {
+  DfTransport           parent;
+  libusb_device_handle *handle;
+  gint                  claimed;  /* interface number, -1 if none */
+} UsbTransport;
+
+static gboolean
+usb_control (DfTransport *transport, guint8 request_type, guint8 request, guint16 value,
+             guint16 index, guint8 *data, gsize length, gsize *actual, guint timeout_ms,
+             GError **error)
+{
+  UsbTransport *self = (UsbTransport *) transport;
+  gint n = libusb_control_transfer (self->handle, request_type, request, value, index,
+                                    data, (guint16) length, timeout_ms);
+  if (n < 0)
+    {
+      df_usb_set_error (error, n, _("USB request"));
+      return FALSE;
+    }
+  *actual = (gsize) n;
+  return TRUE;
+}
+
+static gboolean
+usb_claim (DfTransport *transport, guint8 interface, GError **error)
+{
+  UsbTransport *self = (UsbTransport *) transport;
+  gint rc;
+
+  /* a kernel driver (e.g. a runtime device's CDC/HID companion) may hold
+   * the interface; libusb detaches it for the time we hold the claim */
+  libusb_set_auto_detach_kernel_driver (self->handle, 1);
+  rc = libusb_claim_interface (self->handle, interface);
+  if (rc != 0)
+    {
+      df_usb_set_error (error, rc, _("claiming the DFU interface"));
+      return FALSE;
+    }
+  self->claimed = interface;
+  return TRUE;
+}
+
+static gboolean
+usb_set_alt (DfTransport *transport, guint8 interface, guint8 alt, GError **error)
+{
+  UsbTransport *self = (UsbTransport *) transport;
+  gint rc = libusb_set_interface_alt_setting (self->handle, interface, alt);
+
+  if (rc != 0)
+    {
+      g_autofree gchar *what = g_strdup_printf (_("selecting alt setting %u"), alt);
+      df_usb_set_error (error, rc, what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+usb_reset (DfTransport *transport, GError **error)
+{
+  UsbTransport *self = (UsbTransport *) transport;
+  gint rc = libusb_reset_device (self->handle);
+
+  /* NOT_FOUND: the device re-enumerated as something else, as asked */
+  if (rc != 0 && rc != LIBUSB_ERROR_NOT_FOUND && rc != LIBUSB_ERROR_NO_DEVICE)
+    {
+      df_usb_set_error (error, rc, _("resetting the device"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+usb_close (DfTransport *transport)
+{
+  UsbTransport *self = (UsbTransport *) transport;
+
+  if (self->claimed >= 0)
+    libusb_release_interface (self->handle, self->claimed);
+  libusb_close (self->handle);
+  g_free (self);
+}
+
+static const DfTransportVtable usb_vtable = {
+  .control = usb_control,
+  .claim = usb_claim,
+  .set_alt = usb_set_alt,
+  .reset = usb_reset,
+  .close = usb_close,
+};
+
+DfTransport *
+df_usb_open (DfDevice *device, GError **error)
+{
+  libusb_context *context = df_usb_get_context (error);
+  libusb_device **list = NULL;
+  libusb_device_handle *handle = NULL;
+  gint rc = LIBUSB_ERROR_NO_DEVICE;
+  UsbTransport *self;
+  gssize n;
+
+  if (context == NULL)
+    return NULL;
+  n = libusb_get_device_list (context, &list);
+  for (gssize i = 0; i < n; i++)
+    if (libusb_get_bus_number (list[i]) == device->bus &&
+        libusb_get_device_address (list[i]) == device->address)
+      {
+        rc = libusb_open (list[i], &handle);
+        break;
+      }
+  if (n > 0)
+    libusb_free_device_list (list, 1);
+  if (handle == NULL)
+    {
+      g_autofree gchar *what = df_device_describe (device);
+      df_usb_set_error (error, rc, what);
+      return NULL;
+    }
+
+  self = g_new0 (UsbTransport, 1);
+  self->parent.vtable = &usb_vtable;
+  self->handle = handle;
+  self->claimed = -1;
+  if (!usb_claim (&self->parent, device->interface, error))
+    {
+      usb_close (&self->parent);
+      return NULL;
+    }
+  return &self->parent;
+}

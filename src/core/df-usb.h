@@ -1,0 +1,23 @@
+/* df-usb.h: DFU devices through libusb: finding them and opening one as a
+ * transport.  The only file of the engine that includes libusb.h. */
+#pragma once
+
+#include "df-device.h"
+#include "df-transport.h"
+
+G_BEGIN_DECLS
+
+/* every DFU interface on the bus (one DfDevice each), in bus order */
+GPtrArray   *df_usb_enumerate (GError **error);
+/* opens and claims the device's DFU interface */
+DfTransport *df_usb_open (DfDevice *device, GError **error);
+/* what to tell a user who gets LIBUSB_ERROR_ACCESS */
+const gchar *df_usb_permission_hint (void);
+
+/* the process-wide libusb context (for the hotplug monitor); NULL when
+ * libusb cannot start, with the reason in error */
+gpointer     df_usb_get_context (GError **error);
+/* turn a libusb error code into a DF_ERROR with the context given */
+void         df_usb_set_error (GError **error, gint code, const gchar *what);
+
+G_END_DECLS
