@@ -1,0 +1,72 @@
+/* df-detach.c: from the application to DFU mode.  DFU_DETACH, then a USB
+ * reset unless the device detaches by itself (bitWillDetach), then wait
+ * for the DFU-mode device to appear on the same port or with the same
+ * serial number. */
+#include <glib/gi18n.h>
+
+#include "df-error.h"
+#include "df-job.h"
+#include "df-protocol.h"
+#include "df-usb.h"
+
+#define POLL_MS 50
+#define EXTRA_WAIT_MS 5000  /* enumeration after the device's own timeout */
+
+static gboolean
+same_device (DfDevice *runtime, DfDevice *candidate)
+{
+  if (candidate->mode == DF_DEVICE_MODE_RUNTIME)
+    return FALSE;
+  if (runtime->serial != NULL && candidate->serial != NULL)
+    return g_strcmp0 (runtime->serial, candidate->serial) == 0;
+  return g_strcmp0 (runtime->path, candidate->path) == 0;
+}
+
+DfDevice *
+df_device_detach_and_wait (DfDevice *device, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(DfTransport) transport = NULL;
+  g_autoptr(GError) local = NULL;
+  DfConnection conn = { 0 };
+  gint64 deadline;
+
+  if (device->mode != DF_DEVICE_MODE_RUNTIME)
+    return df_device_ref (device);
+
+  transport = df_usb_open (device, error);
+  if (transport == NULL)
+    return NULL;
+  conn.transport = transport;
+  conn.interface = device->interface;
+  conn.cancellable = cancellable;
+  if (!df_dfu_detach (&conn, device->detach_timeout_ms > 0 ? device->detach_timeout_ms : 1000, &local) &&
+      !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), _("asking the device to switch to DFU mode: "));
+      return NULL;
+    }
+  if (!(device->attributes & DF_ATTR_WILL_DETACH) && !df_transport_reset (transport, error))
+    return NULL;
+  g_clear_pointer (&transport, df_transport_close);
+
+  deadline = g_get_monotonic_time () + ((gint64) device->detach_timeout_ms + EXTRA_WAIT_MS) * 1000;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GPtrArray) devices = NULL;
+
+      if (!df_sleep_ms (POLL_MS, cancellable, error))
+        return NULL;
+      devices = df_usb_enumerate (NULL);
+      for (guint i = 0; devices != NULL && i < devices->len; i++)
+        {
+          DfDevice *candidate = g_ptr_array_index (devices, i);
+          if (same_device (device, candidate))
+            return df_device_ref (candidate);
+        }
+    }
+  g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT,
+               _("the device did not come back in DFU mode within %u s; "
+                 "put it in DFU mode by hand (BOOT0 and reset on STM32)"),
+               (device->detach_timeout_ms + EXTRA_WAIT_MS) / 1000);
+  return NULL;
+}

@@ -1,0 +1,162 @@
+#include <glib/gi18n.h>
+
+#include "df-error.h"
+#include "df-memory.h"
+
+/* the first block number that carries data in DfuSe (0 is a command) */
+#define DFUSE_FIRST_BLOCK 2
+
+static gboolean
+check_cancelled (DfConnection *c, GError **error)
+{
+  if (g_cancellable_is_cancelled (c->cancellable))
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_CANCELLED, _("cancelled"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+df_memory_write_run (DfConnection *c, guint32 address, const guint8 *data, gsize size,
+                     DfChunkFunc func, gpointer user_data, GError **error)
+{
+  gsize chunk = c->transfer_size;
+  gsize done = 0;
+  guint block = DFUSE_FIRST_BLOCK;
+
+  if (!df_dfuse_set_address (c, address, error))
+    return FALSE;
+  while (done < size)
+    {
+      gsize n = MIN (chunk, size - done);
+      guint32 at = address + (guint32) done;
+
+      if (!check_cancelled (c, error))
+        return FALSE;
+      /* a short chunk after full ones, or a block number about to wrap:
+       * restart the pointer here */
+      if ((n < chunk && block > DFUSE_FIRST_BLOCK) || block > G_MAXUINT16)
+        {
+          if (!df_dfuse_set_address (c, at, error))
+            return FALSE;
+          block = DFUSE_FIRST_BLOCK;
+        }
+      if (!df_dfu_write_block (c, (guint16) block, data + done, n, error))
+        {
+          g_prefix_error (error, _("writing %" G_GSIZE_FORMAT " bytes at 0x%08x: "), n, at);
+          return FALSE;
+        }
+      block++;
+      done += n;
+      if (func != NULL)
+        func (n, at, user_data);
+    }
+  return TRUE;
+}
+
+gboolean
+df_memory_read (DfConnection *c, guint32 address, guint8 *data, gsize size,
+                DfChunkFunc func, gpointer user_data, GError **error)
+{
+  g_autofree guint8 *buf = g_malloc (c->transfer_size);
+  gsize done = 0;
+  guint block = DFUSE_FIRST_BLOCK;
+
+  /* SET_ADDRESS leaves dfuDNLOAD-IDLE; UPLOAD needs dfuIDLE (ABORT) */
+  if (!df_dfuse_set_address (c, address, error) || !df_dfu_abort (c, error))
+    return FALSE;
+  while (done < size)
+    {
+      gsize actual = 0;
+      gsize n;
+      guint32 at = address + (guint32) done;
+
+      if (!check_cancelled (c, error))
+        return FALSE;
+      if (block > G_MAXUINT16)
+        {
+          if (!df_dfuse_set_address (c, at, error) || !df_dfu_abort (c, error))
+            return FALSE;
+          block = DFUSE_FIRST_BLOCK;
+        }
+      /* always a whole transfer: the address is (block - 2) * wLength from
+       * the pointer, so every request must have the same length */
+      if (!df_dfu_upload (c, (guint16) block, buf, c->transfer_size, &actual, error))
+        {
+          g_prefix_error (error, _("reading at 0x%08x: "), at);
+          return FALSE;
+        }
+      n = MIN (actual, size - done);
+      memcpy (data + done, buf, n);
+      done += n;
+      block++;
+      if (func != NULL && n > 0)
+        func (n, at, user_data);
+      if (actual < c->transfer_size && done < size)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_INCOMPATIBLE,
+                       _("the device's memory ends at 0x%08x, before the %" G_GSIZE_FORMAT " bytes asked for"),
+                       address + (guint32) done, size);
+          return FALSE;
+        }
+    }
+  /* back to dfuIDLE, ready for the next command */
+  return df_dfu_abort (c, error);
+}
+
+gboolean
+df_memory_download_plain (DfConnection *c, const guint8 *data, gsize size,
+                          DfChunkFunc func, gpointer user_data, GError **error)
+{
+  gsize done = 0;
+  guint16 block = 0;
+
+  while (done < size)
+    {
+      gsize n = MIN ((gsize) c->transfer_size, size - done);
+
+      if (!check_cancelled (c, error))
+        return FALSE;
+      if (!df_dfu_write_block (c, block, data + done, n, error))
+        {
+          g_prefix_error (error, _("writing block %u (bytes %" G_GSIZE_FORMAT "-%" G_GSIZE_FORMAT "): "),
+                          block, done, done + n - 1);
+          return FALSE;
+        }
+      done += n;
+      block++;  /* wraps at 65536, as DFU 1.1 allows */
+      if (func != NULL)
+        func (n, (guint32) (done - n), user_data);
+    }
+  return TRUE;
+}
+
+GBytes *
+df_memory_upload_plain (DfConnection *c, gsize max, DfChunkFunc func, gpointer user_data,
+                        GError **error)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autofree guint8 *buf = g_malloc (c->transfer_size);
+  guint16 block = 0;
+
+  while (out->len < max)
+    {
+      gsize actual = 0;
+
+      if (!check_cancelled (c, error))
+        return NULL;
+      if (!df_dfu_upload (c, block++, buf, c->transfer_size, &actual, error))
+        return NULL;
+      g_byte_array_append (out, buf, (guint) MIN (actual, max - out->len));
+      if (func != NULL)
+        func (actual, out->len, user_data);
+      if (actual < c->transfer_size)
+        break;
+    }
+  /* a short block ended the upload: the device is back in dfuIDLE; if we
+   * stopped first, abort the upload */
+  if (out->len >= max && !df_dfu_abort (c, error))
+    return NULL;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
