@@ -15,6 +15,10 @@ static const struct {
   { "info", cli_info, N_("Show what is inside firmware files") },
   { "pack", cli_pack, N_("Build a DfuSe file from binaries, HEX, S-record or ELF files") },
   { "convert", cli_convert, N_("Convert a firmware file to another format") },
+  { "list", cli_list, N_("List the DFU devices plugged in") },
+  { "flash", cli_flash, N_("Write a firmware file to devices, verify it and start it") },
+  { "read", cli_read, N_("Read a device's memory to a file") },
+  { "detach", cli_detach, N_("Switch a device from its application to DFU mode") },
 };
 
 void
@@ -57,6 +61,36 @@ cli_parse_u32 (const gchar *text, const gchar *what, guint32 max, guint32 *value
     }
   *value = (guint32) v;
   return TRUE;
+}
+
+int
+cli_exit_for_error (const GError *error)
+{
+  if (error->domain != DF_ERROR)
+    return CLI_EXIT_DEVICE;
+  switch (error->code)
+    {
+    case DF_ERROR_INVALID_FILE:
+    case DF_ERROR_IO:
+      return CLI_EXIT_BAD_FILE;
+    case DF_ERROR_INVALID_ARGUMENT:
+      return CLI_EXIT_USAGE;
+    case DF_ERROR_NOT_FOUND:
+    case DF_ERROR_AMBIGUOUS:
+      return CLI_EXIT_NO_DEVICE;
+    case DF_ERROR_PERMISSION:
+      return CLI_EXIT_PERMISSION;
+    case DF_ERROR_INCOMPATIBLE:
+    case DF_ERROR_NOT_SUPPORTED:
+      return CLI_EXIT_INCOMPATIBLE;
+    case DF_ERROR_DISCONNECTED:
+    case DF_ERROR_TIMEOUT:
+      return CLI_EXIT_CONNECTION;
+    case DF_ERROR_CANCELLED:
+      return CLI_EXIT_CANCELLED;
+    default:
+      return CLI_EXIT_DEVICE;
+    }
 }
 
 static gboolean

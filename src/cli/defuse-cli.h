@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "df-formats.h"
+#include "df-job.h"
 
 /* exit status of every subcommand (documented in defuse-cli(1)) */
 typedef enum {
@@ -26,3 +27,37 @@ gboolean cli_parse_u32 (const gchar *text, const gchar *what, guint32 max,
 /* --vid, --pid, --device-version: each given one (non-NULL) is set in options */
 gboolean cli_parse_ids (const gchar *vid, const gchar *pid, const gchar *bcd_device,
                         DfWriteOptions *options, GError **error);
+
+/* exit status of the device commands, beyond the three above */
+enum {
+  CLI_EXIT_NO_DEVICE = 3,     /* no device matches, or several where one is needed */
+  CLI_EXIT_PERMISSION = 4,    /* the OS refused access (udev rule missing) */
+  CLI_EXIT_INCOMPATIBLE = 5,  /* the file does not fit the device */
+  CLI_EXIT_DEVICE = 6,        /* the device reported an error, verify failed, read protection */
+  CLI_EXIT_CONNECTION = 7,    /* the device vanished or stopped answering */
+  CLI_EXIT_CANCELLED = 8,     /* interrupted (Ctrl+C); the device was returned to dfuIDLE */
+};
+
+int cli_list (int argc, char **argv);
+int cli_flash (int argc, char **argv);
+int cli_read (int argc, char **argv);
+int cli_detach (int argc, char **argv);
+
+/* the exit status for an error from the engine */
+int cli_exit_for_error (const GError *error);
+
+/* Devices matching the selectors (VID:PID, serial, or port path such as
+ * "1-2.3"); none given means every DFU device.  With need_one, more than
+ * one match is an error that lists them.  Errors list what was found. */
+GPtrArray *cli_select_devices (const gchar *const *selectors, gboolean need_one, GError **error);
+
+/* Progress on the terminal: a bar on a TTY, plain lines otherwise, one
+ * JSON object per line with --json.  Called on the main thread. */
+typedef struct _CliProgress CliProgress;
+
+CliProgress *cli_progress_new (const gchar *label, gboolean json, gboolean several);
+void         cli_progress_update (CliProgress *progress, const DfProgress *p);
+void         cli_progress_log (CliProgress *progress, const gchar *line);
+/* the result line: error NULL for success */
+void         cli_progress_finish (CliProgress *progress, const GError *error, const gchar *summary);
+void         cli_progress_free (CliProgress *progress);
