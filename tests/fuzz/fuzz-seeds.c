@@ -1,0 +1,170 @@
+/* fuzz-seeds: writes small seed inputs for the fuzz targets, made with the
+ * project's own writers, so the corpus follows the formats as they change.
+ *
+ * Usage: fuzz-seeds DIR   (makes DIR/dfuse, DIR/dfu, DIR/ihex, DIR/srec,
+ * DIR/elf and DIR/load, the last holding every seed) */
+#include <stdio.h>
+#include <string.h>
+#include <elf.h>
+
+#include "df-formats.h"
+
+static const gchar *dir;
+static guint count;
+
+static GBytes *
+pattern (gsize size, guint seed)
+{
+  guint8 *data = g_malloc (size);
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) (seed * 31 + i * 7);
+  return g_bytes_new_take (data, size);
+}
+
+static void
+add (DfTarget *target, guint32 address, gsize size)
+{
+  g_autoptr(GBytes) data = pattern (size, target->segments->len + 1);
+  df_target_add_segment (target, address, data);
+}
+
+static void
+save (const gchar *kind, GBytes *bytes)
+{
+  const gchar *kinds[] = { kind, "load" };
+
+  if (bytes == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autofree gchar *sub = g_build_filename (dir, kinds[i], NULL);
+      g_autofree gchar *name = g_strdup_printf ("seed-%02u", count);
+      g_autofree gchar *path = g_build_filename (sub, name, NULL);
+      g_autoptr(GError) error = NULL;
+
+      g_mkdir_with_parents (sub, 0755);
+      if (!g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), &error))
+        g_error ("%s", error->message);
+    }
+  count++;
+}
+
+static void
+save_text (const gchar *kind, const gchar *text)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  save (kind, bytes);
+}
+
+/* what the ELF writer never makes: ELF64, big-endian, a .data segment
+ * stored in flash but run from RAM, and a .bss-only segment */
+static GBytes *
+elf64_big_endian (void)
+{
+  static const struct {
+    guint64 paddr, vaddr, filesz, memsz;
+  } ph[] = {
+    { 0x08000000, 0x08000000, 24, 24 },
+    { 0x08000018, 0x20000000, 8, 32 },
+    { 0x20000020, 0x20000020, 0, 64 },
+  };
+  gsize phoff = sizeof (Elf64_Ehdr), offset = phoff + G_N_ELEMENTS (ph) * sizeof (Elf64_Phdr);
+  guint8 *data = g_malloc0 (offset + 32);
+#define PUT(off, size, value) \
+  G_STMT_START { for (guint k = 0; k < (size); k++) data[(off) + k] = (guint8) ((guint64) (value) >> (8 * ((size) - 1 - k))); } G_STMT_END
+
+  memcpy (data, ELFMAG, SELFMAG);
+  data[EI_CLASS] = ELFCLASS64;
+  data[EI_DATA] = ELFDATA2MSB;
+  data[EI_VERSION] = EV_CURRENT;
+  PUT (16, 2, ET_EXEC);
+  PUT (18, 2, EM_ARM);
+  PUT (20, 4, EV_CURRENT);
+  PUT (24, 8, 0x08000009);
+  PUT (32, 8, phoff);
+  PUT (52, 2, sizeof (Elf64_Ehdr));
+  PUT (54, 2, sizeof (Elf64_Phdr));
+  PUT (56, 2, G_N_ELEMENTS (ph));
+  for (guint i = 0; i < G_N_ELEMENTS (ph); i++)
+    {
+      gsize p = phoff + i * sizeof (Elf64_Phdr);
+      PUT (p, 4, PT_LOAD);
+      PUT (p + 4, 4, PF_R | PF_X);
+      PUT (p + 8, 8, offset);
+      PUT (p + 16, 8, ph[i].vaddr);
+      PUT (p + 24, 8, ph[i].paddr);
+      PUT (p + 32, 8, ph[i].filesz);
+      PUT (p + 40, 8, ph[i].memsz);
+      PUT (p + 48, 8, 4);
+      memset (data + offset, 0x40 + i, ph[i].filesz);
+      offset += ph[i].filesz;
+    }
+#undef PUT
+  return g_bytes_new_take (data, offset);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(DfImage) one = df_image_new (DF_FORMAT_DFUSE, "one");
+  g_autoptr(DfImage) multi = df_image_new (DF_FORMAT_DFUSE, "multi");
+  g_autoptr(DfImage) wide = df_image_new (DF_FORMAT_IHEX, "wide");
+  g_autoptr(DfImage) small = df_image_new (DF_FORMAT_SREC, "small");
+  g_autoptr(DfImage) plain = df_image_new (DF_FORMAT_DFU, "plain");
+  g_autoptr(GBytes) payload = pattern (40, 9);
+  DfImage *addressed[] = { one, wide, small };
+  DfTarget *flash;
+  DfWriteOptions options;
+
+  if (argc != 2)
+    {
+      fprintf (stderr, "usage: %s DIR\n", argv[0]);
+      return 2;
+    }
+  dir = argv[1];
+
+  add (df_image_add_target (one, 0, NULL), 0x08000000, 64);
+  flash = df_image_add_target (multi, 0, "Internal Flash  ");
+  add (flash, 0x08000000, 20);
+  add (flash, 0x08004000, 8);
+  add (df_image_add_target (multi, 1, "Option Bytes  "), 0x1FFFC000, 16);
+  add (df_image_add_target (wide, 0, NULL), 0x0800FFF8, 24); /* crosses a 64 KiB boundary */
+  add (df_image_add_target (small, 0, NULL), 0x00000100, 20); /* 16-bit addresses: S1 */
+  df_target_add_payload (df_image_add_target (plain, 0, NULL), payload);
+
+  df_write_options_init (&options);
+  options.vid = 0x0483;
+  options.pid = 0xDF11;
+  {
+    g_autoptr(GBytes) a = df_dfuse_write (one, &options, NULL);
+    g_autoptr(GBytes) b = df_dfuse_write (multi, &options, NULL);
+    g_autoptr(GBytes) c = df_dfu_write (plain, &options, NULL);
+    g_autoptr(GBytes) d = NULL;
+    options.pad_to_8 = FALSE;
+    d = df_dfuse_write (multi, &options, NULL);
+    save ("dfuse", a);
+    save ("dfuse", b);
+    save ("dfuse", d);
+    save ("dfu", c);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (addressed); i++)
+    {
+      g_autoptr(GBytes) ihex = df_ihex_write (addressed[i], NULL);
+      g_autoptr(GBytes) srec = df_srec_write (addressed[i], NULL);
+      g_autoptr(GBytes) elf = df_elf_write (addressed[i], NULL);
+      save ("ihex", ihex);
+      save ("srec", srec);
+      save ("elf", elf);
+    }
+  {
+    g_autoptr(GBytes) elf64 = elf64_big_endian ();
+    save ("elf", elf64);
+  }
+  /* records the writers do not make: segment addresses (02), start
+   * addresses (03, 05); S2 data, S5 count, S8 end */
+  save_text ("ihex", ":020000021000EC\n:0400000001020304F2\n:0400000300001000E9\n"
+                     ":040000050800018965\n:00000001FF\n");
+  save_text ("srec", "S00600004844521B\nS2080100000102030AE6\nS5030001FB\nS804010000FA\n");
+  printf ("%u seeds in %s\n", count, dir);
+  return 0;
+}
