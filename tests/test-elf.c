@@ -380,6 +380,7 @@ test_parse_paddr_zero (void)
 
   g_assert_false (df_image_has_errors (image));
   g_assert_true (has_diagnostic (image, DF_SEVERITY_NOTE, "using the virtual addresses"));
+  g_assert_false (has_diagnostic (image, DF_SEVERITY_NOTE, "stored (physical) address"));
   g_assert_cmphex (segment (image, 0)->address, ==, 0x08000000);
   g_assert_cmphex (segment (image, 1)->address, ==, 0x08000400);
 }

@@ -54,7 +54,8 @@ machine_name (guint machine)
 }
 
 typedef struct {
-  guint64 address;
+  guint64 address;  /* where it goes: p_paddr, or p_vaddr (see below) */
+  guint64 vaddr;
   guint64 offset;   /* of the data in the file */
   guint64 size;
   gsize   phdr;     /* file offset of its program header, for messages */
@@ -235,6 +236,7 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
                                  (gsize) i, (guint64) phdr.p_filesz, (guint64) phdr.p_memsz);
 
       seg.address = phdr.p_paddr;
+      seg.vaddr = phdr.p_vaddr;
       seg.offset = phdr.p_offset;
       seg.size = phdr.p_filesz;
       seg.phdr = where;
@@ -244,11 +246,6 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
         all_paddr_zero = FALSE;
       if (phdr.p_vaddr != 0)
         any_vaddr = TRUE;
-      if (phdr.p_paddr != phdr.p_vaddr)
-        df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) where, 0,
-                                 "segment %" G_GSIZE_FORMAT " is stored at 0x%08" G_GINT64_MODIFIER "x and runs at "
-                                 "0x%08" G_GINT64_MODIFIER "x; it is flashed at its stored (physical) address",
-                                 (gsize) i, (guint64) phdr.p_paddr, (guint64) phdr.p_vaddr);
     }
   if (!ok)
     return FALSE;
@@ -268,12 +265,16 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
       df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) ehdr.e_phoff, 0,
                                "every segment has physical address 0; using the virtual addresses");
       for (guint i = 0; i < segs->len; i++)
-        {
-          LoadSegment *seg = &g_array_index (segs, LoadSegment, i);
-          GElf_Phdr phdr;
-          gelf_getphdr (elf, (int) seg->index, &phdr);
-          seg->address = phdr.p_vaddr;
-        }
+        g_array_index (segs, LoadSegment, i).address = g_array_index (segs, LoadSegment, i).vaddr;
+    }
+  for (guint i = 0; i < segs->len; i++)
+    {
+      LoadSegment *seg = &g_array_index (segs, LoadSegment, i);
+      if (seg->address != seg->vaddr)
+        df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) seg->phdr, 0,
+                                 "segment %u is stored at 0x%08" G_GINT64_MODIFIER "x and runs at "
+                                 "0x%08" G_GINT64_MODIFIER "x; it is flashed at its stored (physical) address",
+                                 seg->index, seg->address, seg->vaddr);
     }
 
   for (guint i = 0; i < segs->len; i++)
