@@ -60,7 +60,8 @@ build_elf (gboolean is64, gboolean be, guint16 type, const TestPhdr *ph, guint n
     {
       gsize p = ehsize + i * phentsize;
       g_autoptr(GBytes) pattern = df_test_pattern (ph[i].filesz, i + 1);
-      memcpy (b.data + offset, g_bytes_get_data (pattern, NULL), ph[i].filesz);
+      if (ph[i].filesz > 0)
+        memcpy (b.data + offset, g_bytes_get_data (pattern, NULL), ph[i].filesz);
       put (&b, p, 4, ph[i].type);
       if (is64)
         {
