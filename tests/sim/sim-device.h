@@ -25,6 +25,10 @@ typedef struct _SimDevice  SimDevice;
 SimProfile  *sim_profile_load (const gchar *name_or_path, GError **error);
 void         sim_profile_free (SimProfile *profile);
 const gchar *sim_profile_get_name (const SimProfile *profile);
+/* one line saying what the profile models, or NULL */
+const gchar *sim_profile_get_description (const SimProfile *profile);
+/* names of the profiles in the profile directory, sorted; g_strfreev */
+gchar      **sim_profile_list_names (void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimProfile, sim_profile_free)
 
 /* time_scale multiplies every device and wire time (1.0 = real timings) */

@@ -1,0 +1,233 @@
+/* sim-fault.c: fault specs for the virtual devices (--fault on defuse-sim).
+ *
+ *   SPEC    := ACTION [ "@" TRIGGER ]
+ *   TRIGGER := WHAT "=" N
+ *   WHAT    := request | dnload | upload | getstatus | write | erase | byte
+ *
+ * Requests and operations are counted from 1 (request=1 is the first
+ * control transfer the device sees, enumeration included: the event log
+ * and the "transfers" statistics show the numbers); byte=N is the write
+ * that holds firmware byte N, counting every byte written from 0.
+ *
+ *   stall              the triggering request is stalled (URB -EPIPE).  A
+ *                      stalled DFU request other than GETSTATUS/GETSTATE
+ *                      puts the device in dfuERROR/errSTALLEDPKT, as a
+ *                      real bootloader does when it stalls.
+ *   status=ERR         ERR is a bStatus name (errWRITE, errVERIFY, ...;
+ *                      see sim_status_from_string) or number.  A DNLOAD,
+ *                      write, erase or byte trigger fails that operation
+ *                      (memory untouched; the GETSTATUS after the busy
+ *                      time answers dfuERROR/ERR).  An UPLOAD is stalled
+ *                      with dfuERROR/ERR.  Any other trigger makes the next
+ *                      GETSTATUS (this one, if it is one) answer dfuERROR/ERR.
+ *   disconnect         the device leaves the bus for good.  On a request
+ *                      trigger at once (that request gets ENODEV); with
+ *                      byte=N in the middle of the write: bytes before N
+ *                      (whole program units) are programmed, the rest not.
+ *   reset              like disconnect, but the device comes back in DFU
+ *                      mode after its reconnect time (a brown-out).
+ *   no-answer[=K]      the triggering request and the K-1 after it are
+ *                      never answered (the host times out); without K
+ *                      nothing is answered any more.
+ *   bad-status[=LEN]   the next GETSTATUS answer (this one, if it is one)
+ *                      is LEN bytes (default 3) instead of 6.
+ *   state=STATE        the device goes into STATE (dfuIDLE, dfuDNBUSY,
+ *                      dfuERROR, ... or a number) and the next GETSTATUS or
+ *                      GETSTATE reports it: an unexpected state.
+ *   rdp                read protection active from the start (no trigger):
+ *                      reads, writes and erases answer errVENDOR until a
+ *                      read-unprotect (0x92) wipes the flash.
+ *
+ * Examples: "stall@request=12", "status=errWRITE@byte=65536",
+ * "disconnect@byte=100000", "no-answer@request=40", "bad-status@request=7",
+ * "state=dfuERROR@request=3", "status=errERASE@erase=2", "rdp".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "df-error.h"
+#include "sim-fault.h"
+#include "sim-private.h"
+
+void
+sim_fault_free (SimFault *fault)
+{
+  if (fault == NULL)
+    return;
+  g_free (fault->spec);
+  g_free (fault);
+}
+
+static const struct {
+  const gchar   *name;
+  SimTriggerKind kind;
+} triggers[] = {
+  { "request", SIM_TRIGGER_REQUEST },
+  { "dnload", SIM_TRIGGER_DNLOAD },
+  { "upload", SIM_TRIGGER_UPLOAD },
+  { "getstatus", SIM_TRIGGER_GETSTATUS },
+  { "write", SIM_TRIGGER_WRITE },
+  { "erase", SIM_TRIGGER_ERASE },
+  { "byte", SIM_TRIGGER_BYTE },
+};
+
+const gchar *
+sim_trigger_to_string (SimTriggerKind trigger)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (triggers); i++)
+    if (triggers[i].kind == trigger)
+      return triggers[i].name;
+  return "none";
+}
+
+static gboolean
+parse_number (const gchar *str, guint64 max, guint64 *value)
+{
+  gchar *end = NULL;
+  guint64 v;
+
+  if (str == NULL || !g_ascii_isdigit (str[0]))
+    return FALSE;
+  v = g_ascii_strtoull (str, &end, 0);
+  if (end == str || *end != '\0' || v > max)
+    return FALSE;
+  *value = v;
+  return TRUE;
+}
+
+static gboolean G_GNUC_PRINTF (3, 4)
+bad_spec (GError **error, const gchar *spec, const gchar *format, ...)
+{
+  va_list args;
+  g_autofree gchar *what = NULL;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, "fault \"%s\": %s", spec, what);
+  return FALSE;
+}
+
+SimFault *
+sim_fault_parse (const gchar *spec, GError **error)
+{
+  g_autoptr(SimFault) fault = g_new0 (SimFault, 1);
+  g_autofree gchar *action = NULL;
+  g_autofree gchar *when = NULL;
+  const gchar *at = strchr (spec, '@');
+  const gchar *eq;
+  g_autofree gchar *verb = NULL;
+  const gchar *arg = NULL;
+  guint64 n;
+
+  fault->spec = g_strdup (spec);
+  action = at != NULL ? g_strndup (spec, (gsize) (at - spec)) : g_strdup (spec);
+  if (at != NULL)
+    when = g_strdup (at + 1);
+
+  eq = strchr (action, '=');
+  verb = eq != NULL ? g_strndup (action, (gsize) (eq - action)) : g_strdup (action);
+  if (eq != NULL)
+    arg = eq + 1;
+
+  if (g_str_equal (verb, "stall") && arg == NULL)
+    fault->kind = SIM_FAULT_STALL;
+  else if (g_str_equal (verb, "status"))
+    {
+      fault->kind = SIM_FAULT_STATUS;
+      if (arg == NULL || !sim_status_from_string (arg, &fault->arg) || fault->arg == SIM_OK)
+        {
+          bad_spec (error, spec, "expected status=ERR with ERR one of errTARGET, errFILE, errWRITE, errERASE, "
+                    "errCHECK_ERASED, errPROG, errVERIFY, errADDRESS, errNOTDONE, errFIRMWARE, errVENDOR, "
+                    "errUSBR, errPOR, errUNKNOWN, errSTALLEDPKT or 1..15");
+          return NULL;
+        }
+    }
+  else if (g_str_equal (verb, "disconnect") && arg == NULL)
+    fault->kind = SIM_FAULT_DISCONNECT;
+  else if (g_str_equal (verb, "reset") && arg == NULL)
+    fault->kind = SIM_FAULT_RESET;
+  else if (g_str_equal (verb, "no-answer"))
+    {
+      fault->kind = SIM_FAULT_NO_ANSWER;
+      fault->arg = G_MAXUINT;
+      if (arg != NULL)
+        {
+          if (!parse_number (arg, G_MAXUINT - 1, &n) || n == 0)
+            {
+              bad_spec (error, spec, "no-answer=K needs a count K >= 1");
+              return NULL;
+            }
+          fault->arg = (guint) n;
+        }
+    }
+  else if (g_str_equal (verb, "bad-status"))
+    {
+      fault->kind = SIM_FAULT_BAD_STATUS;
+      fault->arg = 3;
+      if (arg != NULL)
+        {
+          if (!parse_number (arg, 64, &n) || n == 6)
+            {
+              bad_spec (error, spec, "bad-status=LEN needs a reply length 0..64 other than 6");
+              return NULL;
+            }
+          fault->arg = (guint) n;
+        }
+    }
+  else if (g_str_equal (verb, "state"))
+    {
+      fault->kind = SIM_FAULT_STATE;
+      if (arg == NULL || !sim_state_from_string (arg, &fault->arg))
+        {
+          bad_spec (error, spec, "expected state=STATE with STATE one of appIDLE, appDETACH, dfuIDLE, "
+                    "dfuDNLOAD-SYNC, dfuDNBUSY, dfuDNLOAD-IDLE, dfuMANIFEST-SYNC, dfuMANIFEST, "
+                    "dfuMANIFEST-WAIT-RESET, dfuUPLOAD-IDLE, dfuERROR or 0..10");
+          return NULL;
+        }
+    }
+  else if (g_str_equal (verb, "rdp") && arg == NULL)
+    fault->kind = SIM_FAULT_RDP;
+  else
+    {
+      bad_spec (error, spec, "unknown fault; expected stall, status=ERR, disconnect, reset, no-answer[=K], "
+                "bad-status[=LEN], state=STATE or rdp");
+      return NULL;
+    }
+
+  if (fault->kind == SIM_FAULT_RDP)
+    {
+      if (when != NULL)
+        {
+          bad_spec (error, spec, "rdp takes no trigger: the part is protected from the start");
+          return NULL;
+        }
+      return g_steal_pointer (&fault);
+    }
+  if (when == NULL)
+    {
+      bad_spec (error, spec, "needs a trigger, e.g. @request=12 or @byte=65536");
+      return NULL;
+    }
+  eq = strchr (when, '=');
+  if (eq != NULL)
+    {
+      g_autofree gchar *what = g_strndup (when, (gsize) (eq - when));
+      for (guint i = 0; i < G_N_ELEMENTS (triggers); i++)
+        if (g_str_equal (what, triggers[i].name))
+          fault->trigger = triggers[i].kind;
+    }
+  if (fault->trigger == SIM_TRIGGER_NONE)
+    {
+      bad_spec (error, spec, "unknown trigger \"%s\"; expected request=N, dnload=N, upload=N, getstatus=N, "
+                "write=N, erase=N or byte=N", when);
+      return NULL;
+    }
+  if (!parse_number (eq + 1, G_MAXUINT64 - 1, &fault->at)
+      || (fault->at == 0 && fault->trigger != SIM_TRIGGER_BYTE))
+    {
+      bad_spec (error, spec, "the trigger needs a number%s", fault->trigger == SIM_TRIGGER_BYTE ? "" : " >= 1");
+      return NULL;
+    }
+  return g_steal_pointer (&fault);
+}
