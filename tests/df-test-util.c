@@ -1,3 +1,6 @@
+#include <string.h>
+#include <glib/gstdio.h>
+
 #include "df-test-util.h"
 
 GBytes *
@@ -38,4 +41,97 @@ df_test_corpus_file (const gchar *name)
       return NULL;
     }
   return g_steal_pointer (&path);
+}
+
+GBytes *
+df_test_bytes_from_hex (const gchar *hex)
+{
+  gsize n = strlen (hex) / 2;
+  guint8 *data = g_malloc (n);
+  for (gsize i = 0; i < n; i++)
+    data[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 | g_ascii_xdigit_value (hex[2 * i + 1]));
+  return g_bytes_new_take (data, n);
+}
+
+DfImage *
+df_test_image_from_hex (guint32 address, const gchar *hex)
+{
+  DfImage *image = df_image_new (DF_FORMAT_RAW, "test");
+  DfTarget *target = df_image_add_target (image, 0, NULL);
+  g_autoptr(GBytes) data = df_test_bytes_from_hex (hex);
+  df_target_add_segment (target, address, data);
+  return image;
+}
+
+DfDiagnostic *
+df_test_find_diagnostic (DfImage *image, DfSeverity severity, const gchar *phrase)
+{
+  for (guint i = 0; i < image->diagnostics->len; i++)
+    {
+      DfDiagnostic *diag = g_ptr_array_index (image->diagnostics, i);
+      if (diag->severity == severity && strstr (diag->message, phrase) != NULL)
+        return diag;
+    }
+  return NULL;
+}
+
+void
+df_test_dump_diagnostics (DfImage *image)
+{
+  for (guint i = 0; i < image->diagnostics->len; i++)
+    {
+      g_autofree gchar *text = df_image_format_diagnostic (image, g_ptr_array_index (image->diagnostics, i));
+      g_test_message ("%s", text);
+    }
+}
+
+gchar *
+df_test_objcopy_dir (const gchar *prefix)
+{
+  g_autofree gchar *objcopy = g_find_program_in_path ("objcopy");
+  g_autofree gchar *template = g_strconcat (prefix, "-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  gchar *dir;
+
+  if (objcopy == NULL)
+    {
+      g_test_skip ("objcopy (binutils) is not installed");
+      return NULL;
+    }
+  dir = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+df_test_run_objcopy (const gchar *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree gchar *err = NULL;
+  g_autoptr(GError) error = NULL;
+  gint status;
+
+  g_ptr_array_add (argv, (gpointer) "objcopy");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, &error))
+    {
+      g_test_message ("objcopy: %s", err);
+      g_assert_no_error (error);
+    }
+}
+
+void
+df_test_remove_dir (const gchar *dir, const gchar *const *files)
+{
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree gchar *path = g_build_filename (dir, files[i], NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
 }

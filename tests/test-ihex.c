@@ -1,6 +1,5 @@
 /* test-ihex: Intel HEX reading and writing, checked against objcopy. */
 #include <string.h>
-#include <glib/gstdio.h>
 
 #include "df-error.h"
 #include "df-test-util.h"
@@ -10,44 +9,11 @@ typedef struct {
   const gchar *hex;  /* the segment's bytes as hex digits */
 } Expected;
 
-static GBytes *
-bytes_from_hex (const gchar *hex)
-{
-  gsize n = strlen (hex) / 2;
-  guint8 *data = g_malloc (n);
-  for (gsize i = 0; i < n; i++)
-    data[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 | g_ascii_xdigit_value (hex[2 * i + 1]));
-  return g_bytes_new_take (data, n);
-}
-
 static DfImage *
 parse_text (const gchar *text, DfLoadFlags flags)
 {
   g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
   return df_ihex_parse (bytes, "test.hex", flags);
-}
-
-/* the first diagnostic of that severity whose message holds phrase */
-static DfDiagnostic *
-find_diagnostic (DfImage *image, DfSeverity severity, const gchar *phrase)
-{
-  for (guint i = 0; i < image->diagnostics->len; i++)
-    {
-      DfDiagnostic *diag = g_ptr_array_index (image->diagnostics, i);
-      if (diag->severity == severity && strstr (diag->message, phrase) != NULL)
-        return diag;
-    }
-  return NULL;
-}
-
-static void
-dump_diagnostics (DfImage *image)
-{
-  for (guint i = 0; i < image->diagnostics->len; i++)
-    {
-      g_autofree gchar *text = df_image_format_diagnostic (image, g_ptr_array_index (image->diagnostics, i));
-      g_test_message ("%s", text);
-    }
 }
 
 static void
@@ -88,9 +54,9 @@ test_parse_good (void)
       DfTarget *target;
 
       g_test_message ("case: %s", cases[i].name);
-      dump_diagnostics (image);
+      df_test_dump_diagnostics (image);
       g_assert_false (df_image_has_errors (image));
-      g_assert_null (find_diagnostic (image, DF_SEVERITY_WARNING, ""));
+      g_assert_null (df_test_find_diagnostic (image, DF_SEVERITY_WARNING, ""));
       g_assert_cmpint (image->format, ==, DF_FORMAT_IHEX);
       g_assert_cmpuint (image->targets->len, ==, 1);
       target = g_ptr_array_index (image->targets, 0);
@@ -100,7 +66,7 @@ test_parse_good (void)
       for (guint j = 0; j < cases[i].n_segments; j++)
         {
           DfSegment *segment = g_ptr_array_index (target->segments, j);
-          g_autoptr(GBytes) expected = bytes_from_hex (cases[i].segments[j].hex);
+          g_autoptr(GBytes) expected = df_test_bytes_from_hex (cases[i].segments[j].hex);
           g_assert_true (segment->has_address);
           g_assert_cmphex (segment->address, ==, cases[i].segments[j].address);
           g_assert_true (g_bytes_equal (segment->data, expected));
@@ -115,10 +81,10 @@ test_start_address_notes (void)
                                          ":0400000508000131BD\n:00000001FF\n", DF_LOAD_NONE);
   DfDiagnostic *diag;
 
-  diag = find_diagnostic (image, DF_SEVERITY_NOTE, "0x08000131");
+  diag = df_test_find_diagnostic (image, DF_SEVERITY_NOTE, "0x08000131");
   g_assert_nonnull (diag);
   g_assert_cmpuint (diag->line, ==, 3);
-  diag = find_diagnostic (image, DF_SEVERITY_NOTE, "0000:0100");
+  diag = df_test_find_diagnostic (image, DF_SEVERITY_NOTE, "0000:0100");
   g_assert_nonnull (diag);
   g_assert_cmpuint (diag->line, ==, 1);
 }
@@ -180,8 +146,8 @@ test_parse_bad (void)
       DfDiagnostic *diag;
 
       g_test_message ("case: %s", cases[i].name);
-      dump_diagnostics (image);
-      diag = find_diagnostic (image, cases[i].severity, cases[i].phrase);
+      df_test_dump_diagnostics (image);
+      diag = df_test_find_diagnostic (image, cases[i].severity, cases[i].phrase);
       g_assert_nonnull (diag);
       g_assert_cmpuint (diag->line, ==, cases[i].line);
       g_assert_true (df_image_has_errors (image) == (cases[i].severity == DF_SEVERITY_ERROR));
@@ -208,7 +174,7 @@ test_ignore_checksum (void)
   DfSegment *segment;
 
   g_assert_false (df_image_has_errors (image));
-  g_assert_nonnull (find_diagnostic (image, DF_SEVERITY_WARNING, "checksum is 0xf3"));
+  g_assert_nonnull (df_test_find_diagnostic (image, DF_SEVERITY_WARNING, "checksum is 0xf3"));
   g_assert_cmpuint (target->segments->len, ==, 1);
   segment = g_ptr_array_index (target->segments, 0);
   g_assert_cmpuint (g_bytes_get_size (segment->data), ==, 4);
@@ -230,16 +196,6 @@ test_parse_large (void)
   g_assert_true (df_image_content_equal (image, parsed));
 }
 
-static DfImage *
-image_from_hex (guint32 address, const gchar *hex)
-{
-  DfImage *image = df_image_new (DF_FORMAT_RAW, "test");
-  DfTarget *target = df_image_add_target (image, 0, NULL);
-  g_autoptr(GBytes) data = bytes_from_hex (hex);
-  df_target_add_segment (target, address, data);
-  return image;
-}
-
 static void
 assert_written (DfImage *image, const gchar *expected)
 {
@@ -255,9 +211,9 @@ assert_written (DfImage *image, const gchar *expected)
 static void
 test_write_exact (void)
 {
-  g_autoptr(DfImage) twenty = image_from_hex (0x08000000, "000102030405060708090A0B0C0D0E0F10111213");
-  g_autoptr(DfImage) boundary = image_from_hex (0x0800FFF8, "000102030405060708090A0B0C0D0E0F");
-  g_autoptr(DfImage) low = image_from_hex (0x100, "AA");
+  g_autoptr(DfImage) twenty = df_test_image_from_hex (0x08000000, "000102030405060708090A0B0C0D0E0F10111213");
+  g_autoptr(DfImage) boundary = df_test_image_from_hex (0x0800FFF8, "000102030405060708090A0B0C0D0E0F");
+  g_autoptr(DfImage) low = df_test_image_from_hex (0x100, "AA");
 
   /* 16 bytes per record, a type 04 record before the first */
   assert_written (twenty,
@@ -281,7 +237,7 @@ test_write_refuses (void)
 {
   g_autoptr(DfImage) payload = df_image_new (DF_FORMAT_DFU, "fw.dfu");
   g_autoptr(DfImage) empty = df_image_new (DF_FORMAT_DFUSE, "empty.dfu");
-  g_autoptr(DfImage) past = image_from_hex (0xFFFFFFFF, "0102");
+  g_autoptr(DfImage) past = df_test_image_from_hex (0xFFFFFFFF, "0102");
   g_autoptr(GBytes) data = df_test_pattern (10, 1);
   g_autoptr(GError) error = NULL;
   GBytes *out;
@@ -332,68 +288,17 @@ test_round_trip (void)
       g_test_message ("shape: %s", shapes[i].name);
       g_assert_no_error (error);
       parsed = df_ihex_parse (hex, "round-trip.hex", DF_LOAD_NONE);
-      dump_diagnostics (parsed);
+      df_test_dump_diagnostics (parsed);
       g_assert_cmpuint (parsed->diagnostics->len, ==, 0);
       g_assert_true (df_image_content_equal (image, parsed));
     }
-}
-
-static void
-run_objcopy (const gchar *const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree gchar *err = NULL;
-  g_autoptr(GError) error = NULL;
-  gint status;
-
-  g_ptr_array_add (argv, (gpointer) "objcopy");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                NULL, NULL, NULL, &err, &status, &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, &error))
-    {
-      g_test_message ("objcopy: %s", err);
-      g_assert_no_error (error);
-    }
-}
-
-/* a scratch directory, or NULL with the test skipped if objcopy is missing */
-static gchar *
-objcopy_dir (void)
-{
-  g_autofree gchar *objcopy = g_find_program_in_path ("objcopy");
-  g_autoptr(GError) error = NULL;
-  gchar *dir;
-
-  if (objcopy == NULL)
-    {
-      g_test_skip ("objcopy (binutils) is not installed");
-      return NULL;
-    }
-  dir = g_dir_make_tmp ("test-ihex-XXXXXX", &error);
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-remove_dir (const gchar *dir, const gchar *const *files)
-{
-  for (guint i = 0; files[i] != NULL; i++)
-    {
-      g_autofree gchar *path = g_build_filename (dir, files[i], NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 /* objcopy turns our hex into the same bytes as our raw writer */
 static void
 test_objcopy_reads_ours (void)
 {
-  g_autofree gchar *dir = objcopy_dir ();
+  g_autofree gchar *dir = df_test_objcopy_dir ("test-ihex");
   const gchar *files[] = { "ours.hex", "theirs.bin", NULL };
   g_autofree gchar *hex_path = NULL;
   g_autofree gchar *bin_path = NULL;
@@ -422,21 +327,21 @@ test_objcopy_reads_ours (void)
       g_assert_no_error (error);
       g_file_set_contents (hex_path, g_bytes_get_data (hex, NULL), (gssize) g_bytes_get_size (hex), &error);
       g_assert_no_error (error);
-      run_objcopy ((const gchar *[]) { "-I", "ihex", "-O", "binary", "--gap-fill", "0xff",
-                                        hex_path, bin_path, NULL });
+      df_test_run_objcopy ((const gchar *[]) { "-I", "ihex", "-O", "binary", "--gap-fill", "0xff",
+                                               hex_path, bin_path, NULL });
       g_file_get_contents (bin_path, &contents, &size, &error);
       g_assert_no_error (error);
       theirs = g_bytes_new_take (g_steal_pointer (&contents), size);
       g_assert_true (g_bytes_equal (raw, theirs));
     }
-  remove_dir (dir, files);
+  df_test_remove_dir (dir, files);
 }
 
 /* we read what objcopy writes from a binary */
 static void
 test_we_read_objcopy (void)
 {
-  g_autofree gchar *dir = objcopy_dir ();
+  g_autofree gchar *dir = df_test_objcopy_dir ("test-ihex");
   const gchar *files[] = { "fw.bin", "fw.hex", NULL };
   g_autofree gchar *bin_path = NULL;
   g_autofree gchar *hex_path = NULL;
@@ -452,15 +357,15 @@ test_we_read_objcopy (void)
   hex_path = g_build_filename (dir, "fw.hex", NULL);
   g_file_set_contents (bin_path, g_bytes_get_data (firmware, NULL), (gssize) g_bytes_get_size (firmware), &error);
   g_assert_no_error (error);
-  run_objcopy ((const gchar *[]) { "-I", "binary", "-O", "ihex", "--change-addresses", "0x08000000",
-                                    bin_path, hex_path, NULL });
+  df_test_run_objcopy ((const gchar *[]) { "-I", "binary", "-O", "ihex", "--change-addresses", "0x08000000",
+                                           bin_path, hex_path, NULL });
 
   image = df_image_load_file (hex_path, DF_FORMAT_UNKNOWN, FALSE, 0, DF_LOAD_NONE, &error);
   g_assert_no_error (error);
-  dump_diagnostics (image);
+  df_test_dump_diagnostics (image);
   g_assert_cmpint (image->format, ==, DF_FORMAT_IHEX);
   g_assert_false (df_image_has_errors (image));
-  g_assert_nonnull (find_diagnostic (image, DF_SEVERITY_NOTE, "start address 0x08000000"));
+  g_assert_nonnull (df_test_find_diagnostic (image, DF_SEVERITY_NOTE, "start address 0x08000000"));
   g_assert_cmpuint (image->targets->len, ==, 1);
   target = g_ptr_array_index (image->targets, 0);
   g_assert_cmpuint (target->segments->len, ==, 1);
@@ -468,7 +373,7 @@ test_we_read_objcopy (void)
   g_assert_cmphex (segment->address, ==, 0x08000000);
   g_assert_true (g_bytes_equal (segment->data, firmware));
   g_clear_pointer (&image, df_image_unref);
-  remove_dir (dir, files);
+  df_test_remove_dir (dir, files);
 }
 
 int
