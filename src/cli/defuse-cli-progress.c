@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "defuse-cli.h"
+#include "df-error.h"
 
 #define BAR_WIDTH 30
 #define REDRAW_US (G_USEC_PER_SEC / 10)
@@ -170,7 +171,10 @@ cli_progress_finish (CliProgress *progress, const GError *error, const gchar *su
       json_builder_end_object (b);
       print_json_event (b);
     }
-  if (error != NULL)
+  if (error != NULL && g_error_matches (error, DF_ERROR, DF_ERROR_PROTECTED))
+    cli_error ("%s: %s\n%s", progress->label, error->message,
+               _("To flash it, remove the protection with “defuse-cli unprotect --force”: the chip erases everything."));
+  else if (error != NULL)
     cli_error ("%s: %s", progress->label, error->message);
   else if (!progress->json)
     printf ("%s: %s\n", progress->label, summary);

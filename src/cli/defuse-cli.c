@@ -19,6 +19,7 @@ static const struct {
   { "flash", cli_flash, N_("Write a firmware file to devices, verify it and start it") },
   { "read", cli_read, N_("Read a device's memory to a file") },
   { "detach", cli_detach, N_("Switch a device from its application to DFU mode") },
+  { "unprotect", cli_unprotect, N_("Remove an STM32's read protection (erases the chip)") },
 };
 
 void

@@ -42,6 +42,7 @@ int cli_list (int argc, char **argv);
 int cli_flash (int argc, char **argv);
 int cli_read (int argc, char **argv);
 int cli_detach (int argc, char **argv);
+int cli_unprotect (int argc, char **argv);
 
 /* the exit status for an error from the engine */
 int cli_exit_for_error (const GError *error);

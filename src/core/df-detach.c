@@ -1,7 +1,8 @@
-/* df-detach.c: from the application to DFU mode.  DFU_DETACH, then a USB
- * reset unless the device detaches by itself (bitWillDetach), then wait
- * for the DFU-mode device to appear on the same port or with the same
- * serial number. */
+/* df-detach.c: requests after which the device leaves the bus and comes
+ * back: detach (application to DFU mode: DFU_DETACH, then a USB reset
+ * unless the device detaches by itself) and DfuSe read-unprotect (the chip
+ * erases itself and resets).  Both wait for the DFU-mode device to appear
+ * again on the same port or with the same serial number. */
 #include <glib/gi18n.h>
 
 #include "df-error.h"
@@ -22,13 +23,62 @@ same_device (DfDevice *runtime, DfDevice *candidate)
   return g_strcmp0 (runtime->path, candidate->path) == 0;
 }
 
+static DfDevice *
+wait_for_dfu_mode (DfDevice *device, guint timeout_ms, GCancellable *cancellable, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + ((gint64) timeout_ms + EXTRA_WAIT_MS) * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GPtrArray) devices = NULL;
+
+      if (!df_sleep_ms (POLL_MS, cancellable, error))
+        return NULL;
+      devices = df_usb_enumerate (NULL);
+      for (guint i = 0; devices != NULL && i < devices->len; i++)
+        {
+          DfDevice *candidate = g_ptr_array_index (devices, i);
+          /* the old device number is gone: a new enumeration */
+          if (same_device (device, candidate) &&
+              (candidate->address != device->address || device->mode == DF_DEVICE_MODE_RUNTIME))
+            return df_device_ref (candidate);
+        }
+    }
+  g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT,
+               _("the device did not come back in DFU mode within %u s; "
+                 "put it in DFU mode by hand (BOOT0 and reset on STM32)"),
+               (timeout_ms + EXTRA_WAIT_MS) / 1000);
+  return NULL;
+}
+
+DfDevice *
+df_device_unprotect_and_wait (DfDevice *device, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(DfTransport) transport = df_usb_open (device, error);
+  DfConnection conn = { 0 };
+
+  if (transport == NULL)
+    return NULL;
+  conn.transport = transport;
+  conn.interface = device->interface;
+  conn.transfer_size = device->transfer_size;
+  conn.dfuse = TRUE;
+  conn.cancellable = cancellable;
+  conn.max_busy_ms = 40000;
+  if (!df_transport_set_alt (transport, device->interface, 0, error) ||
+      !df_dfu_ensure_idle (&conn, error) ||
+      !df_dfuse_read_unprotect (&conn, error))
+    return NULL;
+  g_clear_pointer (&transport, df_transport_close);
+  return wait_for_dfu_mode (device, 30000, cancellable, error);
+}
+
 DfDevice *
 df_device_detach_and_wait (DfDevice *device, GCancellable *cancellable, GError **error)
 {
   g_autoptr(DfTransport) transport = NULL;
   g_autoptr(GError) local = NULL;
   DfConnection conn = { 0 };
-  gint64 deadline;
 
   if (device->mode != DF_DEVICE_MODE_RUNTIME)
     return df_device_ref (device);
@@ -48,25 +98,5 @@ df_device_detach_and_wait (DfDevice *device, GCancellable *cancellable, GError *
   if (!(device->attributes & DF_ATTR_WILL_DETACH) && !df_transport_reset (transport, error))
     return NULL;
   g_clear_pointer (&transport, df_transport_close);
-
-  deadline = g_get_monotonic_time () + ((gint64) device->detach_timeout_ms + EXTRA_WAIT_MS) * 1000;
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autoptr(GPtrArray) devices = NULL;
-
-      if (!df_sleep_ms (POLL_MS, cancellable, error))
-        return NULL;
-      devices = df_usb_enumerate (NULL);
-      for (guint i = 0; devices != NULL && i < devices->len; i++)
-        {
-          DfDevice *candidate = g_ptr_array_index (devices, i);
-          if (same_device (device, candidate))
-            return df_device_ref (candidate);
-        }
-    }
-  g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT,
-               _("the device did not come back in DFU mode within %u s; "
-                 "put it in DFU mode by hand (BOOT0 and reset on STM32)"),
-               (device->detach_timeout_ms + EXTRA_WAIT_MS) / 1000);
-  return NULL;
+  return wait_for_dfu_mode (device, device->detach_timeout_ms, cancellable, error);
 }

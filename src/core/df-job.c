@@ -717,8 +717,6 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
 
   job->transfers = transport->transfers;
   begin_phase (job, DF_PHASE_DONE, 0);
-  job_log (job, _("done: %" G_GUINT64_FORMAT " bytes written in %.2f s with %" G_GUINT64_FORMAT " USB requests"),
-           job->written, job->progress.elapsed, job->transfers);
   return TRUE;
 }
 
@@ -744,6 +742,7 @@ df_job_run_async (DfJob *job, GCancellable *cancellable, GAsyncReadyCallback cal
   g_task_set_task_data (task, df_job_ref (job), (GDestroyNotify) df_job_unref);
   /* the job checks its cancellable itself and cleans up the device */
   g_task_set_return_on_cancel (task, FALSE);
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, run_in_thread);
 }
 

@@ -70,6 +70,10 @@ guint     df_job_get_skipped_sectors (DfJob *job);
  * serial); returns the DFU-mode device. */
 DfDevice *df_device_detach_and_wait (DfDevice *device, GCancellable *cancellable, GError **error);
 
+/* DfuSe read-unprotect: the chip erases ALL its memory and resets; waits
+ * for it to come back and returns it. */
+DfDevice *df_device_unprotect_and_wait (DfDevice *device, GCancellable *cancellable, GError **error);
+
 /* Read length bytes at address of alt (DfuSe) or the whole upload (plain
  * DFU, address ignored) */
 GBytes   *df_device_read_memory (DfDevice *device, guint8 alt, guint32 address, gsize length,

@@ -52,7 +52,7 @@ static const struct {
   { "errADDRESS", N_("the address is outside the device's memory") },
   { "errNOTDONE", N_("the device expected more data") },
   { "errFIRMWARE", N_("the firmware on the device is corrupt") },
-  { "errVENDOR", N_("the device refused (on STM32: the chip is read-protected)") },
+  { "errVENDOR", N_("the device refused (on STM32: the chip is read-protected, and removing the protection erases the whole chip)") },
   { "errUSBR", N_("the device saw an unexpected USB reset") },
   { "errPOR", N_("the device saw an unexpected power-on reset") },
   { "errUNKNOWN", N_("an unknown error") },
@@ -195,21 +195,29 @@ df_dfu_abort (DfConnection *c, GError **error)
 static void
 set_device_error (DfConnection *c, const DfStatus *status, GError **error)
 {
+  if (status->status == DF_STATUS_OK)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
+                   _("the device went into %s without saying why (status OK)"),
+                   df_state_to_string (status->state));
+      return;
+    }
   /* on an STM32 bootloader errVENDOR means read protection (AN3156) */
   gint code = (c->dfuse && status->status == DF_STATUS_ERR_VENDOR) ? DF_ERROR_PROTECTED : DF_ERROR_DEVICE;
   g_set_error (error, DF_ERROR, code, _("the device reported %s: %s"),
                df_status_to_string (status->status), df_status_describe (status->status));
 }
 
-gboolean
-df_dfu_wait_while_busy (DfConnection *c, DfStatus *status_out, GError **error)
+/* busy_ms: how long this operation may keep the device busy.  The device
+ * holds (NAKs) GETSTATUS while it works, so one status may take that long:
+ * STM32F405 reports 100 ms for a mass erase that takes seconds (dfu-util
+ * waits up to 35 s for erases). */
+static gboolean
+wait_while_busy (DfConnection *c, guint busy_ms, DfStatus *status_out, GError **error)
 {
   DfStatus status;
-  gint64 deadline = g_get_monotonic_time () + (gint64) c->max_busy_ms * 1000;
-  /* the device holds (NAKs) GETSTATUS while it works, so a status may
-   * take as long as the longest operation: STM32F405 reports 100 ms for a
-   * mass erase that takes seconds (dfu-util waits up to 35 s) */
-  guint status_timeout = MAX (c->max_busy_ms, REQUEST_TIMEOUT_MS);
+  gint64 deadline = g_get_monotonic_time () + (gint64) busy_ms * 1000;
+  guint status_timeout = MAX (busy_ms, REQUEST_TIMEOUT_MS);
 
   for (;;)
     {
@@ -241,17 +249,25 @@ df_dfu_wait_while_busy (DfConnection *c, DfStatus *status_out, GError **error)
         {
           g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT,
                        _("the device stayed busy (%s) for more than %u s"),
-                       df_state_to_string (status.state), c->max_busy_ms / 1000);
+                       df_state_to_string (status.state), busy_ms / 1000);
           return FALSE;
         }
       /* the spec says: wait bwPollTimeout before the next GETSTATUS; any
        * longer is time the device is ready and the host is not */
       if (!df_sleep_ms (status.poll_timeout_ms, c->cancellable, error))
         return FALSE;
+      /* a device that asks for long waits gets them, with room to spare */
+      status_timeout = MAX (status_timeout, status.poll_timeout_ms + REQUEST_TIMEOUT_MS);
     }
   if (status_out != NULL)
     *status_out = status;
   return TRUE;
+}
+
+gboolean
+df_dfu_wait_while_busy (DfConnection *c, DfStatus *status_out, GError **error)
+{
+  return wait_while_busy (c, REQUEST_TIMEOUT_MS, status_out, error);
 }
 
 gboolean
@@ -294,7 +310,8 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
 }
 
 static gboolean
-dfuse_command (DfConnection *c, guint8 command, const guint32 *address, GError **error)
+dfuse_command (DfConnection *c, guint8 command, const guint32 *address, guint busy_ms,
+               GError **error)
 {
   guint8 buf[5] = { command };
   gsize length = 1;
@@ -306,13 +323,13 @@ dfuse_command (DfConnection *c, guint8 command, const guint32 *address, GError *
     }
   if (!df_dfu_dnload (c, 0, buf, length, error))
     return FALSE;
-  return df_dfu_wait_while_busy (c, NULL, error);
+  return wait_while_busy (c, busy_ms, NULL, error);
 }
 
 gboolean
 df_dfuse_set_address (DfConnection *c, guint32 address, GError **error)
 {
-  if (!dfuse_command (c, DFUSE_SET_ADDRESS, &address, error))
+  if (!dfuse_command (c, DFUSE_SET_ADDRESS, &address, REQUEST_TIMEOUT_MS, error))
     {
       g_prefix_error (error, _("setting the address to 0x%08x: "), address);
       return FALSE;
@@ -323,7 +340,7 @@ df_dfuse_set_address (DfConnection *c, guint32 address, GError **error)
 gboolean
 df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error)
 {
-  if (!dfuse_command (c, DFUSE_ERASE, &address, error))
+  if (!dfuse_command (c, DFUSE_ERASE, &address, c->max_busy_ms, error))
     {
       g_prefix_error (error, _("erasing the sector at 0x%08x: "), address);
       return FALSE;
@@ -334,7 +351,7 @@ df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error)
 gboolean
 df_dfuse_mass_erase (DfConnection *c, GError **error)
 {
-  if (!dfuse_command (c, DFUSE_ERASE, NULL, error))
+  if (!dfuse_command (c, DFUSE_ERASE, NULL, c->max_busy_ms, error))
     {
       g_prefix_error (error, _("mass erase: "));
       return FALSE;
@@ -348,7 +365,7 @@ df_dfuse_read_unprotect (DfConnection *c, GError **error)
   g_autoptr(GError) local = NULL;
 
   /* the device erases everything and resets: it vanishing is success */
-  if (!dfuse_command (c, DFUSE_READ_UNPROTECT, NULL, &local) &&
+  if (!dfuse_command (c, DFUSE_READ_UNPROTECT, NULL, c->max_busy_ms, &local) &&
       !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local), _("read unprotect: "));

@@ -60,7 +60,7 @@ typedef struct {
   guint16       transfer_size;  /* wTransferSize */
   gboolean      dfuse;          /* speaks ST's DfuSe extension */
   GCancellable *cancellable;
-  guint         max_busy_ms;    /* how long a NAKed or stalled status may take */
+  guint         max_busy_ms;    /* how long an erase may keep the device busy */
 } DfConnection;
 
 /* single requests */
@@ -75,7 +75,8 @@ gboolean df_dfu_abort (DfConnection *c, GError **error);
 /* GETSTATUS until the device is no longer busy, sleeping exactly the
  * bwPollTimeout it asks for (never more); a dfuERROR answer becomes an
  * error whose message says what the device reported.  The last status is
- * returned in *status (may be NULL). */
+ * returned in *status (may be NULL).  For writes and commands that finish
+ * in well under 5 s; erases wait up to max_busy_ms. */
 gboolean df_dfu_wait_while_busy (DfConnection *c, DfStatus *status, GError **error);
 
 /* From whatever state: CLRSTATUS out of dfuERROR, ABORT out of the others,

@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""defuse-cli flash, read, list and detach against virtual devices through
+the real libusb (defuse-sim + umockdev): memory must equal the image, what
+the image does not touch must survive, and every failure must give a clear
+message, a non-zero exit, and a device the next flash can use."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from simtest import (CLI, F405_BASE, F405_SECTORS, F405_SIZE, available, expected_memory,
+                     pattern, sim, write)
+from taptest import run, test
+
+
+def micropython_like(tmp):
+    """~320 KiB in two elements at 0x08000000 and 0x08020000, as MicroPython builds are."""
+    a = write(os.path.join(tmp, "p0.bin"), pattern(14776, 1))
+    b = write(os.path.join(tmp, "p1.bin"), pattern(306928, 2))
+    out = os.path.join(tmp, "fw.dfu")
+    subprocess.run([CLI, "pack", "-o", out, "--vid", "0x0483", "--pid", "0xdf11",
+                    f"0x08000000:{a}", f"0x08020000:{b}"], check=True)
+    return out, [(0x08000000, pattern(14776, 1)), (0x08020000, pattern(306928, 2))]
+
+
+def filesystem_preload(tmp):
+    """A MicroPython-style filesystem in sectors 1-3 (0x08004000-0x0800ffff)."""
+    mem = bytearray(b"\xff" * F405_SIZE)
+    mem[0x4000:0x10000] = pattern(0xC000, 99)
+    return write(os.path.join(tmp, "before.bin"), bytes(mem)), bytes(mem)
+
+
+def skip_without_sim():
+    return not available()
+
+
+@test
+def list_shows_the_bootloader(tmp):
+    if skip_without_sim():
+        return "skip"
+    r = sim(tmp, CLI, "list", "--json")
+    assert r.status == 0, r
+    devices = json.loads(r.out)
+    assert len(devices) == 1, devices
+    d = devices[0]
+    assert (d["vid"], d["pid"], d["mode"]) == (0x0483, 0xDF11, "dfuse"), d
+    assert d["transfer_size"] == 2048 and d["dfu_version"] == 0x011A, d
+    names = [a["name"] for a in d["alts"]]
+    assert names[0].startswith("@Internal Flash"), names
+    flash = d["alts"][0]["regions"][0]
+    assert flash["start"] == F405_BASE and flash["size"] == F405_SIZE, flash
+    r = sim(tmp, CLI, "list")
+    assert "Internal Flash, 1 MiB at 0x08000000: 4 x 16 KiB, 1 x 64 KiB, 7 x 128 KiB" in r.out, r
+
+
+@test
+def flash_micropython_image_keeps_filesystem(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, writes = micropython_like(tmp)
+    before_path, before = filesystem_preload(tmp)
+    r = sim(tmp, CLI, "flash", fw, flash_in=before_path)
+    assert r.status == 0, r
+    assert r.memory() == expected_memory(before, F405_BASE, writes, F405_SECTORS)
+    # the filesystem sectors were neither erased nor written
+    assert r.memory()[0x4000:0x10000] == before[0x4000:0x10000]
+
+
+@test
+def flash_uses_few_requests(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, writes = micropython_like(tmp)
+    r = sim(tmp, CLI, "flash", "--no-verify", fw)
+    assert r.status == 0, r
+    stats = r.stats()
+    stats = stats[0] if isinstance(stats, list) else stats
+    total = stats["transfers"]
+    chunks = sum((len(d) + 2047) // 2048 for _, d in writes)
+    # per chunk: DNLOAD + 2 GETSTATUS; a handful more per erase and run
+    assert total <= 3 * chunks + 3 * 4 + 40, (total, chunks)
+
+
+@test
+def diff_skips_unchanged_sectors(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, writes = micropython_like(tmp)
+    first = sim(tmp, CLI, "flash", fw)
+    assert first.status == 0, first
+    flashed = os.path.join(tmp, "flashed.bin")
+    write(flashed, first.memory())
+    again = sim(tmp, CLI, "flash", "--diff", fw, flash_in=flashed)
+    assert again.status == 0, again
+    assert "4 unchanged sectors skipped" in again.out, again
+    assert again.memory() == first.memory()
+    log = open(os.path.join(tmp, "sim.log")).read().lower()
+    assert "erase" not in log or "0x41" not in log, "no erase expected"
+
+
+@test
+def backup_saves_what_will_change(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, writes = micropython_like(tmp)
+    before_path, before = filesystem_preload(tmp)
+    backup = os.path.join(tmp, "backup.dfu")
+    r = sim(tmp, CLI, "flash", "--backup", backup, fw, flash_in=before_path)
+    assert r.status == 0, r
+    doc = json.loads(subprocess.run([CLI, "info", "--json", backup], capture_output=True, text=True, check=True).stdout)
+    elements = [(e["address"], e["size"]) for e in doc["targets"][0]["elements"]]
+    assert elements == [(0x08000000, 0x4000), (0x08020000, 0x20000), (0x08040000, 0x20000), (0x08060000, 0x20000)], elements
+
+
+@test
+def read_back_matches(tmp):
+    if skip_without_sim():
+        return "skip"
+    before_path, before = filesystem_preload(tmp)
+    out = os.path.join(tmp, "read.bin")
+    r = sim(tmp, CLI, "read", "--address", "0x08004000", "--length", str(0xC000), out, flash_in=before_path)
+    assert r.status == 0, r
+    assert open(out, "rb").read() == before[0x4000:0x10000]
+    whole = os.path.join(tmp, "whole.bin")
+    r = sim(tmp, CLI, "read", whole, flash_in=before_path)
+    assert r.status == 0, r
+    assert open(whole, "rb").read() == before
+
+
+@test
+def raw_needs_address_and_dfuse_is_not_raw(tmp):
+    if skip_without_sim():
+        return "skip"
+    raw = write(os.path.join(tmp, "app.bin"), pattern(4096, 3))
+    r = sim(tmp, CLI, "flash", raw)
+    assert r.status == 5 and "--address 0x08000000" in r.err, r
+    r = sim(tmp, CLI, "flash", "--address", "0x08008000", raw)
+    assert r.status == 0, r
+    assert r.memory()[0x8000:0x9000] == pattern(4096, 3)
+
+
+@test
+def vid_pid_mismatch_refused_unless_forced(tmp):
+    if skip_without_sim():
+        return "skip"
+    a = write(os.path.join(tmp, "a.bin"), pattern(1024, 4))
+    fw = os.path.join(tmp, "other.dfu")
+    subprocess.run([CLI, "pack", "-o", fw, "--vid", "0x1209", "--pid", "0x1234", f"0x08000000:{a}"], check=True)
+    r = sim(tmp, CLI, "flash", fw)
+    assert r.status == 5 and "1209:1234" in r.err and "0483:df11" in r.err, r
+    assert r.memory() == b"\xff" * F405_SIZE, "nothing may be touched"
+    r = sim(tmp, CLI, "flash", "--force", fw)
+    assert r.status == 0, r
+
+
+@test
+def element_outside_layout_refused(tmp):
+    if skip_without_sim():
+        return "skip"
+    a = write(os.path.join(tmp, "a.bin"), pattern(0x20000, 5))
+    fw = os.path.join(tmp, "big.dfu")
+    subprocess.run([CLI, "pack", "-o", fw, f"0x080F0000:{a}"], check=True)
+    r = sim(tmp, CLI, "flash", "--force", fw)
+    assert r.status == 5 and "outside" in r.err and "0x08100000" in r.err, r
+    assert r.memory() == b"\xff" * F405_SIZE
+
+
+@test
+def no_device_and_ambiguous_selection(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, _ = micropython_like(tmp)
+    r = sim(tmp, CLI, "flash", fw, count=2)
+    assert r.status == 3 and "2 DFU devices match" in r.err, r
+    r = sim(tmp, CLI, "flash", "--device", "1209:0001", fw)
+    assert r.status == 3 and "found:" in r.err, r
+
+
+@test
+def parallel_flash_of_four(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, writes = micropython_like(tmp)
+    r = sim(tmp, CLI, "flash", "--all", fw, count=4)
+    assert r.status == 0, r
+    want = expected_memory(b"\xff" * F405_SIZE, F405_BASE, writes, F405_SECTORS)
+    for i in range(1, 5):
+        assert r.memory(i) == want, i
+    assert r.out.count("done:") == 4, r
+
+
+@test
+def json_events(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, _ = micropython_like(tmp)
+    r = sim(tmp, CLI, "flash", "--json", fw)
+    assert r.status == 0, r
+    events = [json.loads(line) for line in r.out.splitlines()]
+    phases = [e["phase"] for e in events if e["event"] == "progress"]
+    for phase in ("erase", "write", "verify", "leave"):
+        assert phase in phases, phases
+    fractions = [e["fraction"] for e in events if e["event"] == "progress"]
+    assert fractions == sorted(fractions), "progress never goes back"
+    assert any(0.2 < f < 0.8 for f in fractions)
+    assert events[-1]["event"] == "result" and events[-1]["ok"], events[-1]
+
+
+@test
+def cancel_mid_write_leaves_device_idle(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, writes = micropython_like(tmp)
+    script = os.path.join(tmp, "cancel.sh")
+    # flash, interrupt it once writing has started, then flash again
+    write(script, f"""#!/bin/sh
+{CLI} flash --json {fw} > {tmp}/first.log 2>&1 &
+pid=$!
+while ! grep -q '"phase":"write"' {tmp}/first.log 2>/dev/null; do sleep 0.01; done
+kill -INT $pid
+wait $pid
+echo "first exit $?"
+{CLI} flash {fw}
+""".encode())
+    os.chmod(script, 0o755)
+    r = sim(tmp, script, scale="0.05")
+    first = open(os.path.join(tmp, "first.log")).read()
+    assert "first exit 8" in r.out, (r, first)
+    assert "Cancelled" in first and "dfuIDLE" in first, first
+    assert r.status == 0, r
+    assert r.memory() == expected_memory(b"\xff" * F405_SIZE, F405_BASE, writes, F405_SECTORS)
+
+
+# Faults: (spec, expected exit, phrase in the message)
+FAULTS = [
+    ("stall@dnload=20", (6,), "refused the request (stall)"),
+    ("status=errWRITE@write=10", (6,), "errWRITE"),
+    ("status=errERASE@erase=2", (6,), "errERASE"),
+    ("status=errVERIFY@write=10", (6,), "errVERIFY"),
+    ("status=errTARGET@write=10", (6,), "errTARGET"),
+    ("status=errADDRESS@write=10", (6,), "errADDRESS"),
+    ("status=errUNKNOWN@write=10", (6,), "errUNKNOWN"),
+    ("status=errVENDOR@write=10", (6,), "read-protected"),
+    ("bad-status@getstatus=30", (6,), "instead of 6"),
+    ("state=dfuERROR@getstatus=30", (6,), "the device reported"),
+    ("no-answer=1@dnload=20", (7,), "did not answer"),
+]
+
+
+def make_fault_test(spec, codes, phrase):
+    def check(tmp):
+        if skip_without_sim():
+            return "skip"
+        fw, writes = micropython_like(tmp)
+        script = os.path.join(tmp, "twice.sh")
+        write(script, f"#!/bin/sh\n{CLI} flash {fw}\necho \"first exit $?\"\n{CLI} flash {fw}\n".encode())
+        os.chmod(script, 0o755)
+        r = sim(tmp, script, faults=[spec])
+        first = [int(line.split()[-1]) for line in r.out.splitlines() if line.startswith("first exit")]
+        assert first and first[0] in codes, (spec, r)
+        assert phrase in r.err, (spec, phrase, r)
+        assert "defuse-cli:" in r.err and "Traceback" not in r.err and "CRITICAL" not in r.err, r
+        # the next flash on the same device works
+        assert r.status == 0, (spec, r)
+        assert r.memory() == expected_memory(b"\xff" * F405_SIZE, F405_BASE, writes, F405_SECTORS)
+    check.__name__ = "fault_" + spec.replace("@", "_at_").replace("=", "_")
+    return check
+
+
+for _spec, _codes, _phrase in FAULTS:
+    test(make_fault_test(_spec, _codes, _phrase))
+
+
+@test
+def unplug_mid_write(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, _ = micropython_like(tmp)
+    r = sim(tmp, CLI, "flash", fw, faults=["disconnect@byte=100000"])
+    assert r.status == 7, r
+    assert "gone" in r.err and "flash again" in r.err, r
+
+
+@test
+def read_protected_device(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, writes = micropython_like(tmp)
+    before_path, _ = filesystem_preload(tmp)
+    r = sim(tmp, CLI, "flash", fw, faults=["rdp"], flash_in=before_path)
+    assert r.status == 6 and "read-protected" in r.err and "unprotect --force" in r.err, r
+    # unprotect needs --force, then the chip is blank and flashable
+    r = sim(tmp, CLI, "unprotect", faults=["rdp"])
+    assert r.status == 2 and "--force" in r.err, r
+    script = os.path.join(tmp, "unprotect.sh")
+    write(script, f"#!/bin/sh\nset -e\n{CLI} unprotect --force\n{CLI} flash {fw}\n".encode())
+    os.chmod(script, 0o755)
+    r = sim(tmp, script, faults=["rdp"], flash_in=before_path)
+    assert r.status == 0, r
+    assert r.memory() == expected_memory(b"\xff" * F405_SIZE, F405_BASE, writes, F405_SECTORS)
+
+
+@test
+def plain_dfu_device(tmp):
+    if skip_without_sim():
+        return "skip"
+    payload = write(os.path.join(tmp, "app.bin"), pattern(50000, 7))
+    dfu = os.path.join(tmp, "app.dfu")
+    subprocess.run([CLI, "convert", "--vid", "0x1209", "--pid", "0x5bf0", payload, dfu], check=True)
+    r = sim(tmp, CLI, "flash", dfu, profile="dfu11")
+    assert r.status == 0, r
+    assert r.memory()[:50000] == pattern(50000, 7)
+
+
+@test
+def runtime_device_is_detached_first(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, writes = micropython_like(tmp)
+    r = sim(tmp, CLI, "detach", profile="runtime")
+    assert r.status == 0 and "now in DFU mode" in r.out, r
+    r = sim(tmp, CLI, "flash", fw, profile="runtime")
+    assert r.status == 0, r
+    assert r.memory() == expected_memory(b"\xff" * F405_SIZE, F405_BASE, writes, F405_SECTORS)
+
+
+if __name__ == "__main__":
+    run()
