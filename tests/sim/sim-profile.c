@@ -616,14 +616,17 @@ parse_profile (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
         return fail (ctx, "runtime", "needs \"bootloader\": the profile it detaches into");
       if (depth >= MAX_NESTING)
         return fail (ctx, "runtime", "bootloader profiles nest too deep");
-      dir = g_path_get_dirname (profile->path);
-      path = g_build_filename (dir, boot, NULL);
-      if (!g_str_has_suffix (path, ".json"))
-        {
-          gchar *with = g_strconcat (path, ".json", NULL);
-          g_free (path);
-          path = with;
-        }
+      /* a path, or a name next to this profile or in the profile directory */
+      {
+        g_autofree gchar *file = g_str_has_suffix (boot, ".json") ? g_strdup (boot) : g_strconcat (boot, ".json", NULL);
+        dir = g_path_get_dirname (profile->path);
+        path = g_path_is_absolute (file) ? g_strdup (file) : g_build_filename (dir, file, NULL);
+        if (!g_file_test (path, G_FILE_TEST_EXISTS) && strchr (file, '/') == NULL)
+          {
+            g_free (path);
+            path = g_build_filename (sim_profile_get_dir (), file, NULL);
+          }
+      }
       profile->bootloader = load_file (path, boot, depth + 1, ctx->error);
       if (profile->bootloader == NULL)
         {
