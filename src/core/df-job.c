@@ -190,8 +190,9 @@ report (DfJob *job)
 
   for (DfPhase ph = 0; ph < p->phase; ph++)
     done_weight += job->weights[ph];
+  /* padding can make a phase a few bytes longer than planned */
   if (p->total > 0)
-    done_weight += job->weights[p->phase] * ((gdouble) p->done / (gdouble) p->total);
+    done_weight += job->weights[p->phase] * MIN ((gdouble) p->done / (gdouble) p->total, 1.0);
   p->fraction = job->weight_total > 0 ? MIN (done_weight / job->weight_total, 1.0) : 0;
   if (p->phase == DF_PHASE_DONE)
     p->fraction = 1.0;
@@ -450,8 +451,45 @@ run_erase (DfJob *job, GError **error)
   return TRUE;
 }
 
+/* Program units: STM32L4 programs 64-bit double words and drops the tail
+ * of a write that ends inside one; STM32H7 uses 256-bit flash words.  In a
+ * sector this job erased, 0xFF is what the cells already hold, so runs are
+ * padded to multiples of 8 and joined across gaps of less than 32 bytes,
+ * so no flash word is programmed twice (MicroPython's dfu.py pads to 8 for
+ * the same reason).  Nothing is padded outside an erased sector. */
+#define PAD_UNIT 8
+#define JOIN_GAP 32
+
+static gboolean
+sector_erased (DfJob *job, guint t, guint sector)
+{
+  DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
+  DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, sector);
+
+  if (sector_skipped (job, t, sector))
+    return FALSE;
+  return s->erase || (job->plan->options.mass_erase && (s->flags & DF_SECTOR_ERASABLE));
+}
+
 /* calls func for each run of contiguous, not skipped writes of a target */
 typedef gboolean (*RunFunc) (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error);
+
+static gboolean
+finish_run (DfJob *job, guint t, guint32 start, GByteArray *run, RunFunc func, GError **error)
+{
+  DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
+  guint last = sector_of (target, start + run->len - 1);
+  DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, last);
+  guint pad = (PAD_UNIT - run->len % PAD_UNIT) % PAD_UNIT;
+
+  if (pad > 0 && sector_erased (job, t, last) &&
+      (guint64) start + run->len + pad <= (guint64) s->start + s->size)
+    {
+      g_byte_array_set_size (run, run->len + pad);
+      memset (run->data + run->len - pad, 0xff, pad);
+    }
+  return func (job, start, run->data, run->len, error);
+}
 
 static gboolean
 for_each_run (DfJob *job, guint t, RunFunc func, GError **error)
@@ -460,24 +498,39 @@ for_each_run (DfJob *job, guint t, RunFunc func, GError **error)
   g_autoptr(GByteArray) run = g_byte_array_new ();
   guint32 run_start = 0;
 
-  for (guint w = 0; w <= target->writes->len; w++)
+  for (guint w = 0; w < target->writes->len; w++)
     {
-      DfPlanWrite *write = w < target->writes->len ? g_ptr_array_index (target->writes, w) : NULL;
-      gboolean skip = write != NULL && sector_skipped (job, t, sector_of (target, write->address));
+      DfPlanWrite *write = g_ptr_array_index (target->writes, w);
+      guint sector = sector_of (target, write->address);
+      guint64 run_end = (guint64) run_start + run->len;
 
-      /* a run ends at the last write, at a gap, or at a skipped sector */
-      if (run->len > 0 && (write == NULL || skip || write->address != run_start + run->len))
-        {
-          if (!func (job, run_start, run->data, run->len, error))
-            return FALSE;
-          g_byte_array_set_size (run, 0);
-        }
-      if (write == NULL || skip)
+      if (sector_skipped (job, t, sector))
         continue;
+      if (run->len > 0 && write->address != run_end)
+        {
+          /* a small gap inside one erased sector is filled, not a new run */
+          gboolean join = write->address > run_end && write->address - run_end < JOIN_GAP &&
+                          sector == sector_of (target, (guint32) run_end - 1) &&
+                          sector_erased (job, t, sector);
+          if (join)
+            {
+              guint gap = (guint) (write->address - run_end);
+              g_byte_array_set_size (run, run->len + gap);
+              memset (run->data + run->len - gap, 0xff, gap);
+            }
+          else
+            {
+              if (!finish_run (job, t, run_start, run, func, error))
+                return FALSE;
+              g_byte_array_set_size (run, 0);
+            }
+        }
       if (run->len == 0)
         run_start = write->address;
       g_byte_array_append (run, g_bytes_get_data (write->data, NULL), (guint) g_bytes_get_size (write->data));
     }
+  if (run->len > 0)
+    return finish_run (job, t, run_start, run, func, error);
   return TRUE;
 }
 

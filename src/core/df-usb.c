@@ -3,6 +3,7 @@
 
 #include "df-error.h"
 #include "df-le.h"
+#include "df-quirks.h"
 #include "df-usb.h"
 
 #define DFU_CLASS        0xFE
@@ -70,6 +71,21 @@ df_usb_get_context (GError **error)
       return NULL;
     }
   return context;
+}
+
+/* a string descriptor holding 8-bit characters instead of UTF-16 */
+static gchar *
+read_raw_string (libusb_device_handle *handle, guint8 index)
+{
+  guchar buf[256];
+  gint n;
+
+  if (handle == NULL || index == 0)
+    return NULL;
+  n = libusb_get_string_descriptor (handle, index, 0x0409, buf, sizeof buf);
+  if (n <= 2 || buf[1] != LIBUSB_DT_STRING)
+    return NULL;
+  return g_strndup ((const gchar *) buf + 2, MIN ((gsize) n, buf[0]) - 2);
 }
 
 static gchar *
@@ -173,7 +189,9 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
       device->permission_denied = handle == NULL && open_status == LIBUSB_ERROR_ACCESS;
       device->manufacturer = read_string (handle, desc.iManufacturer);
       device->product = read_string (handle, desc.iProduct);
-      device->serial = read_string (handle, desc.iSerialNumber);
+      device->serial = (df_quirks_for (desc.idVendor, desc.idProduct) & DF_QUIRK_UTF8_SERIAL)
+                         ? read_raw_string (handle, desc.iSerialNumber)
+                         : read_string (handle, desc.iSerialNumber);
       device->transfer_size = 1024;
       device->dfu_version = 0x0110;
       find_functional_descriptor (interface, device);
@@ -184,6 +202,8 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
           g_autofree gchar *name = read_string (handle, alt->iInterface);
           df_device_add_alt (device, alt->bAlternateSetting, name);
         }
+
+      df_quirks_fix_device (device);
 
       if (first->bInterfaceProtocol == DFU_PROTO_RUNTIME)
         device->mode = DF_DEVICE_MODE_RUNTIME;
