@@ -1645,8 +1645,22 @@ sim_device_control (SimDevice *dev, guint64 now_us, const SimSetup *setup, guint
 static void
 catch_up (SimDevice *dev)
 {
-  /* these ioctls carry no time: use the last one known */
+  /* these ioctls carry no time: use the last one known.  A host only
+   * issues them on a device it sees, so a device that is off the bus has
+   * reached its next reconnection. */
   apply_transitions (dev, dev->last_done);
+  if (!dev->on_bus)
+    for (GList *l = dev->transitions->head; l != NULL; l = l->next)
+      {
+        Transition *t = l->data;
+        if (t->type == TR_CONNECT)
+          {
+            guint64 at = t->at_us;
+            apply_transitions (dev, at);
+            dev->last_done = MAX (dev->last_done, at);
+            break;
+          }
+      }
 }
 
 SimResult

@@ -31,14 +31,17 @@ const gchar *sim_profile_get_description (const SimProfile *profile);
 gchar      **sim_profile_list_names (void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimProfile, sim_profile_free)
 
-/* time_scale multiplies every device and wire time (1.0 = real timings) */
+/* time_scale multiplies every device and wire time (1.0 = real timings)
+ * and the bwPollTimeout the device reports (rounded up to 1 ms, 0 stays 0).
+ * serial NULL: the profile's. */
 SimDevice   *sim_device_new (const SimProfile *profile, const gchar *serial,
                              gdouble time_scale);
 void         sim_device_free (SimDevice *device);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimDevice, sim_device_free)
 
-/* What the runner needs to build the sysfs device.  Valid until the next
- * call that can change the device's mode (a reset or an event). */
+/* What the runner needs to build the sysfs device.  It describes the
+ * device as it is after the last event queued (so, on a CONNECT event, what
+ * comes back); the pointer and its strings stay valid as long as the device. */
 typedef struct {
   guint16      vid;
   guint16      pid;
@@ -73,12 +76,18 @@ typedef enum {
  * setup->length bytes (OUT: what the host sends; IN: filled by the device,
  * *actual set).  *done_us is when the answer reaches the host: after any
  * busy time still running from an earlier request (the device NAKs until
- * then) plus the wire cost of this transfer. */
+ * then) plus the wire cost of this transfer.  A STALL also has a done_us
+ * (the setup went out); NODEV and NO_ANSWER leave *done_us at now_us. */
 SimResult    sim_device_control (SimDevice *device, guint64 now_us,
                                  const SimSetup *setup, guint8 *data,
                                  gsize *actual, guint64 *done_us);
 
-/* usbdevfs ioctls that are not control transfers */
+/* usbdevfs ioctls that are not control transfers.  The first two carry no
+ * time: the device takes them as happening after its last answer, or at its
+ * next reconnection when it is off the bus.  reset answers SIM_RESULT_NODEV
+ * when the reset makes the device re-enumerate as something else (a runtime
+ * device after DETACH, a plain DFU device after manifestation): the events
+ * say when it goes and comes back; libusb reports that as NOT_FOUND. */
 SimResult    sim_device_set_configuration (SimDevice *device, guint8 value);
 SimResult    sim_device_set_interface (SimDevice *device, guint8 interface, guint8 alt);
 SimResult    sim_device_reset (SimDevice *device, guint64 now_us);
@@ -97,6 +106,8 @@ typedef struct {
 } SimEvent;
 
 gboolean     sim_device_pop_event (SimDevice *device, SimEvent *event);
+/* whether the device is on the bus once every queued event has happened
+ * (FALSE: it has gone for good, or until a reconnection nobody scheduled) */
 gboolean     sim_device_is_connected (SimDevice *device);
 
 /* Fault injection, e.g. "stall@request=12", "status=errWRITE@byte=65536",
@@ -106,7 +117,9 @@ gboolean     sim_device_add_fault (SimDevice *device, const gchar *spec, GError 
 
 /* The memory of every alt setting.  A flash file is raw bytes of the first
  * (main flash) region of alt 0 from its base address, as a real part's
- * memory would be read with an SWD probe. */
+ * memory would be read with an SWD probe; regions that follow it without a
+ * gap belong to it (the two banks of an STM32H743 are one 2 MiB file).  A
+ * shorter file leaves the rest erased; save writes the whole region. */
 gboolean     sim_device_load_flash (SimDevice *device, const gchar *path, GError **error);
 gboolean     sim_device_save_flash (SimDevice *device, const gchar *path, GError **error);
 /* read-only view of the memory at address (NULL if unmapped) */

@@ -1521,6 +1521,9 @@ test_runtime (void)
   g_assert_cmpint (events[0].type, ==, SIM_EVENT_DISCONNECT);
   g_assert_cmpint (events[1].type, ==, SIM_EVENT_CONNECT);
   g_assert_cmphex (sim_device_get_info (h.dev)->pid, ==, 0xdf11);
+  /* the host sees the bootloader and picks an alt before any request */
+  g_assert_cmpint (sim_device_set_interface (h.dev, 0, 1), ==, SIM_RESULT_OK);
+  g_assert_cmpint (sim_device_set_interface (h.dev, 0, 0), ==, SIM_RESULT_OK);
   h.now = events[1].at_us;
   g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DFU_IDLE);
   {
