@@ -1,0 +1,259 @@
+/* defuse-device-row.c: a DfDevice as an expander row.  The row only shows
+ * things: its buttons are win.* actions with the device id as target
+ * (defuse-window-actions.c), and drops on it are handled by
+ * defuse-window-dnd.c. */
+#include "defuse-config.h"
+
+#include <glib/gi18n.h>
+
+#include "defuse-device-row.h"
+
+struct _DefuseDeviceRow
+{
+  AdwExpanderRow   parent_instance;
+
+  GtkCheckButton  *check;
+  GtkImage        *warning_icon;
+  GtkSpinner      *spinner;
+  GtkBox          *progress_box;
+  GtkLabel        *progress_label;
+  GtkProgressBar  *progress_bar;
+  GtkImage        *result_icon;
+  GtkButton       *cancel_button;
+  GtkButton       *detach_button;
+
+  DfDevice        *device;
+  gchar           *id;
+  DefuseFlashTask *task;
+};
+
+G_DEFINE_FINAL_TYPE (DefuseDeviceRow, defuse_device_row, ADW_TYPE_EXPANDER_ROW)
+
+static GtkWidget *
+detail_row (const gchar *title, const gchar *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  return row;
+}
+
+static const gchar *
+describe_dfu_version (guint16 bcd)
+{
+  switch (bcd)
+    {
+    case 0x011a:
+      return "DfuSe 1.1a";
+    case 0x0110:
+      return "DFU 1.1";
+    case 0x0100:
+      return "DFU 1.0";
+    default:
+      return "DFU";
+    }
+}
+
+static void
+fill (DefuseDeviceRow *self)
+{
+  DfDevice *device = self->device;
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+  g_autofree gchar *usb = NULL;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self),
+                                 device->product != NULL ? device->product : _("DFU device"));
+  g_string_append_printf (subtitle, "%04x:%04x · %s", device->vid, device->pid,
+                          df_device_mode_to_string (device->mode));
+  if (device->serial != NULL)
+    /* TRANSLATORS: appended to a device's description */
+    g_string_append_printf (subtitle, _(" · serial %s"), device->serial);
+  if (device->permission_denied)
+    {
+      g_string_printf (subtitle, "%04x:%04x · %s", device->vid, device->pid,
+                       _("no permission to open it: install the udev rule"));
+      gtk_widget_set_visible (GTK_WIDGET (self->warning_icon), TRUE);
+    }
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), subtitle->str);
+
+  /* a runtime device is flashed after a switch to DFU mode, by hand */
+  gtk_widget_set_visible (GTK_WIDGET (self->detach_button), device->mode == DF_DEVICE_MODE_RUNTIME);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->detach_button), "s", self->id);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->cancel_button), "s", self->id);
+
+  for (guint i = 0; i < device->alts->len; i++)
+    {
+      DfAlt *alt = g_ptr_array_index (device->alts, i);
+      g_autofree gchar *title = g_strdup_printf (_("Alt %u"), alt->alt);
+      g_autofree gchar *text = NULL;
+
+      if (alt->layout != NULL)
+        text = df_layout_describe (alt->layout);
+      else
+        text = g_strdup (alt->name != NULL ? alt->name : _("No name"));
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (self), detail_row (title, text));
+    }
+
+  /* TRANSLATORS: USB details of a device: port, release, DFU version, transfer size */
+  usb = g_strdup_printf (_("Port %s · release 0x%04X · %s · transfers of %u bytes"),
+                         device->path != NULL ? device->path : "?", device->bcd_device,
+                         describe_dfu_version (device->dfu_version), device->transfer_size);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (self), detail_row (_("USB"), usb));
+}
+
+static void
+show_progress (DefuseDeviceRow *self)
+{
+  const DfProgress *progress = defuse_flash_task_get_progress (self->task);
+  g_autofree gchar *text = NULL;
+
+  gtk_progress_bar_set_fraction (self->progress_bar, progress->fraction);
+  /* TRANSLATORS: the phase and how far the whole flash is, e.g. "Writing · 45 %" */
+  text = g_strdup_printf (_("%s · %.0f %%"), df_phase_describe (progress->phase), progress->fraction * 100);
+  gtk_label_set_text (self->progress_label, text);
+}
+
+static void
+show_result (DefuseDeviceRow *self)
+{
+  DefuseFlashState state = defuse_flash_task_get_state (self->task);
+  const GError *error = defuse_flash_task_get_error (self->task);
+  gboolean running = state == DEFUSE_FLASH_RUNNING;
+  const gchar *icon = NULL, *style = NULL, *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_box), running);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), running);
+  switch (state)
+    {
+    case DEFUSE_FLASH_SUCCEEDED:
+      icon = "emblem-ok-symbolic", style = "success", text = _("Flashed");
+      break;
+    case DEFUSE_FLASH_FAILED:
+      icon = "dialog-error-symbolic", style = "error", text = error != NULL ? error->message : _("Failed");
+      break;
+    case DEFUSE_FLASH_CANCELLED:
+      icon = "process-stop-symbolic", style = "dim-label", text = _("Cancelled");
+      break;
+    case DEFUSE_FLASH_RUNNING:
+    default:
+      show_progress (self);
+      break;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->result_icon), icon != NULL);
+  if (icon != NULL)
+    {
+      gtk_image_set_from_icon_name (self->result_icon, icon);
+      gtk_widget_set_css_classes (GTK_WIDGET (self->result_icon), (const gchar *[]) { style, NULL });
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->result_icon), text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->result_icon), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+    }
+}
+
+void
+defuse_device_row_set_task (DefuseDeviceRow *self, DefuseFlashTask *task)
+{
+  g_return_if_fail (DEFUSE_IS_DEVICE_ROW (self));
+
+  if (self->task == task)
+    return;
+  if (self->task != NULL)
+    g_signal_handlers_disconnect_by_data (self->task, self);
+  g_set_object (&self->task, task);
+  if (task == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->progress_box), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->result_icon), FALSE);
+      return;
+    }
+  g_signal_connect_object (task, "progress", G_CALLBACK (show_progress), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (task, "finished", G_CALLBACK (show_result), self, G_CONNECT_SWAPPED);
+  show_result (self);
+}
+
+void
+defuse_device_row_set_busy (DefuseDeviceRow *self, gboolean busy)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->detach_button), !busy);
+}
+
+DfDevice *
+defuse_device_row_get_device (DefuseDeviceRow *self)
+{
+  return self->device;
+}
+
+const gchar *
+defuse_device_row_get_id (DefuseDeviceRow *self)
+{
+  return self->id;
+}
+
+GtkCheckButton *
+defuse_device_row_get_check (DefuseDeviceRow *self)
+{
+  return self->check;
+}
+
+static void
+defuse_device_row_dispose (GObject *object)
+{
+  DefuseDeviceRow *self = DEFUSE_DEVICE_ROW (object);
+
+  if (self->task != NULL)
+    g_signal_handlers_disconnect_by_data (self->task, self);
+  g_clear_object (&self->task);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DEFUSE_TYPE_DEVICE_ROW);
+  G_OBJECT_CLASS (defuse_device_row_parent_class)->dispose (object);
+}
+
+static void
+defuse_device_row_finalize (GObject *object)
+{
+  DefuseDeviceRow *self = DEFUSE_DEVICE_ROW (object);
+
+  g_clear_pointer (&self->device, df_device_unref);
+  g_free (self->id);
+  G_OBJECT_CLASS (defuse_device_row_parent_class)->finalize (object);
+}
+
+static void
+defuse_device_row_class_init (DefuseDeviceRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = defuse_device_row_dispose;
+  object_class->finalize = defuse_device_row_finalize;
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/defuse/Defuse/defuse-device-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, check);
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, warning_icon);
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, result_icon);
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, detach_button);
+}
+
+static void
+defuse_device_row_init (DefuseDeviceRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+DefuseDeviceRow *
+defuse_device_row_new (DfDevice *device)
+{
+  DefuseDeviceRow *self = g_object_new (DEFUSE_TYPE_DEVICE_ROW, NULL);
+
+  self->device = df_device_ref (device);
+  self->id = df_device_get_id (device);
+  fill (self);
+  return self;
+}

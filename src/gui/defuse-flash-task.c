@@ -1,0 +1,460 @@
+/* defuse-flash-task.c: a DfJob on a worker thread, seen from the main loop.
+ *
+ * The job calls its progress and log functions on the worker thread.  They
+ * write into a small shared relay (under a mutex) and queue at most one
+ * dispatch at a time in the main context that created the task, at most
+ * every RATE_LIMIT_US unless the phase changes: a 1 MiB flash makes
+ * hundreds of progress calls, the window redraws about 30 times a second.
+ * The relay holds only a weak reference to the task, so nothing arrives
+ * once the window (which owns the task) is gone.  The application is held
+ * while the worker runs, so quitting waits for a cancelled job to leave
+ * the device in a known state. */
+#include "defuse-config.h"
+
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+
+#include "df-error.h"
+#include "defuse-flash-task.h"
+
+#define RATE_LIMIT_US (33 * 1000)
+
+typedef struct {
+  gatomicrefcount ref;
+  GMutex          lock;
+  GWeakRef        task;
+  GMainContext   *context;
+  DfJob          *job;
+  GApplication   *app;        /* held while the worker runs */
+  /* under lock */
+  DfProgress      latest;
+  gboolean        have_latest;
+  GPtrArray      *lines;      /* log lines not yet dispatched */
+  gboolean        pending;    /* a dispatch is queued */
+  gint64          last_dispatch;
+  DfPhase         last_phase;
+} Relay;
+
+struct _DefuseFlashTask
+{
+  GObject           parent_instance;
+
+  DfDevice         *device;
+  DfImage          *image;
+  DfPlanOptions     options;
+  gboolean          force;
+  gchar            *backup_path;
+  gchar            *device_id;
+  GCancellable     *cancellable;
+  Relay            *relay;
+
+  DefuseFlashState  state;
+  DfProgress        progress;
+  GError           *error;
+  GString          *log;
+  gdouble           elapsed;
+};
+
+G_DEFINE_FINAL_TYPE (DefuseFlashTask, defuse_flash_task, G_TYPE_OBJECT)
+
+enum { SIGNAL_PROGRESS, SIGNAL_LOG, SIGNAL_FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static Relay *
+relay_ref (Relay *relay)
+{
+  g_atomic_ref_count_inc (&relay->ref);
+  return relay;
+}
+
+static void
+relay_unref (gpointer data)
+{
+  Relay *relay = data;
+
+  if (!g_atomic_ref_count_dec (&relay->ref))
+    return;
+  g_weak_ref_clear (&relay->task);
+  g_main_context_unref (relay->context);
+  g_clear_pointer (&relay->job, df_job_unref);
+  g_clear_object (&relay->app);
+  g_ptr_array_unref (relay->lines);
+  g_mutex_clear (&relay->lock);
+  g_free (relay);
+}
+
+/* main thread: deliver what the worker left in the relay */
+static gboolean
+relay_dispatch (gpointer data)
+{
+  Relay *relay = data;
+  g_autoptr(DefuseFlashTask) self = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  DfProgress progress;
+  gboolean have_progress;
+
+  g_mutex_lock (&relay->lock);
+  progress = relay->latest;
+  have_progress = relay->have_latest;
+  relay->have_latest = FALSE;
+  lines = g_steal_pointer (&relay->lines);
+  relay->lines = g_ptr_array_new_with_free_func (g_free);
+  relay->pending = FALSE;
+  relay->last_dispatch = g_get_monotonic_time ();
+  g_mutex_unlock (&relay->lock);
+
+  self = g_weak_ref_get (&relay->task);
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const gchar *line = g_ptr_array_index (lines, i);
+      g_string_append (self->log, line);
+      g_string_append_c (self->log, '\n');
+      g_signal_emit (self, signals[SIGNAL_LOG], 0, line);
+    }
+  if (have_progress && self->state == DEFUSE_FLASH_RUNNING)
+    {
+      self->progress = progress;
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* any thread: queue a dispatch unless one is queued; lock held */
+static gboolean
+relay_should_schedule (Relay *relay, gboolean urgent)
+{
+  if (relay->pending)
+    return FALSE;
+  if (!urgent && g_get_monotonic_time () - relay->last_dispatch < RATE_LIMIT_US)
+    return FALSE;
+  relay->pending = TRUE;
+  return TRUE;
+}
+
+static void
+relay_schedule (Relay *relay)
+{
+  g_main_context_invoke_full (relay->context, G_PRIORITY_DEFAULT, relay_dispatch,
+                              relay_ref (relay), relay_unref);
+}
+
+/* worker thread */
+static void
+relay_progress (const DfProgress *progress, gpointer data)
+{
+  Relay *relay = data;
+  gboolean schedule;
+
+  g_mutex_lock (&relay->lock);
+  relay->latest = *progress;
+  relay->have_latest = TRUE;
+  schedule = relay_should_schedule (relay, progress->phase != relay->last_phase);
+  relay->last_phase = progress->phase;
+  g_mutex_unlock (&relay->lock);
+  if (schedule)
+    relay_schedule (relay);
+}
+
+/* worker thread; log lines are rare and wanted promptly */
+static void
+relay_log (const gchar *line, gpointer data)
+{
+  Relay *relay = data;
+  gboolean schedule;
+
+  g_mutex_lock (&relay->lock);
+  g_ptr_array_add (relay->lines, g_strdup (line));
+  schedule = relay_should_schedule (relay, TRUE);
+  g_mutex_unlock (&relay->lock);
+  if (schedule)
+    relay_schedule (relay);
+}
+
+static gboolean
+is_cancel_error (const GError *error)
+{
+  return g_error_matches (error, DF_ERROR, DF_ERROR_CANCELLED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* main thread, when the worker is done */
+static void
+job_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Relay *relay = data;
+  g_autoptr(DefuseFlashTask) self = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  ok = df_job_run_finish (relay->job, result, &error);
+  relay_dispatch (relay);  /* the last log lines before the result */
+  if (relay->app != NULL)
+    g_application_release (relay->app);
+
+  self = g_weak_ref_get (&relay->task);
+  if (self != NULL)
+    {
+      self->elapsed = df_job_get_elapsed (relay->job);
+      if (ok)
+        {
+          self->state = DEFUSE_FLASH_SUCCEEDED;
+          self->progress.phase = DF_PHASE_DONE;
+          self->progress.fraction = 1.0;
+        }
+      else
+        {
+          self->state = is_cancel_error (error) ? DEFUSE_FLASH_CANCELLED : DEFUSE_FLASH_FAILED;
+          g_string_append_printf (self->log, "%s\n", error->message);
+          self->error = g_steal_pointer (&error);
+        }
+      g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
+    }
+  relay_unref (relay);
+}
+
+void
+defuse_flash_task_start (DefuseFlashTask *self)
+{
+  Relay *relay = self->relay;
+  g_autofree gchar *what = df_device_describe (self->device);
+
+  g_return_if_fail (relay->job == NULL);
+
+  relay->job = df_job_new (self->device, self->image, &self->options);
+  df_job_set_force (relay->job, self->force);
+  if (self->backup_path != NULL)
+    df_job_set_backup (relay->job, self->backup_path);
+  df_job_set_progress_func (relay->job, relay_progress, relay);
+  df_job_set_log_func (relay->job, relay_log, relay);
+
+  /* TRANSLATORS: first line of the flash log: file, then device */
+  g_string_append_printf (self->log, _("Flashing %s to %s"), self->image->source, what);
+  g_string_append_c (self->log, '\n');
+
+  relay->app = g_application_get_default ();
+  if (relay->app != NULL)
+    {
+      g_object_ref (relay->app);
+      g_application_hold (relay->app);
+    }
+  df_job_run_async (relay->job, self->cancellable, job_done, relay_ref (relay));
+}
+
+void
+defuse_flash_task_cancel (DefuseFlashTask *self)
+{
+  g_cancellable_cancel (self->cancellable);
+}
+
+static void
+defuse_flash_task_dispose (GObject *object)
+{
+  DefuseFlashTask *self = DEFUSE_FLASH_TASK (object);
+
+  /* nobody is left to see it: stop the device at the next request */
+  if (self->state == DEFUSE_FLASH_RUNNING && self->relay->job != NULL)
+    g_cancellable_cancel (self->cancellable);
+  G_OBJECT_CLASS (defuse_flash_task_parent_class)->dispose (object);
+}
+
+static void
+defuse_flash_task_finalize (GObject *object)
+{
+  DefuseFlashTask *self = DEFUSE_FLASH_TASK (object);
+
+  g_clear_pointer (&self->relay, relay_unref);
+  g_clear_pointer (&self->device, df_device_unref);
+  g_clear_pointer (&self->image, df_image_unref);
+  g_clear_object (&self->cancellable);
+  g_clear_error (&self->error);
+  g_free (self->backup_path);
+  g_free (self->device_id);
+  g_string_free (self->log, TRUE);
+  G_OBJECT_CLASS (defuse_flash_task_parent_class)->finalize (object);
+}
+
+static void
+defuse_flash_task_class_init (DefuseFlashTaskClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = defuse_flash_task_dispose;
+  object_class->finalize = defuse_flash_task_finalize;
+
+  /* new progress: read it with defuse_flash_task_get_progress() */
+  signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_LOG] = g_signal_new ("log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                      0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+defuse_flash_task_init (DefuseFlashTask *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->log = g_string_new (NULL);
+  self->progress.eta = -1;
+}
+
+DefuseFlashTask *
+defuse_flash_task_new (DfDevice *device, DfImage *image, const DfPlanOptions *options,
+                       gboolean force, const gchar *backup_path)
+{
+  DefuseFlashTask *self = g_object_new (DEFUSE_TYPE_FLASH_TASK, NULL);
+  Relay *relay = g_new0 (Relay, 1);
+
+  self->device = df_device_ref (device);
+  self->image = df_image_ref (image);
+  self->options = *options;
+  self->force = force;
+  self->backup_path = g_strdup (backup_path);
+  self->device_id = df_device_get_id (device);
+
+  g_atomic_ref_count_init (&relay->ref);
+  g_mutex_init (&relay->lock);
+  g_weak_ref_init (&relay->task, self);
+  relay->context = g_main_context_ref_thread_default ();
+  relay->lines = g_ptr_array_new_with_free_func (g_free);
+  relay->last_phase = DF_PHASE_DONE;
+  self->relay = relay;
+  return self;
+}
+
+DfDevice *
+defuse_flash_task_get_device (DefuseFlashTask *self)
+{
+  return self->device;
+}
+
+DfImage *
+defuse_flash_task_get_image (DefuseFlashTask *self)
+{
+  return self->image;
+}
+
+const gchar *
+defuse_flash_task_get_device_id (DefuseFlashTask *self)
+{
+  return self->device_id;
+}
+
+DefuseFlashState
+defuse_flash_task_get_state (DefuseFlashTask *self)
+{
+  return self->state;
+}
+
+const DfProgress *
+defuse_flash_task_get_progress (DefuseFlashTask *self)
+{
+  return &self->progress;
+}
+
+const GError *
+defuse_flash_task_get_error (DefuseFlashTask *self)
+{
+  return self->error;
+}
+
+const gchar *
+defuse_flash_task_get_log (DefuseFlashTask *self)
+{
+  return self->log->str;
+}
+
+const gchar *
+defuse_flash_task_get_backup_path (DefuseFlashTask *self)
+{
+  return self->backup_path;
+}
+
+gdouble
+defuse_flash_task_get_elapsed (DefuseFlashTask *self)
+{
+  return self->elapsed;
+}
+
+static gchar *
+format_duration (gdouble seconds)
+{
+  guint s = (guint) (seconds + 0.5);
+
+  if (s < 60)
+    /* TRANSLATORS: time left, in seconds */
+    return g_strdup_printf (_("%u s left"), s);
+  /* TRANSLATORS: time left, in minutes and seconds */
+  return g_strdup_printf (_("%u min %02u s left"), s / 60, s % 60);
+}
+
+gchar *
+defuse_flash_task_describe_progress (const DfProgress *progress)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *joined = NULL;
+
+  if (progress->total > 0)
+    {
+      g_autofree gchar *done = g_format_size_full (progress->done, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree gchar *total = g_format_size_full (progress->total, G_FORMAT_SIZE_IEC_UNITS);
+      /* TRANSLATORS: bytes done of the phase, e.g. "120 KiB of 300 KiB" */
+      g_ptr_array_add (parts, g_strdup_printf (_("%s of %s"), done, total));
+    }
+  if (progress->rate > 0)
+    {
+      g_autofree gchar *rate = g_format_size_full ((guint64) progress->rate, G_FORMAT_SIZE_IEC_UNITS);
+      /* TRANSLATORS: transfer rate, e.g. "45 KiB/s" */
+      g_ptr_array_add (parts, g_strdup_printf (_("%s/s"), rate));
+    }
+  if (progress->eta >= 0)
+    g_ptr_array_add (parts, format_duration (progress->eta));
+  g_ptr_array_add (parts, NULL);
+  joined = g_strjoinv (" · ", (gchar **) parts->pdata);
+  return g_steal_pointer (&joined);
+}
+
+const gchar *
+defuse_flash_task_error_hint (const GError *error)
+{
+  if (error == NULL)
+    return NULL;
+  if (is_cancel_error (error))
+    return _("The device was left in DFU mode, ready to be flashed again.");
+  if (error->domain != DF_ERROR)
+    return _("The log below has the details.");
+  switch ((DfError) error->code)
+    {
+    case DF_ERROR_PERMISSION:
+      return _("Install Defuse’s udev rule as shown in the device list, then plug the device in again.");
+    case DF_ERROR_DISCONNECTED:
+    case DF_ERROR_NOT_FOUND:
+      return _("Check the cable, put the board back into DFU mode and flash again.");
+    case DF_ERROR_TIMEOUT:
+      return _("Unplug the board, put it back into DFU mode and flash again.");
+    case DF_ERROR_PROTECTED:
+      return _("The chip is read-protected. Removing the protection erases the whole chip: "
+               "do it with the vendor’s tool only if you are sure.");
+    case DF_ERROR_VERIFY:
+      return _("The memory does not hold what was written. Flash again; if it keeps failing, "
+               "the memory may be protected or worn out.");
+    case DF_ERROR_INCOMPATIBLE:
+      return _("Check that this file is the firmware for this board.");
+    case DF_ERROR_INVALID_FILE:
+      return _("The file is damaged or is not firmware: download it again.");
+    case DF_ERROR_DEVICE:
+    case DF_ERROR_STALLED:
+    case DF_ERROR_PROTOCOL:
+      return _("Reset the board into DFU mode and flash again. The log below has what the device said.");
+    case DF_ERROR_CANCELLED:
+    case DF_ERROR_FAILED:
+    case DF_ERROR_INVALID_ARGUMENT:
+    case DF_ERROR_NOT_SUPPORTED:
+    case DF_ERROR_IO:
+    case DF_ERROR_AMBIGUOUS:
+    default:
+      return _("The log below has the details.");
+    }
+}

@@ -1,0 +1,43 @@
+/* defuse-flash-task.h: one flash of one device as the GUI sees it: a DfJob
+ * on a worker thread whose progress and log arrive in the main loop as
+ * signals, rate-limited, and stop arriving once the task object is gone. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "df-job.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  DEFUSE_FLASH_RUNNING,
+  DEFUSE_FLASH_SUCCEEDED,
+  DEFUSE_FLASH_FAILED,
+  DEFUSE_FLASH_CANCELLED,
+} DefuseFlashState;
+
+#define DEFUSE_TYPE_FLASH_TASK (defuse_flash_task_get_type ())
+G_DECLARE_FINAL_TYPE (DefuseFlashTask, defuse_flash_task, DEFUSE, FLASH_TASK, GObject)
+
+DefuseFlashTask  *defuse_flash_task_new (DfDevice *device, DfImage *image,
+                                         const DfPlanOptions *options, gboolean force,
+                                         const gchar *backup_path);
+void              defuse_flash_task_start (DefuseFlashTask *self);
+void              defuse_flash_task_cancel (DefuseFlashTask *self);
+
+DfDevice         *defuse_flash_task_get_device (DefuseFlashTask *self);
+DfImage          *defuse_flash_task_get_image (DefuseFlashTask *self);
+const gchar      *defuse_flash_task_get_device_id (DefuseFlashTask *self);
+DefuseFlashState  defuse_flash_task_get_state (DefuseFlashTask *self);
+const DfProgress *defuse_flash_task_get_progress (DefuseFlashTask *self);
+const GError     *defuse_flash_task_get_error (DefuseFlashTask *self);
+const gchar      *defuse_flash_task_get_log (DefuseFlashTask *self);
+const gchar      *defuse_flash_task_get_backup_path (DefuseFlashTask *self);
+gdouble           defuse_flash_task_get_elapsed (DefuseFlashTask *self);
+
+/* "Writing: 120 KiB of 300 KiB · 45 KiB/s · 4 s left" pieces, translated */
+gchar            *defuse_flash_task_describe_progress (const DfProgress *progress);
+/* what to do after an error, in a sentence, by error code */
+const gchar      *defuse_flash_task_error_hint (const GError *error);
+
+G_END_DECLS

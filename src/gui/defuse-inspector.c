@@ -1,0 +1,437 @@
+/* defuse-inspector.c: the opened file in words.  The fixed rows live in
+ * defuse-inspector.ui; targets, notes and compatibility rows depend on the
+ * file and the device and are made here. */
+#include "defuse-config.h"
+
+#include <glib/gi18n.h>
+
+#include "defuse-inspector.h"
+
+#define MAX_ELEMENT_ROWS 200   /* an ELF or HEX file can have thousands of pieces */
+
+struct _DefuseInspector
+{
+  GtkWidget             parent_instance;
+
+  AdwPreferencesGroup  *compat_group;
+  AdwPreferencesGroup  *notes_group;
+  AdwPreferencesGroup  *targets_group;
+  AdwActionRow         *format_row;
+  AdwActionRow         *size_row;
+  AdwActionRow         *suffix_row;
+  AdwActionRow         *crc_row;
+  GtkImage             *crc_icon;
+  GtkLabel             *crc_label;
+
+  DfImage              *image;
+  DfPlan               *plan;
+  /* the rows made here, to remove them again (no remove_all in libadwaita 1.2) */
+  GPtrArray            *compat_rows;
+  GPtrArray            *note_rows;
+  GPtrArray            *target_rows;
+};
+
+G_DEFINE_FINAL_TYPE (DefuseInspector, defuse_inspector, GTK_TYPE_WIDGET)
+
+const gchar *
+defuse_format_describe (DfFormat format)
+{
+  switch (format)
+    {
+    case DF_FORMAT_DFUSE:
+      return _("DfuSe (ST’s DFU file with addresses)");
+    case DF_FORMAT_DFU:
+      return _("DFU (payload with a DFU suffix)");
+    case DF_FORMAT_IHEX:
+      return _("Intel HEX");
+    case DF_FORMAT_SREC:
+      return _("Motorola S-record");
+    case DF_FORMAT_ELF:
+      return _("ELF executable");
+    case DF_FORMAT_RAW:
+      return _("Raw binary");
+    case DF_FORMAT_UNKNOWN:
+    default:
+      return _("Unknown");
+    }
+}
+
+gchar *
+defuse_format_usb_id (guint16 vid, guint16 pid)
+{
+  if (vid == DF_ID_ANY && pid == DF_ID_ANY)
+    /* TRANSLATORS: the file is for any USB device */
+    return g_strdup (_("any device"));
+  if (pid == 0)
+    /* TRANSLATORS: ST's DfuFileMgr writes product id 0 */
+    return g_strdup_printf (_("%04x, any product"), vid);
+  if (pid == DF_ID_ANY)
+    return g_strdup_printf (_("%04x, any product"), vid);
+  if (vid == DF_ID_ANY)
+    return g_strdup_printf (_("any vendor, product %04x"), pid);
+  return g_strdup_printf ("%04x:%04x", vid, pid);
+}
+
+static const gchar *
+describe_dfu_version (guint16 bcd)
+{
+  switch (bcd)
+    {
+    case DF_BCD_DFU_DFUSE:
+      return _("DfuSe 1.1a");
+    case DF_BCD_DFU_1_1:
+      return _("DFU 1.1");
+    case DF_BCD_DFU_PLAIN:
+      return _("DFU 1.0");
+    default:
+      return _("unknown DFU version");
+    }
+}
+
+static GtkWidget *
+status_icon (const gchar *icon_name, const gchar *style, const gchar *label)
+{
+  GtkWidget *image = gtk_image_new_from_icon_name (icon_name);
+
+  gtk_widget_add_css_class (image, style);
+  gtk_widget_set_valign (image, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  return image;
+}
+
+/* a row whose texts come from files and devices: never markup */
+static AdwActionRow *
+text_row (const gchar *title, const gchar *subtitle)
+{
+  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (row, subtitle);
+  return row;
+}
+
+static void
+group_add (AdwPreferencesGroup *group, GPtrArray *rows, gpointer row)
+{
+  adw_preferences_group_add (group, GTK_WIDGET (row));
+  g_ptr_array_add (rows, row);
+}
+
+static void
+group_clear (AdwPreferencesGroup *group, GPtrArray *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    adw_preferences_group_remove (group, g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+}
+
+static void
+fill_file (DefuseInspector *self)
+{
+  DfImage *image = self->image;
+  g_autofree gchar *total = g_format_size_full (df_image_total_size (image), G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree gchar *contents = NULL, *targets = NULL, *pieces = NULL;
+  guint elements = 0;
+
+  for (guint i = 0; i < image->targets->len; i++)
+    elements += ((DfTarget *) g_ptr_array_index (image->targets, i))->segments->len;
+
+  adw_action_row_set_subtitle (self->format_row, defuse_format_describe (image->format));
+  targets = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u target", "%u targets", image->targets->len),
+                             image->targets->len);
+  pieces = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u element", "%u elements", elements), elements);
+  /* TRANSLATORS: file contents, e.g. "1 target, 2 elements, 314.6 KiB" */
+  contents = g_strdup_printf (_("%s, %s, %s"), targets, pieces, total);
+  adw_action_row_set_subtitle (self->size_row, contents);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->suffix_row), image->has_suffix);
+  gtk_widget_set_visible (GTK_WIDGET (self->crc_row), image->has_suffix);
+  if (image->has_suffix)
+    {
+      const DfSuffix *suffix = &image->suffix;
+      g_autofree gchar *ids = defuse_format_usb_id (suffix->vid, suffix->pid);
+      g_autofree gchar *bcd = suffix->bcd_device == DF_ID_ANY ? g_strdup (_("any"))
+                                                              : g_strdup_printf ("0x%04X", suffix->bcd_device);
+      g_autofree gchar *text = NULL;
+      g_autofree gchar *crc = NULL;
+      gboolean crc_ok = suffix->crc_stored == suffix->crc_computed;
+
+      /* TRANSLATORS: the DFU suffix: USB ids, device release, DFU version */
+      text = g_strdup_printf (_("For %s · device release %s · %s"), ids, bcd, describe_dfu_version (suffix->bcd_dfu));
+      adw_action_row_set_subtitle (self->suffix_row, text);
+
+      /* TRANSLATORS: the CRC stored in the file and the one computed from it */
+      crc = g_strdup_printf (_("0x%08x stored, 0x%08x computed"), suffix->crc_stored, suffix->crc_computed);
+      adw_action_row_set_subtitle (self->crc_row, crc);
+      gtk_image_set_from_icon_name (self->crc_icon, crc_ok ? "emblem-ok-symbolic" : "dialog-error-symbolic");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->crc_icon), crc_ok ? "error" : "success");
+      gtk_widget_add_css_class (GTK_WIDGET (self->crc_icon), crc_ok ? "success" : "error");
+      /* TRANSLATORS: the CRC check result */
+      gtk_label_set_text (self->crc_label, crc_ok ? _("Correct") : _("Mismatch"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->crc_label), crc_ok ? "error" : "success");
+      gtk_widget_add_css_class (GTK_WIDGET (self->crc_label), crc_ok ? "success" : "error");
+    }
+}
+
+static void
+fill_targets (DefuseInspector *self)
+{
+  DfImage *image = self->image;
+  guint shown = 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->targets_group), image->targets->len > 0);
+  for (guint i = 0; i < image->targets->len; i++)
+    {
+      DfTarget *target = g_ptr_array_index (image->targets, i);
+      AdwExpanderRow *row = ADW_EXPANDER_ROW (adw_expander_row_new ());
+      g_autofree gchar *title = NULL, *subtitle = NULL, *size = NULL;
+      gsize bytes = 0;
+
+      for (guint j = 0; j < target->segments->len; j++)
+        bytes += g_bytes_get_size (((DfSegment *) g_ptr_array_index (target->segments, j))->data);
+      size = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+      if (target->name != NULL && target->name[0] != '\0')
+        /* TRANSLATORS: a target of the file: alt setting and its name */
+        title = g_strdup_printf (_("Alt %u · %s"), target->alt, target->name);
+      else
+        title = g_strdup_printf (_("Alt %u"), target->alt);
+      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u element, %s", "%u elements, %s",
+                                               target->segments->len),
+                                  target->segments->len, size);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_expander_row_set_subtitle (row, subtitle);
+      adw_expander_row_set_expanded (row, image->targets->len == 1);
+
+      for (guint j = 0; j < target->segments->len; j++, shown++)
+        {
+          DfSegment *segment = g_ptr_array_index (target->segments, j);
+          gsize n = g_bytes_get_size (segment->data);
+          g_autofree gchar *range = NULL, *detail = NULL, *esize = NULL;
+
+          if (shown == MAX_ELEMENT_ROWS)
+            {
+              g_autofree gchar *more = g_strdup_printf (_("And %u more elements"), target->segments->len - j);
+              adw_expander_row_add_row (row, GTK_WIDGET (text_row (more, NULL)));
+              break;
+            }
+          esize = g_format_size_full (n, G_FORMAT_SIZE_IEC_UNITS);
+          if (segment->has_address)
+            range = g_strdup_printf ("0x%08X – 0x%08" G_GINT64_MODIFIER "X", segment->address,
+                                     (guint64) segment->address + (n > 0 ? n - 1 : 0));
+          else
+            range = g_strdup (_("No address (a payload placed by the device)"));
+          /* TRANSLATORS: an element: its number, size and exact byte count */
+          detail = g_strdup_printf (_("Element %u · %s (%" G_GSIZE_FORMAT " bytes)"), j + 1, esize, n);
+          adw_expander_row_add_row (row, GTK_WIDGET (text_row (range, detail)));
+        }
+      group_add (self->targets_group, self->target_rows, row);
+    }
+}
+
+static void
+fill_notes (DefuseInspector *self)
+{
+  DfImage *image = self->image;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->notes_group), image->diagnostics->len > 0);
+  for (guint i = 0; i < image->diagnostics->len; i++)
+    {
+      DfDiagnostic *diag = g_ptr_array_index (image->diagnostics, i);
+      g_autofree gchar *where = NULL;
+      AdwActionRow *row;
+
+      if (diag->line > 0)
+        where = g_strdup_printf (_("Line %u"), diag->line);
+      else if (diag->offset >= 0)
+        where = g_strdup_printf (_("At byte 0x%" G_GINT64_MODIFIER "x"), diag->offset);
+      row = text_row (diag->message, where);
+      switch (diag->severity)
+        {
+        case DF_SEVERITY_ERROR:
+          adw_action_row_add_prefix (row, status_icon ("dialog-error-symbolic", "error", _("Error")));
+          break;
+        case DF_SEVERITY_WARNING:
+          adw_action_row_add_prefix (row, status_icon ("dialog-warning-symbolic", "warning", _("Warning")));
+          break;
+        case DF_SEVERITY_NOTE:
+        default:
+          adw_action_row_add_prefix (row, status_icon ("dialog-information-symbolic", "dim-label", _("Note")));
+          break;
+        }
+      group_add (self->notes_group, self->note_rows, row);
+    }
+}
+
+static void
+add_compat_row (DefuseInspector *self, const gchar *title, const gchar *subtitle, gint level)
+{
+  AdwActionRow *row = text_row (title, subtitle);
+
+  if (level == 0)
+    adw_action_row_add_prefix (row, status_icon ("emblem-ok-symbolic", "success", _("Good")));
+  else if (level == 1)
+    adw_action_row_add_prefix (row, status_icon ("dialog-warning-symbolic", "warning", _("Warning")));
+  else
+    adw_action_row_add_prefix (row, status_icon ("dialog-error-symbolic", "error", _("Problem")));
+  group_add (self->compat_group, self->compat_rows, row);
+}
+
+/* the USB ids of the file against the device, as df-plan.c checks them */
+static gboolean
+add_id_row (DefuseInspector *self, DfImage *image, DfDevice *device)
+{
+  g_autofree gchar *file_ids = NULL, *text = NULL;
+  gboolean vid_ok, pid_ok;
+
+  if (!image->has_suffix)
+    {
+      add_compat_row (self, _("USB device"), _("The file does not say which device it is for."), 0);
+      return TRUE;
+    }
+  file_ids = defuse_format_usb_id (image->suffix.vid, image->suffix.pid);
+  vid_ok = image->suffix.vid == DF_ID_ANY || image->suffix.vid == 0 || image->suffix.vid == device->vid;
+  pid_ok = image->suffix.pid == DF_ID_ANY || image->suffix.pid == 0 || image->suffix.pid == device->pid;
+  if (vid_ok && pid_ok)
+    {
+      /* TRANSLATORS: the file's USB ids suit the device */
+      text = g_strdup_printf (_("The file is for %s: this device matches."), file_ids);
+      add_compat_row (self, _("USB device"), text, 0);
+      return TRUE;
+    }
+  /* TRANSLATORS: the file's USB ids, then the device's */
+  text = g_strdup_printf (_("The file is for %s, but this device is %04x:%04x. Flash it only if you are sure it is the right firmware."),
+                          file_ids, device->vid, device->pid);
+  add_compat_row (self, _("Another USB device"), text, 1);
+  return FALSE;
+}
+
+static void
+fill_compat (DefuseInspector *self)
+{
+  DfPlan *plan = self->plan;
+  gboolean ids_ok, blocked = FALSE;
+  g_autofree gchar *device = NULL;
+
+  if (plan == NULL)
+    {
+      adw_preferences_group_set_description (self->compat_group, NULL);
+      add_compat_row (self, _("No device selected"),
+                      _("Put a device in DFU mode and plug it in to check that the file fits it."), 1);
+      return;
+    }
+
+  device = df_device_describe (plan->device);
+  adw_preferences_group_set_description (self->compat_group, device);
+  ids_ok = add_id_row (self, self->image, plan->device);
+  for (guint i = 0; i < plan->problems->len; i++)
+    {
+      DfPlanProblem *problem = g_ptr_array_index (plan->problems, i);
+      g_autofree gchar *sentence = g_strdup (problem->message);
+
+      /* the id mismatch already has its row */
+      if (problem->overridable && !ids_ok)
+        continue;
+      sentence[0] = g_ascii_toupper (sentence[0]);
+      add_compat_row (self, problem->overridable ? _("Warning") : _("Cannot flash"), sentence,
+                      problem->overridable ? 1 : 2);
+      blocked |= !problem->overridable;
+    }
+  if (!blocked)
+    {
+      g_autofree gchar *written = g_format_size_full (plan->write_bytes, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree gchar *erased = g_format_size_full (plan->erase_bytes, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree gchar *text = NULL;
+
+      if (plan->dfuse)
+        /* TRANSLATORS: "314.6 KiB go into 2 erased sectors (160 KiB)" */
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s go into %u erased sector (%s).",
+                                             "%s go into %u erased sectors (%s).", plan->erase_count),
+                                written, plan->erase_count, erased);
+      else
+        text = g_strdup_printf (_("%s are downloaded to the device."), written);
+      add_compat_row (self, _("Fits the device’s memory"), text, 0);
+    }
+}
+
+void
+defuse_inspector_set_image (DefuseInspector *self, DfImage *image)
+{
+  g_return_if_fail (DEFUSE_IS_INSPECTOR (self));
+
+  if (image != NULL)
+    df_image_ref (image);
+  g_clear_pointer (&self->image, df_image_unref);
+  self->image = image;
+
+  group_clear (self->notes_group, self->note_rows);
+  group_clear (self->targets_group, self->target_rows);
+  if (image == NULL)
+    return;
+  fill_file (self);
+  fill_notes (self);
+  fill_targets (self);
+}
+
+void
+defuse_inspector_set_plan (DefuseInspector *self, DfPlan *plan)
+{
+  g_return_if_fail (DEFUSE_IS_INSPECTOR (self));
+
+  if (plan != NULL)
+    df_plan_ref (plan);
+  g_clear_pointer (&self->plan, df_plan_unref);
+  self->plan = plan;
+  group_clear (self->compat_group, self->compat_rows);
+  if (self->image != NULL)
+    fill_compat (self);
+}
+
+static void
+defuse_inspector_dispose (GObject *object)
+{
+  GtkWidget *child;
+  DefuseInspector *self = DEFUSE_INSPECTOR (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), DEFUSE_TYPE_INSPECTOR);
+  /* the unnamed top box of the template is not a template child */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  g_clear_pointer (&self->image, df_image_unref);
+  g_clear_pointer (&self->plan, df_plan_unref);
+  g_clear_pointer (&self->compat_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->note_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->target_rows, g_ptr_array_unref);
+  G_OBJECT_CLASS (defuse_inspector_parent_class)->dispose (object);
+}
+
+static void
+defuse_inspector_class_init (DefuseInspectorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = defuse_inspector_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/defuse/Defuse/defuse-inspector.ui");
+  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, compat_group);
+  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, notes_group);
+  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, targets_group);
+  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, format_row);
+  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, size_row);
+  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, suffix_row);
+  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, crc_row);
+  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, crc_icon);
+  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, crc_label);
+}
+
+static void
+defuse_inspector_init (DefuseInspector *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->compat_rows = g_ptr_array_new ();
+  self->note_rows = g_ptr_array_new ();
+  self->target_rows = g_ptr_array_new ();
+}

@@ -1,0 +1,808 @@
+/* defuse-memory-map.c: the plan drawn as one bar per alt setting, one cell
+ * per sector.  A cell's width grows with the square root of its size, so
+ * the 16 KiB sectors of an STM32F4 stay visible next to its 128 KiB ones
+ * while bigger sectors still look bigger.  Inside a touched sector the
+ * bytes the file writes are drawn solid and the rest of the erased sector
+ * pale, so the user sees what an erase costs before anything happens. */
+#include "defuse-config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "defuse-memory-map.h"
+
+#define BAR_HEIGHT    30
+#define ROW_GAP       18
+#define OVERFLOW_W    64
+#define SWATCH        12
+
+typedef struct {
+  guint32          start;
+  guint32          size;
+  guint            flags;
+  DefuseSectorKind kind;
+  gfloat           x, width;   /* in the bar, after allocation */
+} MapSector;
+
+typedef struct {
+  guint32 address;
+  guint32 size;
+} MapRange;
+
+typedef struct {
+  gchar   *title;
+  gchar   *summary;
+  gchar   *message;     /* instead of a bar: why nothing can be drawn */
+  GArray  *sectors;     /* of MapSector; empty for a plain DFU download */
+  GArray  *writes;      /* of MapRange, ascending */
+  guint64  plain_bytes; /* plain DFU: bytes downloaded, no addresses */
+  guint64  outside;     /* bytes of the file outside the memory */
+  guint32  first, last; /* addresses of the bar's ends */
+  gfloat   y;           /* top of the row, after allocation */
+} MapRow;
+
+typedef enum {
+  LEGEND_WRITTEN,
+  LEGEND_ERASED,
+  LEGEND_WRITE_NO_ERASE,
+  LEGEND_UNTOUCHED,
+  LEGEND_NO_FIT,
+  N_LEGEND,
+} LegendItem;
+
+struct _DefuseMemoryMap
+{
+  GtkWidget  parent_instance;
+
+  DfPlan    *plan;
+  GPtrArray *rows;          /* of MapRow */
+  gboolean   legend[N_LEGEND];
+  gfloat     legend_y;
+};
+
+G_DEFINE_FINAL_TYPE (DefuseMemoryMap, defuse_memory_map, GTK_TYPE_WIDGET)
+
+static void
+map_row_free (gpointer data)
+{
+  MapRow *row = data;
+  g_free (row->title);
+  g_free (row->summary);
+  g_free (row->message);
+  g_array_unref (row->sectors);
+  g_array_unref (row->writes);
+  g_free (row);
+}
+
+static MapRow *
+map_row_new (guint8 alt, const gchar *name)
+{
+  MapRow *row = g_new0 (MapRow, 1);
+
+  if (name != NULL && name[0] != '\0')
+    /* TRANSLATORS: a memory map row: alt setting number and memory name */
+    row->title = g_strdup_printf (_("Alt %u · %s"), alt, name);
+  else
+    row->title = g_strdup_printf (_("Alt %u"), alt);
+  row->sectors = g_array_new (FALSE, TRUE, sizeof (MapSector));
+  row->writes = g_array_new (FALSE, TRUE, sizeof (MapRange));
+  return row;
+}
+
+static const gchar *
+legend_text (LegendItem item)
+{
+  switch (item)
+    {
+    case LEGEND_WRITTEN:
+      return _("Written");
+    case LEGEND_ERASED:
+      return _("Erased");
+    case LEGEND_WRITE_NO_ERASE:
+      return _("Written without erasing");
+    case LEGEND_UNTOUCHED:
+      return _("Untouched");
+    case LEGEND_NO_FIT:
+      return _("Does not fit");
+    case N_LEGEND:
+    default:
+      return "";
+    }
+}
+
+static const gchar *
+kind_text (DefuseSectorKind kind)
+{
+  switch (kind)
+    {
+    case DEFUSE_SECTOR_ERASE_WRITE:
+      return _("Erased, then written");
+    case DEFUSE_SECTOR_WRITE:
+      return _("Written without erasing (the device cannot erase it)");
+    case DEFUSE_SECTOR_ERASE_ONLY:
+      return _("Erased by the mass erase, nothing written");
+    case DEFUSE_SECTOR_NO_FIT:
+      return _("The file writes here, but the device cannot write this sector");
+    case DEFUSE_SECTOR_UNTOUCHED:
+    default:
+      return _("Untouched");
+    }
+}
+
+static guint64
+overlap (guint64 a_start, guint64 a_end, guint64 b_start, guint64 b_end)
+{
+  guint64 start = MAX (a_start, b_start), end = MIN (a_end, b_end);
+  return end > start ? end - start : 0;
+}
+
+static DfPlanTarget *
+find_plan_target (DfPlan *plan, guint8 alt)
+{
+  for (guint i = 0; i < plan->targets->len; i++)
+    {
+      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
+      if (target->alt == alt)
+        return target;
+    }
+  return NULL;
+}
+
+/* the sectors and writes of the plan, then what the plan refused: bytes
+ * outside every region, sectors the device cannot write */
+static void
+fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt)
+{
+  DfPlan *plan = self->plan;
+  DfPlanTarget *planned = find_plan_target (plan, alt->alt);
+  g_autoptr(GArray) layout_sectors = df_layout_get_sectors (alt->layout);
+  guint erased = 0;
+  guint64 written = 0;
+
+  for (guint i = 0; i < layout_sectors->len; i++)
+    {
+      DfSector *s = &g_array_index (layout_sectors, DfSector, i);
+      MapSector ms = { .start = s->start, .size = s->size, .flags = s->flags };
+      DfPlanSector *ps = planned != NULL && i < planned->sectors->len
+                             ? &g_array_index (planned->sectors, DfPlanSector, i) : NULL;
+      gboolean mass = plan->options.mass_erase && (s->flags & DF_SECTOR_ERASABLE);
+
+      if (ps != NULL && (ps->erase || (ps->touched && mass)))
+        ms.kind = DEFUSE_SECTOR_ERASE_WRITE;
+      else if (ps != NULL && ps->touched)
+        ms.kind = DEFUSE_SECTOR_WRITE;
+      else if (mass)
+        ms.kind = DEFUSE_SECTOR_ERASE_ONLY;
+      else
+        ms.kind = DEFUSE_SECTOR_UNTOUCHED;
+      g_array_append_val (row->sectors, ms);
+    }
+  if (planned != NULL)
+    for (guint i = 0; i < planned->writes->len; i++)
+      {
+        DfPlanWrite *w = g_ptr_array_index (planned->writes, i);
+        MapRange range = { w->address, (guint32) g_bytes_get_size (w->data) };
+        g_array_append_val (row->writes, range);
+        written += range.size;
+      }
+
+  for (guint i = 0; i < target->segments->len; i++)
+    {
+      DfSegment *segment = g_ptr_array_index (target->segments, i);
+      guint64 start, end, inside = 0;
+
+      if (!segment->has_address && !plan->options.has_address)
+        {
+          g_free (row->message);
+          row->message = g_strdup (_("The file has no load address for this memory."));
+          continue;
+        }
+      start = segment->has_address ? segment->address : plan->options.address;
+      end = start + g_bytes_get_size (segment->data);
+      for (guint r = 0; r < alt->layout->regions->len; r++)
+        {
+          DfRegion *region = g_ptr_array_index (alt->layout->regions, r);
+          inside += overlap (start, end, region->start, region->start + region->size);
+        }
+      row->outside += (end - start) - inside;
+      for (guint j = 0; j < row->sectors->len; j++)
+        {
+          MapSector *ms = &g_array_index (row->sectors, MapSector, j);
+          if (!(ms->flags & DF_SECTOR_WRITEABLE) &&
+              overlap (start, end, ms->start, (guint64) ms->start + ms->size) > 0)
+            ms->kind = DEFUSE_SECTOR_NO_FIT;
+        }
+    }
+
+  for (guint j = 0; j < row->sectors->len; j++)
+    {
+      MapSector *ms = &g_array_index (row->sectors, MapSector, j);
+      erased += ms->kind == DEFUSE_SECTOR_ERASE_WRITE || ms->kind == DEFUSE_SECTOR_ERASE_ONLY;
+      self->legend[LEGEND_ERASED] |= ms->kind == DEFUSE_SECTOR_ERASE_WRITE || ms->kind == DEFUSE_SECTOR_ERASE_ONLY;
+      self->legend[LEGEND_WRITE_NO_ERASE] |= ms->kind == DEFUSE_SECTOR_WRITE;
+      self->legend[LEGEND_UNTOUCHED] |= ms->kind == DEFUSE_SECTOR_UNTOUCHED;
+      self->legend[LEGEND_NO_FIT] |= ms->kind == DEFUSE_SECTOR_NO_FIT;
+    }
+  self->legend[LEGEND_WRITTEN] |= written > 0;
+  self->legend[LEGEND_NO_FIT] |= row->outside > 0;
+
+  if (row->sectors->len > 0)
+    {
+      MapSector *last = &g_array_index (row->sectors, MapSector, row->sectors->len - 1);
+      g_autofree gchar *size = g_format_size_full (written, G_FORMAT_SIZE_IEC_UNITS);
+      g_autoptr(GString) summary = g_string_new (NULL);
+
+      row->first = g_array_index (row->sectors, MapSector, 0).start;
+      row->last = last->start + last->size - 1;
+      /* TRANSLATORS: memory map summary, e.g. "2 of 12 sectors erased · 315 KiB written" */
+      g_string_printf (summary, g_dngettext (GETTEXT_PACKAGE, "%u of %u sector erased · %s written",
+                                             "%u of %u sectors erased · %s written", row->sectors->len),
+                       erased, row->sectors->len, size);
+      if (row->outside > 0)
+        {
+          g_autofree gchar *outside = g_format_size_full (row->outside, G_FORMAT_SIZE_IEC_UNITS);
+          /* TRANSLATORS: appended to the memory map summary */
+          g_string_append_printf (summary, _(" · %s outside the memory"), outside);
+        }
+      row->summary = g_string_free (g_steal_pointer (&summary), FALSE);
+    }
+}
+
+static void
+rebuild (DefuseMemoryMap *self)
+{
+  DfPlan *plan = self->plan;
+  DfImage *image;
+  gboolean from_dfuse;
+
+  g_ptr_array_set_size (self->rows, 0);
+  memset (self->legend, 0, sizeof self->legend);
+  if (plan == NULL)
+    return;
+
+  image = plan->image;
+  from_dfuse = image->format == DF_FORMAT_DFUSE;
+  for (guint i = 0; i < image->targets->len; i++)
+    {
+      DfTarget *target = g_ptr_array_index (image->targets, i);
+      guint8 number = target->alt;
+      DfAlt *alt;
+      MapRow *row;
+
+      /* the same choice of alt as df_plan_new() makes */
+      if (from_dfuse && plan->options.alt >= 0 && target->alt != plan->options.alt)
+        continue;
+      if (!from_dfuse && plan->options.alt >= 0)
+        number = (guint8) plan->options.alt;
+      alt = df_device_find_alt (plan->device, number);
+      row = map_row_new (number, alt != NULL && alt->layout != NULL ? alt->layout->name
+                                 : alt != NULL ? alt->name : NULL);
+      g_ptr_array_add (self->rows, row);
+
+      if (plan->device->mode == DF_DEVICE_MODE_RUNTIME)
+        row->message = g_strdup (_("The device runs its application: switch it to DFU mode to see its memory."));
+      else if (alt == NULL)
+        row->message = g_strdup_printf (_("The device has no alt setting %u, so this part of the file cannot be written."), number);
+      else if (!plan->dfuse)
+        {
+          for (guint j = 0; j < target->segments->len; j++)
+            row->plain_bytes += g_bytes_get_size (((DfSegment *) g_ptr_array_index (target->segments, j))->data);
+          self->legend[LEGEND_WRITTEN] = TRUE;
+        }
+      else if (alt->layout == NULL)
+        row->message = g_strdup (_("The device does not describe the layout of this memory, so the file cannot be placed in it."));
+      else
+        fill_dfuse_row (self, row, target, alt);
+    }
+}
+
+/* colours from the libadwaita style sheet, so dark mode follows */
+static void
+lookup_color (DefuseMemoryMap *self, const gchar *name, const gchar *fallback, GdkRGBA *rgba)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self));
+  if (!gtk_style_context_lookup_color (context, name, rgba))
+    gdk_rgba_parse (rgba, fallback);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static void
+foreground (DefuseMemoryMap *self, gdouble alpha, GdkRGBA *rgba)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), rgba);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  rgba->alpha *= alpha;
+}
+
+static void
+kind_colors (DefuseMemoryMap *self, DefuseSectorKind kind, GdkRGBA *pale, GdkRGBA *solid)
+{
+  switch (kind)
+    {
+    case DEFUSE_SECTOR_ERASE_WRITE:
+    case DEFUSE_SECTOR_ERASE_ONLY:
+      lookup_color (self, "accent_bg_color", "#3584e4", solid);
+      break;
+    case DEFUSE_SECTOR_WRITE:
+      lookup_color (self, "success_bg_color", "#26a269", solid);
+      break;
+    case DEFUSE_SECTOR_NO_FIT:
+      lookup_color (self, "error_bg_color", "#e01b24", solid);
+      break;
+    case DEFUSE_SECTOR_UNTOUCHED:
+    default:
+      foreground (self, 0.12, solid);
+      *pale = *solid;
+      return;
+    }
+  *pale = *solid;
+  pale->alpha = kind == DEFUSE_SECTOR_NO_FIT ? 0.85 : 0.35;
+}
+
+static void
+legend_colors (DefuseMemoryMap *self, LegendItem item, GdkRGBA *rgba)
+{
+  GdkRGBA pale;
+
+  switch (item)
+    {
+    case LEGEND_WRITTEN:
+      kind_colors (self, DEFUSE_SECTOR_ERASE_WRITE, &pale, rgba);
+      break;
+    case LEGEND_ERASED:
+      kind_colors (self, DEFUSE_SECTOR_ERASE_ONLY, rgba, &pale);
+      break;
+    case LEGEND_WRITE_NO_ERASE:
+      kind_colors (self, DEFUSE_SECTOR_WRITE, &pale, rgba);
+      break;
+    case LEGEND_NO_FIT:
+      kind_colors (self, DEFUSE_SECTOR_NO_FIT, &pale, rgba);
+      break;
+    case LEGEND_UNTOUCHED:
+    case N_LEGEND:
+    default:
+      kind_colors (self, DEFUSE_SECTOR_UNTOUCHED, rgba, &pale);
+      break;
+    }
+}
+
+static gint
+line_height (DefuseMemoryMap *self, gboolean small)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), "Ag");
+  gint height;
+
+  if (small)
+    {
+      g_autoptr(PangoAttrList) attrs = pango_attr_list_new ();
+      pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
+      pango_layout_set_attributes (layout, attrs);
+    }
+  pango_layout_get_pixel_size (layout, NULL, &height);
+  return height;
+}
+
+static PangoLayout *
+make_layout (DefuseMemoryMap *self, const gchar *text, gboolean bold, gboolean small)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+  g_autoptr(PangoAttrList) attrs = pango_attr_list_new ();
+
+  if (bold)
+    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  if (small)
+    pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
+  pango_layout_set_attributes (layout, attrs);
+  return layout;
+}
+
+/* legend items flow into lines no wider than width; returns the height */
+static gint
+legend_layout (DefuseMemoryMap *self, gint width, GtkSnapshot *snapshot, gfloat y0)
+{
+  gint line_h = line_height (self, TRUE);
+  gint x = 0, y = 0;
+  gboolean any = FALSE;
+
+  for (LegendItem item = 0; item < N_LEGEND; item++)
+    {
+      g_autoptr(PangoLayout) layout = NULL;
+      gint text_w, item_w;
+
+      if (!self->legend[item])
+        continue;
+      layout = make_layout (self, legend_text (item), FALSE, TRUE);
+      pango_layout_get_pixel_size (layout, &text_w, NULL);
+      item_w = SWATCH + 6 + text_w;
+      if (x > 0 && x + item_w > width)
+        {
+          x = 0;
+          y += line_h + 4;
+        }
+      if (snapshot != NULL)
+        {
+          GdkRGBA swatch, fg;
+          GskRoundedRect rounded;
+
+          legend_colors (self, item, &swatch);
+          foreground (self, 0.75, &fg);
+          gsk_rounded_rect_init_from_rect (&rounded,
+                                           &GRAPHENE_RECT_INIT (x, y0 + y + (line_h - SWATCH) / 2.f, SWATCH, SWATCH), 3);
+          gtk_snapshot_push_rounded_clip (snapshot, &rounded);
+          gtk_snapshot_append_color (snapshot, &swatch, &rounded.bounds);
+          gtk_snapshot_pop (snapshot);
+          gtk_snapshot_save (snapshot);
+          gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x + SWATCH + 6, y0 + y));
+          gtk_snapshot_append_layout (snapshot, layout, &fg);
+          gtk_snapshot_restore (snapshot);
+        }
+      x += item_w + 18;
+      any = TRUE;
+    }
+  return any ? y + line_h : 0;
+}
+
+static gint
+row_height (DefuseMemoryMap *self, MapRow *row)
+{
+  gint title_h = line_height (self, FALSE), small_h = line_height (self, TRUE);
+
+  if (row->message != NULL)
+    return title_h + 4 + small_h;
+  return title_h + 6 + BAR_HEIGHT + 4 + small_h;
+}
+
+static gint
+content_height (DefuseMemoryMap *self, gint width)
+{
+  gint height = 0;
+
+  if (self->rows->len == 0)
+    return 0;
+  for (guint i = 0; i < self->rows->len; i++)
+    height += row_height (self, g_ptr_array_index (self->rows, i)) + ROW_GAP;
+  return height + legend_layout (self, width, NULL, 0);
+}
+
+static void
+defuse_memory_map_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                           int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  DefuseMemoryMap *self = DEFUSE_MEMORY_MAP (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 160;
+      *natural = 600;
+    }
+  else
+    *minimum = *natural = content_height (self, for_size > 0 ? for_size : 600);
+}
+
+static void
+defuse_memory_map_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  DefuseMemoryMap *self = DEFUSE_MEMORY_MAP (widget);
+  gfloat y = 0;
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      MapRow *row = g_ptr_array_index (self->rows, i);
+      gfloat bar_w = width - (row->outside > 0 ? OVERFLOW_W + 4 : 0);
+      gdouble total = 0, x = 0;
+
+      row->y = y;
+      y += row_height (self, row) + ROW_GAP;
+      for (guint j = 0; j < row->sectors->len; j++)
+        total += sqrt (g_array_index (row->sectors, MapSector, j).size);
+      for (guint j = 0; j < row->sectors->len; j++)
+        {
+          MapSector *ms = &g_array_index (row->sectors, MapSector, j);
+          gdouble w = sqrt (ms->size) / total * bar_w;
+          ms->x = (gfloat) x;
+          ms->width = (gfloat) w;
+          x += w;
+        }
+    }
+  self->legend_y = y;
+}
+
+static void
+draw_sector (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, MapSector *ms, gfloat bar_y)
+{
+  GdkRGBA pale, solid;
+  gfloat gap = ms->width >= 5 ? 1 : 0;   /* no gaps when sectors are thinner than that */
+  graphene_rect_t cell = GRAPHENE_RECT_INIT (ms->x, bar_y, MAX (ms->width - gap, 0.5f), BAR_HEIGHT);
+
+  kind_colors (self, ms->kind, &pale, &solid);
+  gtk_snapshot_append_color (snapshot, &pale, &cell);
+  if (ms->kind != DEFUSE_SECTOR_ERASE_WRITE && ms->kind != DEFUSE_SECTOR_WRITE)
+    return;
+
+  /* the bytes written, in their place inside the sector */
+  for (guint k = 0; k < row->writes->len; k++)
+    {
+      MapRange *range = &g_array_index (row->writes, MapRange, k);
+      guint64 start = MAX ((guint64) range->address, ms->start);
+      guint64 end = MIN ((guint64) range->address + range->size, (guint64) ms->start + ms->size);
+      gfloat x0, x1;
+
+      if (end <= start)
+        continue;
+      x0 = ms->x + (gfloat) (start - ms->start) / ms->size * cell.size.width;
+      x1 = ms->x + (gfloat) (end - ms->start) / ms->size * cell.size.width;
+      gtk_snapshot_append_color (snapshot, &solid,
+                                 &GRAPHENE_RECT_INIT (x0, bar_y, MAX (x1 - x0, 1.f), BAR_HEIGHT));
+    }
+}
+
+static void
+draw_text (GtkSnapshot *snapshot, PangoLayout *layout, gfloat x, gfloat y, const GdkRGBA *color)
+{
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+draw_row (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gint width)
+{
+  gint title_h = line_height (self, FALSE);
+  g_autoptr(PangoLayout) title = make_layout (self, row->title, TRUE, FALSE);
+  GdkRGBA fg, dim;
+  gfloat bar_y = row->y + title_h + 6;
+  gint title_w;
+
+  foreground (self, 1.0, &fg);
+  foreground (self, 0.7, &dim);
+  draw_text (snapshot, title, 0, row->y, &fg);
+  pango_layout_get_pixel_size (title, &title_w, NULL);
+
+  if (row->message != NULL)
+    {
+      g_autoptr(PangoLayout) message = make_layout (self, row->message, FALSE, TRUE);
+      GdkRGBA error;
+      lookup_color (self, "error_color", "#c01c28", &error);
+      pango_layout_set_width (message, width * PANGO_SCALE);
+      pango_layout_set_ellipsize (message, PANGO_ELLIPSIZE_END);
+      draw_text (snapshot, message, 0, row->y + title_h + 4, &error);
+      return;
+    }
+
+  if (row->summary != NULL)
+    {
+      g_autoptr(PangoLayout) summary = make_layout (self, row->summary, FALSE, TRUE);
+      gint summary_w, summary_h;
+      pango_layout_get_pixel_size (summary, &summary_w, &summary_h);
+      /* right-aligned after the title when there is room */
+      if (title_w + 24 + summary_w <= width)
+        draw_text (snapshot, summary, width - summary_w, row->y + (title_h - summary_h), &dim);
+    }
+
+  {
+    GskRoundedRect clip;
+    gfloat bar_w = width - (row->outside > 0 ? OVERFLOW_W + 4 : 0);
+
+    gsk_rounded_rect_init_from_rect (&clip, &GRAPHENE_RECT_INIT (0, bar_y, bar_w, BAR_HEIGHT), 6);
+    gtk_snapshot_push_rounded_clip (snapshot, &clip);
+    if (row->sectors->len == 0)
+      {
+        /* plain DFU: one download, no addresses */
+        GdkRGBA pale, solid;
+        kind_colors (self, DEFUSE_SECTOR_ERASE_WRITE, &pale, &solid);
+        gtk_snapshot_append_color (snapshot, &solid, &clip.bounds);
+      }
+    for (guint j = 0; j < row->sectors->len; j++)
+      draw_sector (self, snapshot, row, &g_array_index (row->sectors, MapSector, j), bar_y);
+    gtk_snapshot_pop (snapshot);
+
+    if (row->outside > 0)
+      {
+        GdkRGBA pale, solid;
+        GskRoundedRect over;
+        g_autofree gchar *size = g_format_size_full (row->outside, G_FORMAT_SIZE_IEC_UNITS);
+        /* TRANSLATORS: bytes past the end of the memory, drawn after the bar */
+        g_autofree gchar *text = g_strdup_printf (_("+%s"), size);
+        g_autoptr(PangoLayout) label = make_layout (self, text, TRUE, TRUE);
+        GdkRGBA white = { 1, 1, 1, 1 };
+        gint lw, lh;
+
+        kind_colors (self, DEFUSE_SECTOR_NO_FIT, &pale, &solid);
+        gsk_rounded_rect_init_from_rect (&over, &GRAPHENE_RECT_INIT (width - OVERFLOW_W, bar_y, OVERFLOW_W, BAR_HEIGHT), 6);
+        gtk_snapshot_push_rounded_clip (snapshot, &over);
+        gtk_snapshot_append_color (snapshot, &solid, &over.bounds);
+        gtk_snapshot_pop (snapshot);
+        pango_layout_set_width (label, (OVERFLOW_W - 4) * PANGO_SCALE);
+        pango_layout_set_ellipsize (label, PANGO_ELLIPSIZE_END);
+        pango_layout_get_pixel_size (label, &lw, &lh);
+        draw_text (snapshot, label, width - OVERFLOW_W + (OVERFLOW_W - lw) / 2.f,
+                   bar_y + (BAR_HEIGHT - lh) / 2.f, &white);
+      }
+  }
+
+  /* the addresses at both ends of the bar */
+  {
+    g_autofree gchar *first = NULL, *last = NULL;
+    g_autoptr(PangoLayout) left = NULL, right = NULL;
+    gint rw;
+
+    if (row->sectors->len == 0)
+      {
+        g_autofree gchar *size = g_format_size_full (row->plain_bytes, G_FORMAT_SIZE_IEC_UNITS);
+        /* TRANSLATORS: under the bar of a plain DFU device, which has no addresses */
+        first = g_strdup_printf (_("%s downloaded as one piece (plain DFU: no addresses)"), size);
+      }
+    else
+      {
+        first = g_strdup_printf ("0x%08X", row->first);
+        last = g_strdup_printf ("0x%08X", row->last);
+      }
+    left = make_layout (self, first, FALSE, TRUE);
+    draw_text (snapshot, left, 0, bar_y + BAR_HEIGHT + 4, &dim);
+    if (last != NULL)
+      {
+        right = make_layout (self, last, FALSE, TRUE);
+        pango_layout_get_pixel_size (right, &rw, NULL);
+        draw_text (snapshot, right, width - (row->outside > 0 ? OVERFLOW_W + 4 : 0) - rw,
+                   bar_y + BAR_HEIGHT + 4, &dim);
+      }
+  }
+}
+
+static void
+defuse_memory_map_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  DefuseMemoryMap *self = DEFUSE_MEMORY_MAP (widget);
+  gint width = gtk_widget_get_width (widget);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    draw_row (self, snapshot, g_ptr_array_index (self->rows, i), width);
+  if (self->rows->len > 0)
+    legend_layout (self, width, snapshot, self->legend_y);
+}
+
+static gboolean
+defuse_memory_map_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip)
+{
+  DefuseMemoryMap *self = DEFUSE_MEMORY_MAP (widget);
+  gint title_h = line_height (self, FALSE);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      MapRow *row = g_ptr_array_index (self->rows, i);
+      gfloat bar_y = row->y + title_h + 6;
+
+      if (row->message != NULL || y < bar_y || y >= bar_y + BAR_HEIGHT)
+        continue;
+      for (guint j = 0; j < row->sectors->len; j++)
+        {
+          MapSector *ms = &g_array_index (row->sectors, MapSector, j);
+          g_autofree gchar *size = NULL, *text = NULL;
+
+          if (x < ms->x || x >= ms->x + ms->width)
+            continue;
+          size = g_format_size_full (ms->size, G_FORMAT_SIZE_IEC_UNITS);
+          /* TRANSLATORS: memory map tooltip: sector number, address range, size, what happens */
+          text = g_strdup_printf (_("Sector %u · 0x%08X–0x%08X · %s\n%s"), j, ms->start,
+                                  ms->start + ms->size - 1, size, kind_text (ms->kind));
+          gtk_tooltip_set_text (tooltip, text);
+          return TRUE;
+        }
+      if (row->outside > 0 && x >= gtk_widget_get_width (widget) - OVERFLOW_W)
+        {
+          gtk_tooltip_set_text (tooltip, _("Part of the file lies outside this memory: it cannot be flashed."));
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+update_accessible (DefuseMemoryMap *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      MapRow *row = g_ptr_array_index (self->rows, i);
+      g_string_append_printf (text, "%s: %s. ", row->title,
+                              row->message != NULL ? row->message : row->summary != NULL ? row->summary : "");
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text->str, -1);
+}
+
+void
+defuse_memory_map_set_plan (DefuseMemoryMap *self, DfPlan *plan)
+{
+  g_return_if_fail (DEFUSE_IS_MEMORY_MAP (self));
+
+  if (plan != NULL)
+    df_plan_ref (plan);
+  g_clear_pointer (&self->plan, df_plan_unref);
+  self->plan = plan;
+  rebuild (self);
+  update_accessible (self);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+guint
+defuse_memory_map_get_n_rows (DefuseMemoryMap *self)
+{
+  return self->rows->len;
+}
+
+guint
+defuse_memory_map_get_n_sectors (DefuseMemoryMap *self, guint row)
+{
+  g_return_val_if_fail (row < self->rows->len, 0);
+  return ((MapRow *) g_ptr_array_index (self->rows, row))->sectors->len;
+}
+
+DefuseSectorKind
+defuse_memory_map_get_sector_kind (DefuseMemoryMap *self, guint row, guint sector)
+{
+  MapRow *r;
+
+  g_return_val_if_fail (row < self->rows->len, DEFUSE_SECTOR_UNTOUCHED);
+  r = g_ptr_array_index (self->rows, row);
+  g_return_val_if_fail (sector < r->sectors->len, DEFUSE_SECTOR_UNTOUCHED);
+  return g_array_index (r->sectors, MapSector, sector).kind;
+}
+
+guint64
+defuse_memory_map_get_outside_bytes (DefuseMemoryMap *self, guint row)
+{
+  g_return_val_if_fail (row < self->rows->len, 0);
+  return ((MapRow *) g_ptr_array_index (self->rows, row))->outside;
+}
+
+static void
+defuse_memory_map_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
+{
+  GTK_WIDGET_CLASS (defuse_memory_map_parent_class)->css_changed (widget, change);
+  /* colours and fonts come from the style: dark mode, text scaling */
+  gtk_widget_queue_resize (widget);
+}
+
+static void
+defuse_memory_map_finalize (GObject *object)
+{
+  DefuseMemoryMap *self = DEFUSE_MEMORY_MAP (object);
+
+  g_clear_pointer (&self->plan, df_plan_unref);
+  g_ptr_array_unref (self->rows);
+  G_OBJECT_CLASS (defuse_memory_map_parent_class)->finalize (object);
+}
+
+static void
+defuse_memory_map_class_init (DefuseMemoryMapClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->finalize = defuse_memory_map_finalize;
+  widget_class->measure = defuse_memory_map_measure;
+  widget_class->size_allocate = defuse_memory_map_size_allocate;
+  widget_class->snapshot = defuse_memory_map_snapshot;
+  widget_class->query_tooltip = defuse_memory_map_query_tooltip;
+  widget_class->css_changed = defuse_memory_map_css_changed;
+  gtk_widget_class_set_css_name (widget_class, "memorymap");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+defuse_memory_map_init (DefuseMemoryMap *self)
+{
+  self->rows = g_ptr_array_new_with_free_func (map_row_free);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Memory map"), -1);
+}
+
+GtkWidget *
+defuse_memory_map_new (void)
+{
+  return g_object_new (DEFUSE_TYPE_MEMORY_MAP, NULL);
+}

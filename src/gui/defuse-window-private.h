@@ -1,0 +1,74 @@
+/* defuse-window-private.h: the window's state, shared by the files that
+ * make up the window (defuse-window*.c, one concern each) and the tests. */
+#pragma once
+
+#include "df-device.h"
+#include "df-monitor.h"
+#include "df-plan.h"
+#include "defuse-device-row.h"
+#include "defuse-flash-panel.h"
+#include "defuse-flash-task.h"
+#include "defuse-inspector.h"
+#include "defuse-memory-map.h"
+#include "defuse-window.h"
+
+G_BEGIN_DECLS
+
+struct _DefuseWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template children */
+  AdwToastOverlay      *toast_overlay;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *sidebar;
+  GtkWidget            *content_box;
+  GtkStack             *device_stack;
+  GtkLabel             *monitor_error_label;
+  GtkWidget            *permission_box;
+  GtkLabel             *permission_commands;
+  GtkListBox           *device_list;
+  GtkWidget            *flash_all_button;
+  AdwWindowTitle       *window_title;
+  GtkWidget            *drop_zone;
+  GtkStack             *content_stack;
+  GtkSpinner           *loading_spinner;
+  GtkStack             *map_stack;
+  DefuseMemoryMap      *memory_map;
+  DefuseFlashPanel     *flash_panel;
+  DefuseInspector      *inspector;
+
+  GSettings            *settings;
+  DfMonitor            *monitor;
+  GHashTable           *rows;          /* device id → DefuseDeviceRow */
+  GHashTable           *tasks;         /* device id → running DefuseFlashTask */
+  gchar                *selected_id;   /* the device the Flash button flashes */
+
+  GFile                *file;
+  DfImage              *image;
+  DfPlan               *plan;          /* image on the selected device */
+  GCancellable         *cancellable;   /* file loads and detaches; cancelled on dispose */
+  guint                 load_serial;   /* a newer load wins over an older one */
+  gchar                *offer_flash_id; /* a file dropped on this device's row */
+};
+
+/* defuse-window.c */
+void             defuse_window_add_device (DefuseWindow *self, DfDevice *device);
+void             defuse_window_remove_device (DefuseWindow *self, DfDevice *device);
+void             defuse_window_select_device (DefuseWindow *self, const gchar *id);
+DfDevice        *defuse_window_get_selected_device (DefuseWindow *self);
+void             defuse_window_update_plan (DefuseWindow *self);
+void             defuse_window_toast (DefuseWindow *self, const gchar *message);
+/* opens file; when it is read, offers to flash the device with this id */
+void             defuse_window_open_file_for_device (DefuseWindow *self, GFile *file, const gchar *device_id);
+
+/* defuse-window-actions.c */
+void             _defuse_window_class_actions_init (GtkWidgetClass *widget_class);
+void             _defuse_window_actions_update (DefuseWindow *self);
+void             _defuse_window_offer_flash (DefuseWindow *self, const gchar *device_id);
+
+/* defuse-window-dnd.c */
+void             _defuse_window_dnd_init (DefuseWindow *self);
+void             _defuse_window_dnd_attach_row (DefuseWindow *self, DefuseDeviceRow *row);
+
+G_END_DECLS

@@ -1,0 +1,602 @@
+/* defuse-window.c: the window's state: devices (from DfMonitor), the
+ * opened file, the selected device and the plan of one on the other.
+ * Actions are in defuse-window-actions.c, drag and drop in
+ * defuse-window-dnd.c. */
+#include "defuse-config.h"
+
+#include <glib/gi18n.h>
+
+#include "defuse-file-loader.h"
+#include "defuse-permission.h"
+#include "defuse-window-private.h"
+
+G_DEFINE_FINAL_TYPE (DefuseWindow, defuse_window, ADW_TYPE_APPLICATION_WINDOW)
+
+DfImage *
+defuse_window_get_image (DefuseWindow *self)
+{
+  return self->image;
+}
+
+void
+defuse_window_toast (DefuseWindow *self, const gchar *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* ---- devices ---- */
+
+DfDevice *
+defuse_window_get_selected_device (DefuseWindow *self)
+{
+  DefuseDeviceRow *row;
+
+  if (self->selected_id == NULL)
+    return NULL;
+  row = g_hash_table_lookup (self->rows, self->selected_id);
+  return row != NULL ? defuse_device_row_get_device (row) : NULL;
+}
+
+static gboolean
+device_is_flashable (DfDevice *device)
+{
+  return device->mode != DF_DEVICE_MODE_RUNTIME && !device->permission_denied;
+}
+
+static void
+update_device_page (DefuseWindow *self)
+{
+  GHashTableIter iter;
+  gpointer row;
+  gboolean denied = FALSE;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, NULL, &row))
+    denied |= defuse_device_row_get_device (row)->permission_denied;
+  gtk_widget_set_visible (self->permission_box, denied);
+  gtk_stack_set_visible_child_name (self->device_stack, g_hash_table_size (self->rows) > 0 ? "list" : "empty");
+}
+
+void
+defuse_window_select_device (DefuseWindow *self, const gchar *id)
+{
+  DefuseDeviceRow *row = id != NULL ? g_hash_table_lookup (self->rows, id) : NULL;
+
+  if (row != NULL)
+    {
+      /* the radio button's "toggled" comes back here with the same id */
+      gtk_check_button_set_active (defuse_device_row_get_check (row), TRUE);
+      if (g_strcmp0 (self->selected_id, id) == 0)
+        return;
+    }
+  g_free (self->selected_id);
+  self->selected_id = row != NULL ? g_strdup (id) : NULL;
+  defuse_window_update_plan (self);
+}
+
+static void
+on_row_check_toggled (GtkCheckButton *check, DefuseDeviceRow *row)
+{
+  DefuseWindow *self = DEFUSE_WINDOW (gtk_widget_get_root (GTK_WIDGET (row)));
+
+  if (self != NULL && gtk_check_button_get_active (check))
+    defuse_window_select_device (self, defuse_device_row_get_id (row));
+}
+
+/* with nothing selected, the first device that can be flashed */
+static void
+select_some_device (DefuseWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->device_list));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (DEFUSE_IS_DEVICE_ROW (child) && device_is_flashable (defuse_device_row_get_device (DEFUSE_DEVICE_ROW (child))))
+      {
+        defuse_window_select_device (self, defuse_device_row_get_id (DEFUSE_DEVICE_ROW (child)));
+        return;
+      }
+  defuse_window_select_device (self, NULL);
+}
+
+void
+defuse_window_add_device (DefuseWindow *self, DfDevice *device)
+{
+  g_autofree gchar *id = df_device_get_id (device);
+  DefuseDeviceRow *row, *other = NULL;
+  GHashTableIter iter;
+
+  if (g_hash_table_contains (self->rows, id))
+    defuse_window_remove_device (self, device);
+
+  row = defuse_device_row_new (device);
+  gtk_widget_add_css_class (GTK_WIDGET (row), "device-row");
+  g_hash_table_iter_init (&iter, self->rows);
+  if (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    gtk_check_button_set_group (defuse_device_row_get_check (row), defuse_device_row_get_check (other));
+  gtk_widget_set_sensitive (GTK_WIDGET (defuse_device_row_get_check (row)), device_is_flashable (device));
+  g_signal_connect_object (defuse_device_row_get_check (row), "toggled",
+                           G_CALLBACK (on_row_check_toggled), row, 0);
+  defuse_device_row_set_task (row, g_hash_table_lookup (self->tasks, id));
+  gtk_list_box_append (self->device_list, GTK_WIDGET (row));
+  g_hash_table_insert (self->rows, g_strdup (id), row);
+  _defuse_window_dnd_attach_row (self, row);
+
+  update_device_page (self);
+  if (self->selected_id == NULL && device_is_flashable (device))
+    defuse_window_select_device (self, id);
+  else
+    _defuse_window_actions_update (self);
+}
+
+void
+defuse_window_remove_device (DefuseWindow *self, DfDevice *device)
+{
+  g_autofree gchar *id = df_device_get_id (device);
+  DefuseDeviceRow *row = g_hash_table_lookup (self->rows, id);
+
+  if (row == NULL)
+    return;
+  gtk_list_box_remove (self->device_list, GTK_WIDGET (row));
+  g_hash_table_remove (self->rows, id);
+  update_device_page (self);
+  if (g_strcmp0 (self->selected_id, id) == 0)
+    {
+      g_clear_pointer (&self->selected_id, g_free);
+      select_some_device (self);
+    }
+  else
+    _defuse_window_actions_update (self);
+}
+
+static void
+on_device_added (DfMonitor *monitor, DfDevice *device, DefuseWindow *self)
+{
+  defuse_window_add_device (self, device);
+}
+
+static void
+on_device_removed (DfMonitor *monitor, DfDevice *device, DefuseWindow *self)
+{
+  defuse_window_remove_device (self, device);
+}
+
+static void
+start_monitor (DefuseWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* tests add their own devices */
+  if (g_getenv ("DEFUSE_NO_MONITOR") != NULL)
+    return;
+  self->monitor = df_monitor_new ();
+  g_signal_connect_object (self->monitor, "device-added", G_CALLBACK (on_device_added), self, 0);
+  g_signal_connect_object (self->monitor, "device-removed", G_CALLBACK (on_device_removed), self, 0);
+  if (!df_monitor_start (self->monitor, &error))
+    {
+      g_autofree gchar *text = g_strdup_printf (_("Defuse cannot watch the USB bus: %s"), error->message);
+      gtk_label_set_text (self->monitor_error_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->monitor_error_label), TRUE);
+    }
+}
+
+/* ---- the plan ---- */
+
+static const gchar *
+find_blocker (DefuseWindow *self, DfDevice *device)
+{
+  if (device == NULL)
+    return _("Connect a device in DFU mode to flash this file.");
+  if (g_hash_table_contains (self->tasks, self->selected_id))
+    return _("This device is being flashed.");
+  if (device->permission_denied)
+    return _("Defuse may not open this device yet: install the udev rule shown in the device list.");
+  if (self->plan != NULL)
+    for (guint i = 0; i < self->plan->problems->len; i++)
+      {
+        DfPlanProblem *problem = g_ptr_array_index (self->plan->problems, i);
+        if (!problem->overridable)
+          return _("This file cannot be flashed to this device: see Compatibility below.");
+      }
+  return NULL;
+}
+
+void
+defuse_window_update_plan (DefuseWindow *self)
+{
+  DfDevice *device = defuse_window_get_selected_device (self);
+
+  g_clear_pointer (&self->plan, df_plan_unref);
+  if (self->image != NULL && device != NULL)
+    {
+      DfPlanOptions options;
+
+      df_plan_options_init (&options);
+      defuse_flash_panel_get_options (self->flash_panel, &options);
+      /* df_plan_new is cheap: no USB, the bytes are shared, not copied */
+      self->plan = df_plan_new (self->image, device, &options);
+    }
+  defuse_memory_map_set_plan (self->memory_map, self->plan);
+  gtk_stack_set_visible_child_name (self->map_stack, self->plan != NULL ? "map" : "none");
+  defuse_inspector_set_plan (self->inspector, self->plan);
+  defuse_flash_panel_set_blocker (self->flash_panel, find_blocker (self, device));
+  _defuse_window_actions_update (self);
+}
+
+/* ---- files ---- */
+
+static void show_image (DefuseWindow *self, GFile *file, DfImage *image);
+static void load (DefuseWindow *self, GFile *file, gboolean has_address, guint32 address);
+
+typedef struct {
+  DefuseWindow *self;
+  GFile        *file;
+  guint         serial;
+} LoadClosure;
+
+static void
+load_closure_free (gpointer data, GClosure *unused)
+{
+  LoadClosure *closure = data;
+
+  g_clear_object (&closure->self);
+  g_clear_object (&closure->file);
+  g_free (closure);
+}
+
+static void
+on_address_response (AdwMessageDialog *dialog, const gchar *response, LoadClosure *closure)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+  const gchar *text = gtk_editable_get_text (entry);
+  guint64 address;
+
+  if (g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X"))
+    text += 2;
+  if (g_strcmp0 (response, "open") == 0 &&
+      g_ascii_string_to_unsigned (text, 16, 0, G_MAXUINT32, &address, NULL))
+    load (closure->self, closure->file, TRUE, (guint32) address);
+  else if (closure->self->image == NULL)
+    gtk_stack_set_visible_child_name (closure->self->content_stack, "empty");
+  else
+    gtk_stack_set_visible_child_name (closure->self->content_stack, "file");
+}
+
+static void
+on_address_changed (GtkEditable *entry, AdwMessageDialog *dialog)
+{
+  const gchar *text = gtk_editable_get_text (entry);
+  guint64 address;
+
+  if (g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X"))
+    text += 2;
+  adw_message_dialog_set_response_enabled (dialog, "open",
+                                           g_ascii_string_to_unsigned (text, 16, 0, G_MAXUINT32, &address, NULL));
+}
+
+/* a raw binary has no address in it: ask, suggesting the device's memory */
+static void
+ask_address (DefuseWindow *self, GFile *file)
+{
+  DfDevice *device = defuse_window_get_selected_device (self);
+  guint32 suggestion = 0x08000000;
+  g_autofree gchar *name = g_file_get_basename (file);
+  g_autofree gchar *text = NULL;
+  GtkWidget *dialog, *entry;
+  LoadClosure *closure = g_new0 (LoadClosure, 1);
+
+  if (device != NULL)
+    for (guint i = 0; i < device->alts->len; i++)
+      {
+        DfAlt *alt = g_ptr_array_index (device->alts, i);
+        if (alt->layout != NULL && alt->layout->regions->len > 0)
+          {
+            suggestion = ((DfRegion *) g_ptr_array_index (alt->layout->regions, 0))->start;
+            break;
+          }
+      }
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Where Does This File Go?"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("“%s” is a raw binary: it holds no address. Enter the address of its first byte "
+                                    "in the device’s memory, in hexadecimal. The start of the internal flash is usual."),
+                                  name);
+  text = g_strdup_printf ("0x%08X", suggestion);
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Load address"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "open", _("_Open"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "open", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "open");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "entry", entry);
+  g_signal_connect (entry, "changed", G_CALLBACK (on_address_changed), dialog);
+
+  closure->self = g_object_ref (self);
+  closure->file = g_object_ref (file);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_address_response), closure,
+                         load_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LoadClosure *closure = user_data;
+  g_autoptr(DefuseWindow) self = g_steal_pointer (&closure->self);  /* held while loading */
+  g_autoptr(GFile) file = g_steal_pointer (&closure->file);
+  guint serial = closure->serial;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DfImage) image = defuse_file_load_finish (result, &error);
+
+  g_free (closure);
+  /* a closed window, or a newer file asked for since */
+  if (g_cancellable_is_cancelled (self->cancellable) || serial != self->load_serial)
+    return;
+  gtk_spinner_stop (self->loading_spinner);
+
+  if (image == NULL)
+    {
+      g_autofree gchar *name = g_file_get_basename (file);
+      /* TRANSLATORS: the file, then why it cannot be read */
+      g_autofree gchar *text = g_strdup_printf (_("Cannot read “%s”: %s"), name, error->message);
+      defuse_window_toast (self, text);
+      gtk_stack_set_visible_child_name (self->content_stack, self->image != NULL ? "file" : "empty");
+      return;
+    }
+  if (defuse_image_needs_address (image))
+    {
+      ask_address (self, file);
+      return;
+    }
+  show_image (self, file, image);
+}
+
+static void
+load (DefuseWindow *self, GFile *file, gboolean has_address, guint32 address)
+{
+  LoadClosure *closure = g_new0 (LoadClosure, 1);
+
+  closure->self = g_object_ref (self);
+  closure->file = g_object_ref (file);
+  closure->serial = ++self->load_serial;
+  gtk_stack_set_visible_child_name (self->content_stack, "loading");
+  gtk_spinner_start (self->loading_spinner);
+  defuse_file_load_async (file, has_address, address, self->cancellable, on_loaded, closure);
+}
+
+static void
+show_image (DefuseWindow *self, GFile *file, DfImage *image)
+{
+  g_autofree gchar *name = g_file_get_basename (file);
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autofree gchar *where = parent != NULL ? g_file_get_parse_name (parent) : NULL;
+
+  g_set_object (&self->file, file);
+  g_clear_pointer (&self->image, df_image_unref);
+  self->image = df_image_ref (image);
+
+  adw_window_title_set_title (self->window_title, name);
+  adw_window_title_set_subtitle (self->window_title, where);
+  gtk_window_set_title (GTK_WINDOW (self), name);
+  if (where != NULL && g_file_is_native (file))
+    g_settings_set_string (self->settings, "last-folder", where);
+
+  /* a finished flash belongs to the previous file */
+  if (defuse_flash_panel_get_task (self->flash_panel) != NULL &&
+      defuse_flash_task_get_state (defuse_flash_panel_get_task (self->flash_panel)) != DEFUSE_FLASH_RUNNING)
+    defuse_flash_panel_set_task (self->flash_panel, NULL);
+  defuse_inspector_set_image (self->inspector, image);
+  defuse_window_update_plan (self);
+  gtk_stack_set_visible_child_name (self->content_stack, "file");
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->content_box);
+
+  if (self->offer_flash_id != NULL)
+    {
+      g_autofree gchar *id = g_steal_pointer (&self->offer_flash_id);
+      _defuse_window_offer_flash (self, id);
+    }
+}
+
+void
+defuse_window_open_file (DefuseWindow *self, GFile *file)
+{
+  g_return_if_fail (DEFUSE_IS_WINDOW (self));
+  g_clear_pointer (&self->offer_flash_id, g_free);
+  load (self, file, FALSE, 0);
+}
+
+void
+defuse_window_open_file_for_device (DefuseWindow *self, GFile *file, const gchar *device_id)
+{
+  defuse_window_select_device (self, device_id);
+  load (self, file, FALSE, 0);
+  g_free (self->offer_flash_id);
+  self->offer_flash_id = g_strdup (device_id);
+}
+
+/* ---- window ---- */
+
+static void
+on_show_content (DefuseWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->content_box);
+}
+
+static void
+on_show_sidebar (DefuseWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+}
+
+static void
+save_window_state (DefuseWindow *self)
+{
+  gint width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_delay (self->settings);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  g_settings_apply (self->settings);
+}
+
+static void
+on_close_response (AdwMessageDialog *dialog, const gchar *response, DefuseWindow *self)
+{
+  if (g_strcmp0 (response, "close") != 0)
+    return;
+  /* cancelled jobs finish on their own: the application waits for them */
+  g_hash_table_remove_all (self->tasks);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static gboolean
+defuse_window_close_request (GtkWindow *window)
+{
+  DefuseWindow *self = DEFUSE_WINDOW (window);
+  GtkWidget *dialog;
+
+  save_window_state (self);
+  if (g_hash_table_size (self->tasks) == 0)
+    return GTK_WINDOW_CLASS (defuse_window_parent_class)->close_request (window);
+
+  dialog = adw_message_dialog_new (window, _("Stop Flashing?"),
+                                   _("Closing the window cancels the flash after the current request. "
+                                     "The device stays in DFU mode and can be flashed again."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "keep", _("_Keep Flashing"),
+                                    "close", _("_Stop and Close"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "close", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_close_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+static void
+load_css (void)
+{
+  static gboolean loaded;
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  /* loaded here rather than by AdwApplication so windows made without an
+   * application (tests) look the same */
+  if (loaded)
+    return;
+  loaded = TRUE;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, "/io/github/defuse/Defuse/defuse.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+static void
+defuse_window_dispose (GObject *object)
+{
+  DefuseWindow *self = DEFUSE_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->monitor);
+  /* dropping the tasks cancels the jobs still running (defuse-flash-task.c) */
+  g_clear_pointer (&self->tasks, g_hash_table_unref);
+  g_clear_pointer (&self->rows, g_hash_table_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DEFUSE_TYPE_WINDOW);
+  G_OBJECT_CLASS (defuse_window_parent_class)->dispose (object);
+}
+
+static void
+defuse_window_finalize (GObject *object)
+{
+  DefuseWindow *self = DEFUSE_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->file);
+  g_clear_pointer (&self->image, df_image_unref);
+  g_clear_pointer (&self->plan, df_plan_unref);
+  g_free (self->selected_id);
+  g_free (self->offer_flash_id);
+  G_OBJECT_CLASS (defuse_window_parent_class)->finalize (object);
+}
+
+static void
+defuse_window_class_init (DefuseWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = defuse_window_dispose;
+  object_class->finalize = defuse_window_finalize;
+  window_class->close_request = defuse_window_close_request;
+
+  g_type_ensure (DEFUSE_TYPE_MEMORY_MAP);
+  g_type_ensure (DEFUSE_TYPE_FLASH_PANEL);
+  g_type_ensure (DEFUSE_TYPE_INSPECTOR);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/defuse/Defuse/defuse-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, content_box);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, device_stack);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, monitor_error_label);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, permission_box);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, permission_commands);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, device_list);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, flash_all_button);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, drop_zone);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, map_stack);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, memory_map);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, flash_panel);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, inspector);
+  gtk_widget_class_bind_template_callback (widget_class, on_show_content);
+  gtk_widget_class_bind_template_callback (widget_class, on_show_sidebar);
+  gtk_widget_class_bind_template_callback (widget_class, defuse_window_update_plan);
+
+  _defuse_window_class_actions_init (widget_class);
+}
+
+static void
+defuse_window_init (DefuseWindow *self)
+{
+  g_autofree gchar *commands = defuse_permission_commands ();
+
+  load_css ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APPLICATION_ID);
+  self->cancellable = g_cancellable_new ();
+  self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  gtk_label_set_text (self->permission_commands, commands);
+  _defuse_window_dnd_init (self);
+  defuse_window_update_plan (self);
+  start_monitor (self);
+}
+
+DefuseWindow *
+defuse_window_new (GtkApplication *application)
+{
+  return g_object_new (DEFUSE_TYPE_WINDOW, "application", application, NULL);
+}

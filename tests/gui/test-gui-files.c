@@ -1,0 +1,404 @@
+/* test-gui-files.c: the window with files only, no USB: the inspector,
+ * errors of broken files, the memory map against a device made from the
+ * STM32F405 layout strings, compatibility, settings, screenshots. */
+#include <glib/gstdio.h>
+
+#include "gui-test-util.h"
+#include "defuse-window-private.h"
+
+#define F405_FLASH   "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg"
+#define F405_OPTIONS "@Option Bytes  /0x1FFFC000/01*016 e"
+#define F405_OTP     "@OTP Memory /0x1FFF7800/01*512 e,01*016 e"
+#define F405_FEATURE "@Device Feature/0xFFFF0000/01*004 e"
+
+static DefuseWindow *
+make_window (void)
+{
+  DefuseWindow *window = defuse_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1180, 860);
+  gtk_window_present (GTK_WINDOW (window));
+  gui_test_settle (GTK_WIDGET (window));
+  return window;
+}
+
+static gboolean
+stack_shows (gpointer data)
+{
+  GtkStack *stack = ((gpointer *) data)[0];
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), ((gpointer *) data)[1]) == 0;
+}
+
+static void
+wait_for_page (DefuseWindow *window, const gchar *page)
+{
+  gpointer data[] = { window->content_stack, (gpointer) page };
+  g_assert_true (gui_test_wait (stack_shows, data, 10000));
+}
+
+static void
+open_and_wait (DefuseWindow *window, GFile *file)
+{
+  defuse_window_open_file (window, file);
+  wait_for_page (window, "file");
+  gui_test_settle (GTK_WIDGET (window));
+}
+
+static DfDevice *
+f405 (const gchar *serial, const gchar *path)
+{
+  return gui_test_device (0x0483, 0xdf11, serial, path, F405_FLASH, F405_OPTIONS, F405_OTP, F405_FEATURE, NULL);
+}
+
+static void
+assert_shows (DefuseWindow *window, const gchar *text)
+{
+  g_autofree gchar *visible = gui_test_visible_text (GTK_WIDGET (window));
+  if (strstr (visible, text) == NULL)
+    g_error ("“%s” is not shown; the window shows:\n%s", text, visible);
+}
+
+static void
+assert_not_shown (DefuseWindow *window, const gchar *text)
+{
+  g_autofree gchar *visible = gui_test_visible_text (GTK_WIDGET (window));
+  if (strstr (visible, text) != NULL)
+    g_error ("“%s” is shown but should not be", text);
+}
+
+static gpointer
+panel_child (DefuseWindow *window, const gchar *id)
+{
+  return gtk_widget_get_template_child (GTK_WIDGET (window->flash_panel), DEFUSE_TYPE_FLASH_PANEL, id);
+}
+
+static gboolean
+flash_enabled (DefuseWindow *window)
+{
+  return gtk_widget_is_sensitive (panel_child (window, "flash_button"));
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return gui_test_find_dialog () != NULL;
+}
+
+static void
+test_empty (void)
+{
+  DefuseWindow *window = make_window ();
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->device_stack), ==, "empty");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->content_stack), ==, "empty");
+  assert_shows (window, "No DFU Device");
+  assert_shows (window, "machine.bootloader()");
+  assert_shows (window, "BOOT0");
+  assert_shows (window, "Open a Firmware File");
+  gui_test_screenshot (GTK_WIDGET (window), "empty");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_open_sample (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(GFile) file = gui_test_sample_file ();
+
+  open_and_wait (window, file);
+  g_assert_nonnull (defuse_window_get_image (window));
+  assert_shows (window, "micropython-like.dfu");
+  assert_shows (window, "DfuSe (ST’s DFU file with addresses)");
+  assert_shows (window, "1 target, 2 elements, 314.2 KiB");
+  assert_shows (window, "For 0483:df11 · device release any · DfuSe 1.1a");
+  assert_shows (window, "0xa6e4017a stored, 0xa6e4017a computed");
+  assert_shows (window, "Correct");
+  assert_not_shown (window, "Mismatch");
+  assert_shows (window, "Alt 0 · Internal Flash");
+  assert_shows (window, "2 elements, 314.2 KiB");
+  assert_shows (window, "0x08000000 – 0x080039B7");
+  assert_shows (window, "Element 1 · 14.4 KiB (14776 bytes)");
+  assert_shows (window, "0x08020000 – 0x0806AEEF");
+  assert_shows (window, "Element 2 · 299.7 KiB (306928 bytes)");
+  /* no device yet: nothing to flash */
+  assert_shows (window, "No device selected");
+  g_assert_false (flash_enabled (window));
+  gui_test_screenshot (GTK_WIDGET (window), "file-no-device");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static GFile *
+write_temp (const gchar *name, const guint8 *data, gsize size)
+{
+  g_autofree gchar *dir = g_build_filename (g_getenv ("DEFUSE_BUILD_ROOT"), "tests", "gui", "tmp", NULL);
+  g_autofree gchar *path = g_build_filename (dir, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, (const gchar *) data, size, NULL));
+  return g_file_new_for_path (path);
+}
+
+static void
+test_corrupt_crc (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(GFile) sample = gui_test_sample_file ();
+  g_autoptr(GFile) file = NULL;
+  g_autofree gchar *contents = NULL;
+  gsize size;
+
+  g_assert_true (g_file_load_contents (sample, NULL, &contents, &size, NULL, NULL));
+  contents[1000] ^= 0x55;  /* a flipped byte in element 1 */
+  file = write_temp ("corrupt.dfu", (const guint8 *) contents, size);
+  defuse_window_add_device (window, f405 ("3276385C3034", "1-2"));
+
+  open_and_wait (window, file);
+  assert_shows (window, "Mismatch");
+  assert_not_shown (window, "Correct");
+  assert_shows (window, "computed");
+  assert_shows (window, "Notes");
+  /* the error in words, and no way to flash it */
+  assert_shows (window, "CRC");
+  assert_shows (window, "The file has errors");
+  g_assert_false (flash_enabled (window));
+  gui_test_screenshot (GTK_WIDGET (window), "error-file");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_not_firmware (void)
+{
+  DefuseWindow *window = make_window ();
+  const gchar text[] = "<html>404 Not Found</html>\n";
+  g_autoptr(GFile) file = write_temp ("download.dfu", (const guint8 *) text, sizeof text - 1);
+
+  open_and_wait (window, file);
+  assert_shows (window, "not a firmware file Defuse can read");
+  assert_shows (window, "Unknown");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_memory_map_f405 (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(GFile) file = gui_test_sample_file ();
+  g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");
+  DefuseMemoryMap *map = window->memory_map;
+  /* element 1 (14776 bytes at 0x08000000) is in sector 0; element 2
+   * (0x08020000-0x0806AEEF) in the 128 KiB sectors 5, 6 and 7 */
+  const DefuseSectorKind expected[12] = {
+    DEFUSE_SECTOR_ERASE_WRITE, DEFUSE_SECTOR_UNTOUCHED, DEFUSE_SECTOR_UNTOUCHED, DEFUSE_SECTOR_UNTOUCHED,
+    DEFUSE_SECTOR_UNTOUCHED, DEFUSE_SECTOR_ERASE_WRITE, DEFUSE_SECTOR_ERASE_WRITE, DEFUSE_SECTOR_ERASE_WRITE,
+    DEFUSE_SECTOR_UNTOUCHED, DEFUSE_SECTOR_UNTOUCHED, DEFUSE_SECTOR_UNTOUCHED, DEFUSE_SECTOR_UNTOUCHED,
+  };
+
+  defuse_window_add_device (window, device);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->device_stack), ==, "list");
+  assert_shows (window, "STM32  BOOTLOADER");
+  assert_shows (window, "0483:df11 · DFU mode (DfuSe) · serial 3276385C3034");
+
+  open_and_wait (window, file);
+  g_assert_cmpuint (defuse_memory_map_get_n_rows (map), ==, 1);
+  g_assert_cmpuint (defuse_memory_map_get_n_sectors (map, 0), ==, 12);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpint (defuse_memory_map_get_sector_kind (map, 0, i), ==, expected[i]);
+  g_assert_cmpuint (defuse_memory_map_get_outside_bytes (map, 0), ==, 0);
+  assert_shows (window, "The file is for 0483:df11: this device matches.");
+  assert_shows (window, "Fits the device’s memory");
+  assert_shows (window, "314.2 KiB go into 4 erased sectors (400.0 KiB).");
+  g_assert_true (flash_enabled (window));
+
+  /* expanded, the device row says its memories in words */
+  adw_expander_row_set_expanded (g_hash_table_lookup (window->rows, "1-2:0483:df11:3276385C3034"), TRUE);
+  gui_test_settle (GTK_WIDGET (window));
+  assert_shows (window, "Internal Flash, 1 MiB at 0x08000000: 4 x 16 KiB, 1 x 64 KiB, 7 x 128 KiB");
+  gui_test_screenshot (GTK_WIDGET (window), "device-and-file");
+
+  /* a mass erase erases every sector */
+  gtk_switch_set_active (panel_child (window, "mass_erase_switch"), TRUE);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpint (defuse_memory_map_get_sector_kind (map, 0, i), ==,
+                     expected[i] == DEFUSE_SECTOR_ERASE_WRITE ? DEFUSE_SECTOR_ERASE_WRITE : DEFUSE_SECTOR_ERASE_ONLY);
+  gtk_switch_set_active (panel_child (window, "mass_erase_switch"), FALSE);
+
+  /* the device goes away: nothing selected, nothing to draw */
+  defuse_window_remove_device (window, device);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->device_stack), ==, "empty");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->map_stack), ==, "none");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_does_not_fit (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(GFile) file = gui_test_sample_file ();
+  /* 64 KiB of flash: element 2 at 0x08020000 is past its end */
+  g_autoptr(DfDevice) small = gui_test_device (0x0483, 0xdf11, "SMALL", "1-3",
+                                               "@Internal Flash  /0x08000000/04*016Kg", NULL);
+
+  defuse_window_add_device (window, small);
+  open_and_wait (window, file);
+  g_assert_cmpuint (defuse_memory_map_get_outside_bytes (window->memory_map, 0), ==, 306928);
+  assert_shows (window, "Cannot flash");
+  assert_shows (window, "does not fit the device");
+  g_assert_false (flash_enabled (window));
+  gui_test_screenshot (GTK_WIDGET (window), "does-not-fit");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_other_device (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(GFile) file = gui_test_sample_file ();
+  g_autoptr(DfDevice) other = gui_test_device (0x1209, 0x70b1, "OTHER", "1-4", F405_FLASH, NULL);
+  AdwMessageDialog *dialog;
+
+  defuse_window_add_device (window, other);
+  open_and_wait (window, file);
+  assert_shows (window, "Another USB device");
+  assert_shows (window, "The file is for 0483:df11, but this device is 1209:70b1.");
+  /* overridable: flashing asks first */
+  g_assert_true (flash_enabled (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.flash", NULL);
+  dialog = gui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Flash Firmware Made for Another Device?");
+  gui_test_screenshot (GTK_WIDGET (dialog), "confirm-other-device");
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpuint (g_hash_table_size (window->tasks), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_two_devices_select (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(DfDevice) a = f405 ("AAAA", "1-2");
+  g_autoptr(DfDevice) b = f405 ("BBBB", "1-3");
+  g_autoptr(GFile) file = gui_test_sample_file ();
+  DefuseDeviceRow *row_b;
+
+  defuse_window_add_device (window, a);
+  defuse_window_add_device (window, b);
+  open_and_wait (window, file);
+  /* the first one stays selected; the radio buttons pick another */
+  g_assert_cmpstr (window->selected_id, ==, "1-2:0483:df11:AAAA");
+  row_b = g_hash_table_lookup (window->rows, "1-3:0483:df11:BBBB");
+  gtk_check_button_set_active (defuse_device_row_get_check (row_b), TRUE);
+  g_assert_cmpstr (window->selected_id, ==, "1-3:0483:df11:BBBB");
+  g_assert_true (window->plan->device == b);
+  g_assert_true (gtk_widget_get_visible (window->flash_all_button));
+  gui_test_screenshot (GTK_WIDGET (window), "two-devices");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_permission_denied (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(DfDevice) device = df_device_new ();
+
+  device->vid = 0x0483;
+  device->pid = 0xdf11;
+  device->path = g_strdup ("3-1");
+  device->mode = DF_DEVICE_MODE_DFUSE;
+  device->permission_denied = TRUE;
+  defuse_window_add_device (window, device);
+  assert_shows (window, "Permission Needed");
+  assert_shows (window, "sudo udevadm control --reload && sudo udevadm trigger");
+  assert_shows (window, "60-defuse.rules");
+  assert_shows (window, "no permission to open it");
+  /* a device we may not open is never picked to be flashed */
+  g_assert_null (window->selected_id);
+  gui_test_screenshot (GTK_WIDGET (window), "permission");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_runtime_device (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(DfDevice) device = gui_test_device (0x1209, 0x5bf0, "KB01", "1-5", "Keyboard DFU", NULL);
+
+  g_free (device->product);
+  device->product = g_strdup ("Macro Keyboard");
+  device->mode = DF_DEVICE_MODE_RUNTIME;
+  defuse_window_add_device (window, device);
+  assert_shows (window, "Switch to DFU Mode");
+  assert_shows (window, "application (DFU runtime)");
+  g_assert_null (window->selected_id);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_options_remembered (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.defuse.Defuse");
+  GtkSwitch *verify = panel_child (window, "verify_switch");
+  DefuseWindow *second;
+
+  g_assert_true (g_settings_get_boolean (settings, "verify"));
+  gtk_switch_set_active (verify, FALSE);
+  g_assert_false (g_settings_get_boolean (settings, "verify"));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1000);
+
+  second = make_window ();
+  g_assert_false (gtk_switch_get_active (panel_child (second, "verify_switch")));
+  g_settings_reset (settings, "verify");
+  gtk_window_destroy (GTK_WINDOW (second));
+}
+
+static void
+test_raw_asks_address (void)
+{
+  DefuseWindow *window = make_window ();
+  guint8 payload[4096];
+  g_autoptr(GFile) file = NULL;
+  AdwMessageDialog *dialog;
+  DfTarget *target;
+
+  for (guint i = 0; i < sizeof payload; i++)
+    payload[i] = (guint8) (i * 7);
+  file = write_temp ("app.bin", payload, sizeof payload);
+  defuse_window_add_device (window, f405 ("3276385C3034", "1-2"));
+  defuse_window_open_file (window, file);
+  g_assert_true (gui_test_wait (dialog_shown, NULL, 10000));
+  dialog = gui_test_find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Where Does This File Go?");
+  gui_test_screenshot (GTK_WIDGET (dialog), "raw-address");
+  adw_message_dialog_response (dialog, "open");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  wait_for_page (window, "file");
+  target = g_ptr_array_index (defuse_window_get_image (window)->targets, 0);
+  g_assert_cmpuint (((DfSegment *) g_ptr_array_index (target->segments, 0))->address, ==, 0x08000000);
+  g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 0, 0), ==, DEFUSE_SECTOR_ERASE_WRITE);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_setenv ("DEFUSE_NO_MONITOR", "1", TRUE);
+  gui_test_init (&argc, &argv);
+
+  g_test_add_func ("/gui/files/empty", test_empty);
+  g_test_add_func ("/gui/files/open-sample", test_open_sample);
+  g_test_add_func ("/gui/files/corrupt-crc", test_corrupt_crc);
+  g_test_add_func ("/gui/files/not-firmware", test_not_firmware);
+  g_test_add_func ("/gui/files/memory-map-f405", test_memory_map_f405);
+  g_test_add_func ("/gui/files/does-not-fit", test_does_not_fit);
+  g_test_add_func ("/gui/files/other-device", test_other_device);
+  g_test_add_func ("/gui/files/two-devices", test_two_devices_select);
+  g_test_add_func ("/gui/files/permission-denied", test_permission_denied);
+  g_test_add_func ("/gui/files/runtime-device", test_runtime_device);
+  g_test_add_func ("/gui/files/options-remembered", test_options_remembered);
+  g_test_add_func ("/gui/files/raw-asks-address", test_raw_asks_address);
+  return g_test_run ();
+}
