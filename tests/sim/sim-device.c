@@ -80,6 +80,7 @@ typedef struct {
 /* what a request leaves for after its answer time is known */
 typedef struct {
   gboolean  getstatus;
+  gboolean  erasing;           /* the operation is an erase (for the busy quirks) */
   guint64   busy_us;           /* an operation starts: busy from the answer on */
   guint32   poll_ms;           /* bwPollTimeout reported with it */
   gboolean  leave;             /* gone after the answer (leave, GD32 leave) */
@@ -123,6 +124,7 @@ struct _SimDevice {
   guint        status_after_busy;
   guint64      poll_ready_at;
   guint32      busy_poll_ms;  /* bwPollTimeout given with the running operation */
+  gboolean     busy_erasing;  /* the running operation is an erase */
   gboolean     manifest_done;
   guint64      offset;        /* plain DFU: position in the download or upload */
   GHashTable  *erased;        /* plain DFU: sectors erased in this download */
@@ -1045,6 +1047,7 @@ dfuse_start_op (SimDevice *dev, guint64 start, Post *post)
   busy = scaled (dev, busy);
   post->busy_us = busy;
   post->poll_ms = scaled_poll_ms (dev, p->poll_ms[kind]);
+  post->erasing = kind == SIM_OP_ERASE || kind == SIM_OP_MASS_ERASE || kind == SIM_OP_READ_UNPROTECT;
   dev->state = SIM_STATE_DNBUSY;
   dev->state_after_busy = status == SIM_OK ? SIM_STATE_DNLOAD_SYNC : SIM_STATE_ERROR;
   dev->status_after_busy = status;
@@ -1459,10 +1462,12 @@ dispatch (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *data, gs
   return SIM_RESULT_STALL;
 }
 
-/* a GETSTATUS that comes while the device is busy, on a part that does
+/* a GETSTATUS that comes while the device is erasing, on a part that does
  * not hold it: STM32F0 and L4 stall it (dfu-util: "some STM32L4
  * bootloaders report a too short poll timeout and may stall the pipe when
- * we poll"), STM32H7 answers dfuDNBUSY again (betaflight-configurator #1972) */
+ * we poll"; it retries the status up to three times, for special commands
+ * only), STM32H7 answers dfuDNBUSY again (betaflight-configurator #1972:
+ * "dfuDNBUSY reported when erasing").  Writes are held as everywhere. */
 static SimResult
 busy_getstatus (SimDevice *dev, guint64 now_us, guint64 start, const SimSetup *setup,
                 guint8 *data, gsize *actual, guint64 *done_us)
@@ -1545,7 +1550,7 @@ sim_device_control (SimDevice *dev, guint64 now_us, const SimSetup *setup, guint
   if (dev->busy_until > start)
     {
       if (dfu && setup->request == SIM_DFU_GETSTATUS && dev->mode == DEV_BOOTLOADER
-          && dev->boot->getstatus_while_busy != SIM_BUSY_NAK)
+          && dev->busy_erasing && dev->boot->getstatus_while_busy != SIM_BUSY_NAK)
         return busy_getstatus (dev, now_us, start, setup, data, actual, done_us);
       stats->nak_us += dev->busy_until - start;
       start = dev->busy_until;
@@ -1624,6 +1629,7 @@ sim_device_control (SimDevice *dev, guint64 now_us, const SimSetup *setup, guint
     {
       dev->poll_ready_at = done + (guint64) post.poll_ms * 1000;
       dev->busy_poll_ms = post.poll_ms;
+      dev->busy_erasing = post.erasing;
     }
   if (post.busy_us > 0 || post.getstatus)
     dev->busy_until = done + post.busy_us;

@@ -133,7 +133,8 @@ typedef struct {
   guint64 us;
 } SimEraseTime;
 
-/* what a GETSTATUS gets while the device is still busy */
+/* what a GETSTATUS gets while the device is still erasing (other
+ * operations hold it: SIM_BUSY_NAK) */
 typedef enum {
   SIM_BUSY_NAK,     /* held until the device is ready (STM32F4: erases block the USB stack) */
   SIM_BUSY_STALL,   /* stalled (STM32F0, L4: dfu-util retries up to 3 times) */

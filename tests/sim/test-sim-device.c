@@ -1331,14 +1331,26 @@ test_busy_quirks (void)
   host_init (&h, "stm32f072", 1.0);
   g_assert_cmpint (dnload (&h, 0, cmd, 5), ==, SIM_RESULT_OK);
   g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNBUSY);
-  g_assert_cmpuint (poll_ms (&h), ==, 5);
+  g_assert_cmpuint (poll_ms (&h), ==, 10);
   answered = h.done;
-  wait_ms (&h, 5);
+  wait_ms (&h, 10);
   g_assert_cmpint (ctrl (&h, REQ_IN_DFU, SIM_DFU_GETSTATUS, 0, 0, buf, 6), ==, SIM_RESULT_STALL);
-  g_assert_cmpuint (h.done, <, answered + 30000);
-  h.now = answered + 30000;
+  g_assert_cmpuint (h.done, <, answered + 25000);
+  g_assert_cmpuint (getstate (&h), ==, SIM_STATE_DNLOAD_SYNC);  /* held, not stalled */
+  g_assert_cmpuint (h.done, >, answered + 25000);
   g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNLOAD_IDLE);
   g_assert_cmpuint (sim_device_get_stats (h.dev)->stalled, ==, 1);
+  /* a write (512 half-words, 27 ms) is held, not stalled */
+  {
+    guint8 block[1024];
+    memset (block, 0x12, sizeof block);
+    g_assert_cmpint (dnload (&h, 2, block, sizeof block), ==, SIM_RESULT_OK);
+    g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNBUSY);
+    answered = h.done;
+    wait_ms (&h, poll_ms (&h));
+    g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNLOAD_IDLE);
+    g_assert_cmpuint (h.done, >=, answered + 512 * 53 + 60);
+  }
   host_clear (&h);
 
   /* STM32H743: answers dfuDNBUSY again until done */
