@@ -1729,6 +1729,115 @@ test_host_styles (void)
   g_assert_cmpuint (floors[0], ==, floors[1]);
 }
 
+
+static SimDevice *
+device_from_json (const gchar *json, SimProfile **profile_out)
+{
+  g_autofree gchar *path = write_temp_profile (json);
+  g_autoptr(GError) error = NULL;
+  SimProfile *profile = sim_profile_load (path, &error);
+  g_assert_no_error (error);
+  remove_temp_profile (path);
+  *profile_out = profile;
+  return sim_device_new (profile, NULL, 1.0);
+}
+
+static void
+test_more_transitions (void)
+{
+  Host h;
+  guint8 buf[16];
+  SimEvent event;
+  guint n;
+  g_autofree SimEvent *events = NULL;
+
+  host_init (&h, "stm32f405", 1.0);
+  /* UPLOAD of length 0 ends an upload */
+  g_assert_cmpint (ctrl (&h, REQ_IN_DFU, SIM_DFU_UPLOAD, 0, 0, buf, 4), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstate (&h), ==, SIM_STATE_UPLOAD_IDLE);
+  g_assert_cmpint (ctrl (&h, REQ_IN_DFU, SIM_DFU_UPLOAD, 2, 0, buf, 0), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstate (&h), ==, SIM_STATE_DFU_IDLE);
+  /* dfuMANIFEST-SYNC -ABORT-> dfuIDLE: the leave is called off */
+  g_assert_cmpint (dnload (&h, 0, NULL, 0), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstate (&h), ==, SIM_STATE_MANIFEST_SYNC);
+  g_assert_cmpint (simple (&h, SIM_DFU_ABORT), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DFU_IDLE);
+  g_assert_false (sim_device_pop_event (h.dev, &event));
+  /* a USB reset in the middle of a download: back to dfuIDLE */
+  g_assert_cmpuint (set_address (&h, FLASH), ==, SIM_STATE_DNLOAD_IDLE);
+  g_assert_cmpint (sim_device_reset (h.dev, h.now), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DFU_IDLE);
+  /* leave straight from dfuIDLE, as dfu-util does without an address */
+  g_assert_cmpint (dnload (&h, 0, NULL, 0), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_MANIFEST);
+  events = pop_events (&h, &n);
+  g_assert_cmpuint (n, ==, 2);
+  host_clear (&h);
+
+  /* after leave: gone for good, or back as the bootloader */
+  {
+    g_autoptr(SimProfile) profile = NULL;
+    g_autoptr(SimDevice) dev = device_from_json ("{ \"usb\": { \"vid\": 1, \"pid\": 2 },"
+                                                 " \"alts\": [ { \"name\": \"@F/0x0/4*1Kg\" } ],"
+                                                 " \"after_leave\": \"gone\" }", &profile);
+    SimSetup leave = { REQ_OUT_DFU, SIM_DFU_DNLOAD, 0, 0, 0 };
+    SimSetup status = { REQ_IN_DFU, SIM_DFU_GETSTATUS, 0, 0, 6 };
+    gsize actual;
+    guint64 done;
+    g_assert_cmpint (sim_device_control (dev, 10, &leave, NULL, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_cmpint (sim_device_control (dev, done, &status, buf, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_true (sim_device_pop_event (dev, &event));
+    g_assert_cmpint (event.type, ==, SIM_EVENT_DISCONNECT);
+    g_assert_false (sim_device_pop_event (dev, &event));
+    g_assert_false (sim_device_is_connected (dev));
+  }
+  {
+    g_autoptr(SimProfile) profile = NULL;
+    g_autoptr(SimDevice) dev = device_from_json ("{ \"usb\": { \"vid\": 1, \"pid\": 2 },"
+                                                 " \"alts\": [ { \"name\": \"@F/0x0/4*1Kg\" } ],"
+                                                 " \"after_leave\": \"bootloader\" }", &profile);
+    SimSetup leave = { REQ_OUT_DFU, SIM_DFU_DNLOAD, 0, 0, 0 };
+    SimSetup status = { REQ_IN_DFU, SIM_DFU_GETSTATUS, 0, 0, 6 };
+    gsize actual;
+    guint64 done;
+    g_assert_cmpint (sim_device_control (dev, 10, &leave, NULL, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_cmpint (sim_device_control (dev, done, &status, buf, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_true (sim_device_pop_event (dev, &event));
+    g_assert_true (sim_device_pop_event (dev, &event));
+    g_assert_cmpint (event.type, ==, SIM_EVENT_CONNECT);
+    g_assert_cmphex (sim_device_get_info (dev)->pid, ==, 2);
+    g_assert_true (sim_device_is_connected (dev));
+    g_assert_cmpint (sim_device_control (dev, event.at_us, &status, buf, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_cmpuint (buf[4], ==, SIM_STATE_DFU_IDLE);
+  }
+  /* a manifestation-tolerant plain DFU device goes back to dfuIDLE */
+  {
+    g_autoptr(SimProfile) profile = NULL;
+    g_autoptr(SimDevice) dev = device_from_json ("{ \"mode\": \"dfu\", \"usb\": { \"vid\": 1, \"pid\": 2 },"
+                                                 " \"dfu\": { \"attributes\": \"0x07\", \"transfer_size\": 64 },"
+                                                 " \"alts\": [ { \"name\": \"Flash\", \"geometry\": \"@F/0x0/4*1Kg\" } ] }",
+                                                 &profile);
+    SimSetup data = { REQ_OUT_DFU, SIM_DFU_DNLOAD, 0, 0, 16 };
+    SimSetup leave = { REQ_OUT_DFU, SIM_DFU_DNLOAD, 1, 0, 0 };
+    SimSetup status = { REQ_IN_DFU, SIM_DFU_GETSTATUS, 0, 0, 6 };
+    gsize actual;
+    guint64 done = 10;
+    memset (buf, 0x77, sizeof buf);
+    g_assert_cmpint (sim_device_control (dev, done, &data, buf, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_cmpint (sim_device_control (dev, done, &status, buf, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_cmpint (sim_device_control (dev, done, &status, buf, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_cmpuint (buf[4], ==, SIM_STATE_DNLOAD_IDLE);
+    g_assert_cmpint (sim_device_control (dev, done, &leave, NULL, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_cmpint (sim_device_control (dev, done, &status, buf, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_cmpuint (buf[4], ==, SIM_STATE_MANIFEST);
+    /* back in dfuMANIFEST-SYNC after the manifestation, which this status request leaves */
+    g_assert_cmpint (sim_device_control (dev, done, &status, buf, &actual, &done), ==, SIM_RESULT_OK);
+    g_assert_cmpuint (buf[4], ==, SIM_STATE_DFU_IDLE);
+    g_assert_cmpuint (sim_device_peek (dev, 0, 16)[15], ==, 0x77);
+    g_assert_false (sim_device_pop_event (dev, &event));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1741,6 +1850,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/usb/standard-requests", test_standard_requests);
   g_test_add_func ("/sim/dfuse/states", test_dfuse_states);
   g_test_add_func ("/sim/dfuse/leave", test_dfuse_leave);
+  g_test_add_func ("/sim/dfuse/more-transitions", test_more_transitions);
   g_test_add_func ("/sim/dfuse/detach", test_dfuse_detach);
   g_test_add_func ("/sim/dfuse/commands", test_dfuse_commands);
   g_test_add_func ("/sim/flash/nor-and", test_nor_and);
