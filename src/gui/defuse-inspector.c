@@ -4,6 +4,7 @@
 #include "defuse-config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "defuse-inspector.h"
 
@@ -70,6 +71,17 @@ defuse_format_usb_id (guint16 vid, guint16 pid)
   if (vid == DF_ID_ANY)
     return g_strdup_printf (_("any vendor, product %04x"), pid);
   return g_strdup_printf ("%04x:%04x", vid, pid);
+}
+
+gchar *
+defuse_sentence (const gchar *fragment)
+{
+  gsize len = strlen (fragment);
+  gchar *text = g_strdup_printf ("%s%s", fragment,
+                                 len > 0 && strchr (".!?", fragment[len - 1]) == NULL ? "." : "");
+
+  text[0] = g_ascii_toupper (text[0]);
+  return text;
 }
 
 static const gchar *
@@ -240,14 +252,15 @@ fill_notes (DefuseInspector *self)
   for (guint i = 0; i < image->diagnostics->len; i++)
     {
       DfDiagnostic *diag = g_ptr_array_index (image->diagnostics, i);
-      g_autofree gchar *where = NULL;
+      g_autofree gchar *where = NULL, *sentence = NULL;
       AdwActionRow *row;
 
       if (diag->line > 0)
         where = g_strdup_printf (_("Line %u"), diag->line);
       else if (diag->offset >= 0)
         where = g_strdup_printf (_("At byte 0x%" G_GINT64_MODIFIER "x"), diag->offset);
-      row = text_row (diag->message, where);
+      sentence = defuse_sentence (diag->message);
+      row = text_row (sentence, where);
       switch (diag->severity)
         {
         case DF_SEVERITY_ERROR:
@@ -315,6 +328,8 @@ fill_compat (DefuseInspector *self)
   gboolean ids_ok, blocked = FALSE;
   g_autofree gchar *device = NULL;
 
+  /* a broken file suits no device; the window says so at the top */
+  gtk_widget_set_visible (GTK_WIDGET (self->compat_group), !df_image_has_errors (self->image));
   if (plan == NULL)
     {
       adw_preferences_group_set_description (self->compat_group, NULL);
@@ -329,12 +344,12 @@ fill_compat (DefuseInspector *self)
   for (guint i = 0; i < plan->problems->len; i++)
     {
       DfPlanProblem *problem = g_ptr_array_index (plan->problems, i);
-      g_autofree gchar *sentence = g_strdup (problem->message);
+      g_autofree gchar *sentence = NULL;
 
       /* the id mismatch already has its row */
       if (problem->overridable && !ids_ok)
         continue;
-      sentence[0] = g_ascii_toupper (sentence[0]);
+      sentence = defuse_sentence (problem->message);
       add_compat_row (self, problem->overridable ? _("Warning") : _("Cannot flash"), sentence,
                       problem->overridable ? 1 : 2);
       blocked |= !problem->overridable;

@@ -20,4 +20,7 @@ const gchar *defuse_format_describe (DfFormat format);
 /* "0483:df11", "any", "0483:0000 (no product given)" */
 gchar       *defuse_format_usb_id (guint16 vid, guint16 pid);
 
+/* the core's message fragments as sentences: capital first, full stop */
+gchar       *defuse_sentence (const gchar *fragment);
+
 G_END_DECLS

@@ -8,12 +8,12 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "defuse-memory-map.h"
 
 #define BAR_HEIGHT    30
 #define ROW_GAP       18
-#define OVERFLOW_W    64
 #define SWATCH        12
 
 typedef struct {
@@ -39,6 +39,7 @@ typedef struct {
   guint64  outside;     /* bytes of the file outside the memory */
   guint32  first, last; /* addresses of the bar's ends */
   gfloat   y;           /* top of the row, after allocation */
+  gfloat   overflow_w;  /* width of the "+12 KiB" block after the bar, 0 if none */
 } MapRow;
 
 typedef enum {
@@ -444,6 +445,17 @@ legend_layout (DefuseMemoryMap *self, gint width, GtkSnapshot *snapshot, gfloat 
   return any ? y + line_h : 0;
 }
 
+/* "+12 KiB": what lies past the end of the memory, drawn after the bar */
+static PangoLayout *
+overflow_layout (DefuseMemoryMap *self, MapRow *row)
+{
+  g_autofree gchar *size = g_format_size_full (row->outside, G_FORMAT_SIZE_IEC_UNITS);
+  /* TRANSLATORS: bytes past the end of the memory, drawn after the bar */
+  g_autofree gchar *text = g_strdup_printf (_("+%s"), size);
+
+  return make_layout (self, text, TRUE, TRUE);
+}
+
 static gint
 row_height (DefuseMemoryMap *self, MapRow *row)
 {
@@ -490,8 +502,18 @@ defuse_memory_map_size_allocate (GtkWidget *widget, int width, int height, int b
   for (guint i = 0; i < self->rows->len; i++)
     {
       MapRow *row = g_ptr_array_index (self->rows, i);
-      gfloat bar_w = width - (row->outside > 0 ? OVERFLOW_W + 4 : 0);
+      gfloat bar_w;
       gdouble total = 0, x = 0;
+
+      row->overflow_w = 0;
+      if (row->outside > 0)
+        {
+          g_autoptr(PangoLayout) label = overflow_layout (self, row);
+          gint label_w;
+          pango_layout_get_pixel_size (label, &label_w, NULL);
+          row->overflow_w = MIN (MAX (label_w + 16, 48), width / 3);
+        }
+      bar_w = width - (row->overflow_w > 0 ? row->overflow_w + 4 : 0);
 
       row->y = y;
       y += row_height (self, row) + ROW_GAP;
@@ -584,7 +606,7 @@ draw_row (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gint width)
 
   {
     GskRoundedRect clip;
-    gfloat bar_w = width - (row->outside > 0 ? OVERFLOW_W + 4 : 0);
+    gfloat bar_w = width - (row->overflow_w > 0 ? row->overflow_w + 4 : 0);
 
     gsk_rounded_rect_init_from_rect (&clip, &GRAPHENE_RECT_INIT (0, bar_y, bar_w, BAR_HEIGHT), 6);
     gtk_snapshot_push_rounded_clip (snapshot, &clip);
@@ -603,22 +625,20 @@ draw_row (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gint width)
       {
         GdkRGBA pale, solid;
         GskRoundedRect over;
-        g_autofree gchar *size = g_format_size_full (row->outside, G_FORMAT_SIZE_IEC_UNITS);
-        /* TRANSLATORS: bytes past the end of the memory, drawn after the bar */
-        g_autofree gchar *text = g_strdup_printf (_("+%s"), size);
-        g_autoptr(PangoLayout) label = make_layout (self, text, TRUE, TRUE);
+        g_autoptr(PangoLayout) label = overflow_layout (self, row);
         GdkRGBA white = { 1, 1, 1, 1 };
+        gfloat ow = row->overflow_w;
         gint lw, lh;
 
         kind_colors (self, DEFUSE_SECTOR_NO_FIT, &pale, &solid);
-        gsk_rounded_rect_init_from_rect (&over, &GRAPHENE_RECT_INIT (width - OVERFLOW_W, bar_y, OVERFLOW_W, BAR_HEIGHT), 6);
+        gsk_rounded_rect_init_from_rect (&over, &GRAPHENE_RECT_INIT (width - ow, bar_y, ow, BAR_HEIGHT), 6);
         gtk_snapshot_push_rounded_clip (snapshot, &over);
         gtk_snapshot_append_color (snapshot, &solid, &over.bounds);
         gtk_snapshot_pop (snapshot);
-        pango_layout_set_width (label, (OVERFLOW_W - 4) * PANGO_SCALE);
+        pango_layout_set_width (label, (gint) (ow - 4) * PANGO_SCALE);
         pango_layout_set_ellipsize (label, PANGO_ELLIPSIZE_END);
         pango_layout_get_pixel_size (label, &lw, &lh);
-        draw_text (snapshot, label, width - OVERFLOW_W + (OVERFLOW_W - lw) / 2.f,
+        draw_text (snapshot, label, width - ow + (ow - lw) / 2.f,
                    bar_y + (BAR_HEIGHT - lh) / 2.f, &white);
       }
   }
@@ -646,7 +666,7 @@ draw_row (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gint width)
       {
         right = make_layout (self, last, FALSE, TRUE);
         pango_layout_get_pixel_size (right, &rw, NULL);
-        draw_text (snapshot, right, width - (row->outside > 0 ? OVERFLOW_W + 4 : 0) - rw,
+        draw_text (snapshot, right, width - (row->overflow_w > 0 ? row->overflow_w + 4 : 0) - rw,
                    bar_y + BAR_HEIGHT + 4, &dim);
       }
   }
@@ -691,7 +711,7 @@ defuse_memory_map_query_tooltip (GtkWidget *widget, int x, int y, gboolean keybo
           gtk_tooltip_set_text (tooltip, text);
           return TRUE;
         }
-      if (row->outside > 0 && x >= gtk_widget_get_width (widget) - OVERFLOW_W)
+      if (row->overflow_w > 0 && x >= gtk_widget_get_width (widget) - row->overflow_w)
         {
           gtk_tooltip_set_text (tooltip, _("Part of the file lies outside this memory: it cannot be flashed."));
           return TRUE;

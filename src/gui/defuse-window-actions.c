@@ -233,10 +233,11 @@ confirm_and_start (DefuseWindow *self, GPtrArray *devices, gboolean mismatch)
   if (mismatch)
     {
       g_autofree gchar *ids = defuse_format_usb_id (self->image->suffix.vid, self->image->suffix.pid);
-      /* TRANSLATORS: the file's USB ids */
-      g_string_append_printf (body, _("The file says it is for USB device %s, which is not this device. "
+      DfDevice *first = g_ptr_array_index (devices, 0);
+      /* TRANSLATORS: the file's USB ids, then the device's */
+      g_string_append_printf (body, _("The file says it is for USB device %s, but this device is %04x:%04x. "
                                       "Flashing the wrong firmware can leave a board that only its bootloader can rescue."),
-                              ids);
+                              ids, first->vid, first->pid);
     }
   if (options.mass_erase)
     {

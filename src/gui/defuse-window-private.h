@@ -33,6 +33,9 @@ struct _DefuseWindow
   GtkWidget            *drop_zone;
   GtkStack             *content_stack;
   GtkSpinner           *loading_spinner;
+  GtkWidget            *file_error_box;
+  GtkLabel             *file_error_label;
+  GtkWidget            *map_group;
   GtkStack             *map_stack;
   DefuseMemoryMap      *memory_map;
   DefuseFlashPanel     *flash_panel;
@@ -50,6 +53,7 @@ struct _DefuseWindow
   GCancellable         *cancellable;   /* file loads and detaches; cancelled on dispose */
   guint                 load_serial;   /* a newer load wins over an older one */
   gchar                *offer_flash_id; /* a file dropped on this device's row */
+  gchar                *blocker;        /* why the Flash button is off */
 };
 
 /* defuse-window.c */

@@ -5,6 +5,7 @@
 #include "defuse-config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "defuse-file-loader.h"
 #include "defuse-permission.h"
@@ -57,6 +58,10 @@ update_device_page (DefuseWindow *self)
   while (g_hash_table_iter_next (&iter, NULL, &row))
     denied |= defuse_device_row_get_device (row)->permission_denied;
   gtk_widget_set_visible (self->permission_box, denied);
+  /* a radio button with nothing to choose from is noise */
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, NULL, &row))
+    gtk_widget_set_visible (GTK_WIDGET (defuse_device_row_get_check (row)), g_hash_table_size (self->rows) > 1);
   gtk_stack_set_visible_child_name (self->device_stack, g_hash_table_size (self->rows) > 0 ? "list" : "empty");
 }
 
@@ -186,6 +191,8 @@ start_monitor (DefuseWindow *self)
 static const gchar *
 find_blocker (DefuseWindow *self, DfDevice *device)
 {
+  if (self->image != NULL && df_image_has_errors (self->image))
+    return _("The file has errors.");
   if (device == NULL)
     return _("Connect a device in DFU mode to flash this file.");
   if (g_hash_table_contains (self->tasks, self->selected_id))
@@ -197,7 +204,11 @@ find_blocker (DefuseWindow *self, DfDevice *device)
       {
         DfPlanProblem *problem = g_ptr_array_index (self->plan->problems, i);
         if (!problem->overridable)
-          return _("This file cannot be flashed to this device: see Compatibility below.");
+          {
+            g_free (self->blocker);
+            self->blocker = defuse_sentence (problem->message);
+            return self->blocker;
+          }
       }
   return NULL;
 }
@@ -370,12 +381,49 @@ load (DefuseWindow *self, GFile *file, gboolean has_address, guint32 address)
   defuse_file_load_async (file, has_address, address, self->cancellable, on_loaded, closure);
 }
 
+/* a broken file: say so first, and hide what only a good file can do */
+static void
+show_file_errors (DefuseWindow *self, DfImage *image)
+{
+  gboolean broken = df_image_has_errors (image);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < image->diagnostics->len; i++)
+    {
+      DfDiagnostic *diag = g_ptr_array_index (image->diagnostics, i);
+      if (diag->severity != DF_SEVERITY_ERROR)
+        continue;
+      g_autofree gchar *sentence = defuse_sentence (diag->message);
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, sentence);
+    }
+  gtk_label_set_text (self->file_error_label, text->str);
+  gtk_widget_set_visible (self->file_error_box, broken);
+  gtk_widget_set_visible (self->map_group, !broken);
+  gtk_widget_set_visible (GTK_WIDGET (self->flash_panel), !broken);
+}
+
+/* "~/Downloads" rather than "/home/ada/Downloads" */
+static gchar *
+display_folder (GFile *file)
+{
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autofree gchar *name = parent != NULL ? g_file_get_parse_name (parent) : NULL;
+  const gchar *home = g_get_home_dir ();
+
+  if (name != NULL && g_str_has_prefix (name, home) && strcmp (home, "/") != 0 &&
+      (name[strlen (home)] == '/' || name[strlen (home)] == '\0'))
+    return g_strconcat ("~", name + strlen (home), NULL);
+  return g_steal_pointer (&name);
+}
+
 static void
 show_image (DefuseWindow *self, GFile *file, DfImage *image)
 {
   g_autofree gchar *name = g_file_get_basename (file);
+  g_autofree gchar *where = display_folder (file);
   g_autoptr(GFile) parent = g_file_get_parent (file);
-  g_autofree gchar *where = parent != NULL ? g_file_get_parse_name (parent) : NULL;
 
   g_set_object (&self->file, file);
   g_clear_pointer (&self->image, df_image_unref);
@@ -384,13 +432,17 @@ show_image (DefuseWindow *self, GFile *file, DfImage *image)
   adw_window_title_set_title (self->window_title, name);
   adw_window_title_set_subtitle (self->window_title, where);
   gtk_window_set_title (GTK_WINDOW (self), name);
-  if (where != NULL && g_file_is_native (file))
-    g_settings_set_string (self->settings, "last-folder", where);
+  if (parent != NULL && g_file_is_native (file))
+    {
+      g_autofree gchar *folder = g_file_get_path (parent);
+      g_settings_set_string (self->settings, "last-folder", folder);
+    }
 
   /* a finished flash belongs to the previous file */
   if (defuse_flash_panel_get_task (self->flash_panel) != NULL &&
       defuse_flash_task_get_state (defuse_flash_panel_get_task (self->flash_panel)) != DEFUSE_FLASH_RUNNING)
     defuse_flash_panel_set_task (self->flash_panel, NULL);
+  show_file_errors (self, image);
   defuse_inspector_set_image (self->inspector, image);
   defuse_window_update_plan (self);
   gtk_stack_set_visible_child_name (self->content_stack, "file");
@@ -526,6 +578,7 @@ defuse_window_finalize (GObject *object)
   g_clear_pointer (&self->plan, df_plan_unref);
   g_free (self->selected_id);
   g_free (self->offer_flash_id);
+  g_free (self->blocker);
   G_OBJECT_CLASS (defuse_window_parent_class)->finalize (object);
 }
 
@@ -559,6 +612,9 @@ defuse_window_class_init (DefuseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, drop_zone);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, file_error_box);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, file_error_label);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, map_group);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, map_stack);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, memory_map);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, flash_panel);
@@ -590,6 +646,12 @@ defuse_window_init (DefuseWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 
   gtk_label_set_text (self->permission_commands, commands);
+  {
+    /* a path broken with hyphens would be copied wrong by hand */
+    g_autoptr(PangoAttrList) attrs = pango_attr_list_new ();
+    pango_attr_list_insert (attrs, pango_attr_insert_hyphens_new (FALSE));
+    gtk_label_set_attributes (self->permission_commands, attrs);
+  }
   _defuse_window_dnd_init (self);
   defuse_window_update_plan (self);
   start_monitor (self);

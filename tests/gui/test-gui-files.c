@@ -92,7 +92,7 @@ test_empty (void)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->device_stack), ==, "empty");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->content_stack), ==, "empty");
   assert_shows (window, "No DFU Device");
-  assert_shows (window, "machine.bootloader()");
+  assert_shows (window, "import machine; machine.bootloader()");
   assert_shows (window, "BOOT0");
   assert_shows (window, "Open a Firmware File");
   gui_test_screenshot (GTK_WIDGET (window), "empty");
@@ -157,10 +157,12 @@ test_corrupt_crc (void)
   assert_not_shown (window, "Correct");
   assert_shows (window, "computed");
   assert_shows (window, "Notes");
-  /* the error in words, and no way to flash it */
-  assert_shows (window, "CRC");
-  assert_shows (window, "The file has errors");
+  /* the error in words first, and no way to flash it */
+  assert_shows (window, "This File Cannot Be Flashed");
+  assert_shows (window, "CRC mismatch: the suffix says 0xa6e4017a but the file's bytes give");
   g_assert_false (flash_enabled (window));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (window->flash_panel)));
+  g_assert_false (gtk_widget_get_mapped (window->map_group));
   gui_test_screenshot (GTK_WIDGET (window), "error-file");
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -173,7 +175,7 @@ test_not_firmware (void)
   g_autoptr(GFile) file = write_temp ("download.dfu", (const guint8 *) text, sizeof text - 1);
 
   open_and_wait (window, file);
-  assert_shows (window, "not a firmware file Defuse can read");
+  assert_shows (window, "Not a firmware file Defuse can read");
   assert_shows (window, "Unknown");
   gtk_window_destroy (GTK_WINDOW (window));
 }
