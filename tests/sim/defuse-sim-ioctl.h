@@ -1,0 +1,83 @@
+/* defuse-sim-ioctl.h: how a program's ioctls on a device node reach the
+ * usbdevfs emulation (defuse-sim-usbdevfs.c), whichever transport carries
+ * them.
+ *
+ * Both transports serve the same libumockdev-preload in the program:
+ *
+ *  - "umockdev" (defuse-sim-umockdev.c): a UMockdevIoctlBase handler
+ *    attached with umockdev_testbed_attach_ioctl(), the documented API.
+ *    umockdev dispatches each ioctl through GIO on its worker thread, about
+ *    five main-loop iterations per ioctl: about 4,400 control transfers/s
+ *    on the 2-CPU machine this was written on.
+ *  - "socket" (defuse-sim-socket.c, the default): serves the preload's
+ *    ioctl socket itself with blocking I/O, one thread per open file, and
+ *    sends each answer in one write: about 8,000 transfers/s there.  It
+ *    depends on the preload's socket protocol (unchanged since umockdev
+ *    0.16), which is internal to umockdev; --ioctl=umockdev is the fallback.
+ *
+ * The emulation sees the program's memory as DefuseSimMem blocks, the way
+ * UMockdevIoctlData presents it: resolve a pointer found in a block to get
+ * a local copy of what it points to, change the copy, and everything
+ * changed is written back before the ioctl returns. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _DefuseSim        DefuseSim;
+typedef struct _DefuseSimClient  DefuseSimClient;
+typedef struct _DefuseSimMem     DefuseSimMem;
+typedef struct _DefuseSimCall    DefuseSimCall;
+typedef struct _DefuseSimBackend DefuseSimBackend;
+
+/* A block of the program's memory, copied locally. */
+struct _DefuseSimMem {
+  guint8 *data;
+  gsize   len;
+  guint64 client_addr;
+};
+
+/* One ioctl being answered.  It ends with complete() or hold(). */
+struct _DefuseSimCall {
+  const DefuseSimBackend *backend;
+  DefuseSimClient        *client;
+  gulong                  request;
+  DefuseSimMem           *arg;    /* data holds the argument's value */
+};
+
+/* Runs with the runner's lock held when a held ioctl is answered; returns
+ * the ioctl's result and sets *errnum. */
+typedef glong (*DefuseSimFireFunc) (gpointer data, gint *errnum);
+
+struct _DefuseSimBackend {
+  const gchar  *name;
+  /* a copy of len bytes at the pointer stored at offset in parent (NULL
+   * for a NULL pointer or an unreadable address); a new reference */
+  DefuseSimMem *(*resolve)   (DefuseSimCall *call, DefuseSimMem *parent, gsize offset, gsize len);
+  /* stores child's address at offset in parent: how a reap hands back an URB */
+  void          (*set_ptr)   (DefuseSimMem *parent, gsize offset, DefuseSimMem *child);
+  DefuseSimMem *(*mem_ref)   (DefuseSimMem *mem);
+  void          (*mem_unref) (DefuseSimMem *mem);
+  /* the ioctl returns now */
+  void          (*complete)  (DefuseSimCall *call, glong result, gint errnum);
+  /* the ioctl returns at at_us (G_MAXINT64: when the program goes away),
+   * with what fire() says then; the caller is not blocked meanwhile */
+  void          (*hold)      (DefuseSimCall *call, gint64 at_us, DefuseSimFireFunc fire,
+                              gpointer data, GDestroyNotify destroy);
+  /* serve a device node / stop accepting new opens of it */
+  gboolean      (*attach)    (DefuseSim *sim, const gchar *devnode, GError **error);
+  void          (*detach)    (DefuseSim *sim, const gchar *devnode);
+  /* after the program exited */
+  void          (*shutdown)  (DefuseSim *sim);
+};
+
+extern const DefuseSimBackend defuse_sim_backend_umockdev;
+extern const DefuseSimBackend defuse_sim_backend_socket;
+
+/* defuse-sim-usbdevfs.c: called by the transports */
+DefuseSimClient *defuse_sim_client_new (DefuseSim *sim, const gchar *devnode);
+void             defuse_sim_client_free (DefuseSimClient *client);
+void             defuse_sim_usbdevfs_handle (DefuseSim *sim, DefuseSimCall *call);
+
+G_END_DECLS

@@ -1,0 +1,82 @@
+/* defuse-sim.h: the umockdev runner's shared state.
+ *
+ * One DefuseSim per run.  Each virtual device is a slot (a port on bus 1)
+ * holding a SimDevice; every time the slot enumerates it gets a new node
+ * (device number, /dev/bus/usb/001/DDD).  Nodes outlive their enumeration
+ * because a program may keep the old file descriptor open, and the kernel
+ * answers ENODEV on it.
+ *
+ * Threads: umockdev calls the ioctl handler from its worker thread, the
+ * clock thread completes held requests and runs bus events, the main thread
+ * waits for the command.  All of them take sim->lock (recursive, because
+ * dropping a reference to a umockdev client can run our destroy notify). */
+#pragma once
+
+#include <umockdev.h>
+
+#include "sim-device.h"
+#include "defuse-sim-clock.h"
+#include "defuse-sim-ioctl.h"
+
+G_BEGIN_DECLS
+
+#define DEFUSE_SIM_BUSNUM      1
+#define DEFUSE_SIM_MAX_IFACES  32
+
+typedef struct _DefuseSimSlot DefuseSimSlot;
+typedef struct _DefuseSimNode DefuseSimNode;
+
+struct _DefuseSimNode {
+  DefuseSimSlot *slot;
+  guint          devnum;
+  gchar         *devnode;      /* /dev/bus/usb/001/DDD */
+  gchar         *syspath;      /* /sys/devices/.../usb1/1-PORT */
+  gboolean       gone;         /* removed from the bus: ioctls answer ENODEV */
+  gint64         gone_at_us;   /* when it was removed (the event's time) */
+  GList         *clients;      /* DefuseSimClient: open file descriptors */
+  gpointer       claims[DEFUSE_SIM_MAX_IFACES]; /* client holding interface n */
+};
+
+struct _DefuseSimSlot {
+  DefuseSim     *sim;
+  guint          index;        /* 1-based, also the port number */
+  SimDevice     *device;
+  DefuseSimNode *node;         /* NULL while disconnected */
+  guint          enumerations; /* how often it appeared on the bus */
+};
+
+struct _DefuseSim {
+  GRecMutex          lock;
+  UMockdevTestbed   *testbed;
+  const DefuseSimBackend *backend;
+  gpointer           backend_data;
+  DefuseSimClock    *clock;
+  GPtrArray         *slots;     /* DefuseSimSlot */
+  GPtrArray         *nodes;     /* DefuseSimNode, every one ever created */
+  GHashTable        *by_devnode;/* devnode -> latest DefuseSimNode */
+  guint              next_devnum;
+  gint64             start_us;
+  gboolean           verbose;
+  gboolean           stopping;  /* the command has exited: no more bus events */
+  GString           *log;       /* the runner's own event lines */
+
+  /* figures for --stats "runner" */
+  guint64            n_ioctls;
+  guint64            n_control;
+  guint64            n_reap_empty;
+  guint64            n_held;
+};
+
+void           defuse_sim_log (DefuseSim *sim, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* defuse-sim-testbed.c: the sysfs side */
+gboolean       defuse_sim_slot_connect (DefuseSimSlot *slot, GError **error);
+void           defuse_sim_slot_disconnect (DefuseSimSlot *slot, gint64 at_us);
+void           defuse_sim_slot_poll_events (DefuseSimSlot *slot);
+DefuseSimNode *defuse_sim_lookup_node (DefuseSim *sim, const gchar *devnode);
+void           defuse_sim_node_free (DefuseSimNode *node);
+
+/* defuse-sim-usbdevfs.c */
+void           defuse_sim_node_kill_urbs (DefuseSimNode *node);
+
+G_END_DECLS
