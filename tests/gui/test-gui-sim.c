@@ -1,0 +1,345 @@
+/* test-gui-sim.c: the window against virtual devices.  Each test runs in
+ * its own process under defuse-sim (tests/gui/meson.build picks the
+ * profile, count and faults), so the real DfMonitor and DfJob talk through
+ * the real libusb to the device model.  DEFUSE_ASSERT_WORKER_THREAD makes
+ * the transport abort on a USB request from the thread that owns the main
+ * context; the test owns it throughout, so any such request fails it. */
+#include <glib/gstdio.h>
+
+#include "df-protocol.h"
+#include "df-usb.h"
+#include "gui-test-util.h"
+#include "defuse-window-private.h"
+
+static DefuseWindow *
+make_window (void)
+{
+  DefuseWindow *window = defuse_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1180, 860);
+  gtk_window_present (GTK_WINDOW (window));
+  gui_test_settle (GTK_WIDGET (window));
+  return window;
+}
+
+static gpointer
+panel_child (DefuseWindow *window, const gchar *id)
+{
+  return gtk_widget_get_template_child (GTK_WIDGET (window->flash_panel), DEFUSE_TYPE_FLASH_PANEL, id);
+}
+
+typedef struct {
+  DefuseWindow *window;
+  guint         count;
+  DfDeviceMode  mode;
+} DeviceWait;
+
+/* count rows, of which at least one in mode (or any mode when -1) */
+static gboolean
+rows_are (gpointer data)
+{
+  DeviceWait *wait = data;
+  GHashTableIter iter;
+  gpointer row;
+  gboolean mode_seen = (gint) wait->mode < 0;
+
+  g_hash_table_iter_init (&iter, wait->window->rows);
+  while (g_hash_table_iter_next (&iter, NULL, &row))
+    mode_seen |= defuse_device_row_get_device (row)->mode == wait->mode;
+  return g_hash_table_size (wait->window->rows) == wait->count && (wait->count == 0 || mode_seen);
+}
+
+static void
+wait_for_devices (DefuseWindow *window, guint count, gint mode)
+{
+  DeviceWait wait = { window, count, mode };
+  if (!gui_test_wait (rows_are, &wait, 30000))
+    g_error ("expected %u device(s), the list has %u", count, g_hash_table_size (window->rows));
+}
+
+static gboolean
+stack_shows (gpointer data)
+{
+  GtkStack *stack = ((gpointer *) data)[0];
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), ((gpointer *) data)[1]) == 0;
+}
+
+static void
+open_sample (DefuseWindow *window)
+{
+  g_autoptr(GFile) file = gui_test_sample_file ();
+  gpointer data[] = { window->content_stack, "file" };
+
+  defuse_window_open_file (window, file);
+  g_assert_true (gui_test_wait (stack_shows, data, 10000));
+}
+
+static gboolean
+task_finished (gpointer data)
+{
+  DefuseFlashTask *task = data;
+  return defuse_flash_task_get_state (task) != DEFUSE_FLASH_RUNNING;
+}
+
+static DefuseFlashTask *
+start_flash (DefuseWindow *window)
+{
+  DefuseFlashTask *task;
+
+  g_assert_true (gtk_widget_is_sensitive (panel_child (window, "flash_button")));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.flash", NULL);
+  task = defuse_flash_panel_get_task (window->flash_panel);
+  g_assert_nonnull (task);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (panel_child (window, "stack")), ==, "progress");
+  return task;
+}
+
+static void
+on_fraction (GtkProgressBar *bar, GParamSpec *pspec, GArray *values)
+{
+  gdouble value = gtk_progress_bar_get_fraction (bar);
+  g_array_append_val (values, value);
+}
+
+static gboolean
+fraction_between (gpointer data)
+{
+  DefuseFlashTask *task = data;
+  const DfProgress *progress = defuse_flash_task_get_progress (task);
+  return (progress->phase == DF_PHASE_WRITE && progress->fraction > 0.3) || task_finished (task);
+}
+
+static void
+assert_shows (DefuseWindow *window, const gchar *text)
+{
+  g_autofree gchar *visible = gui_test_visible_text (GTK_WIDGET (window));
+  if (strstr (visible, text) == NULL)
+    g_error ("“%s” is not shown; the window shows:\n%s", text, visible);
+}
+
+/* the device appears, the file fills the inspector, the flash runs on a
+ * worker with intermediate progress, the device leaves DFU mode and goes */
+static void
+test_flash (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(GArray) fractions = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr(DefuseFlashTask) task = NULL;
+  guint between = 0;
+  const gchar *backup;
+
+  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  assert_shows (window, "STM32  BOOTLOADER");
+  open_sample (window);
+  assert_shows (window, "0xa6e4017a stored, 0xa6e4017a computed");
+  assert_shows (window, "Correct");
+  assert_shows (window, "0x08020000 – 0x0806AEEF");
+  g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 0, 5), ==, DEFUSE_SECTOR_ERASE_WRITE);
+  gui_test_screenshot (GTK_WIDGET (window), "sim-device-and-file");
+
+  gtk_switch_set_active (panel_child (window, "backup_switch"), TRUE);
+  g_signal_connect (panel_child (window, "progress_bar"), "notify::fraction", G_CALLBACK (on_fraction), fractions);
+  task = g_object_ref (start_flash (window));
+  g_assert_true (gui_test_wait (fraction_between, task, 60000));
+  if (!task_finished (task))
+    gui_test_screenshot (GTK_WIDGET (window), "flashing");
+  g_assert_true (gui_test_wait (task_finished, task, 120000));
+  if (defuse_flash_task_get_state (task) != DEFUSE_FLASH_SUCCEEDED)
+    g_error ("flash failed: %s\n%s", defuse_flash_task_get_error (task)->message, defuse_flash_task_get_log (task));
+
+  /* the bar passed through values between the ends, never going back */
+  for (guint i = 0; i < fractions->len; i++)
+    {
+      gdouble value = g_array_index (fractions, gdouble, i);
+      between += value > 0.02 && value < 0.98;
+      if (i > 0)
+        g_assert_cmpfloat (value, >=, g_array_index (fractions, gdouble, i - 1));
+    }
+  g_test_message ("%u progress values, %u between the ends", fractions->len, between);
+  g_assert_cmpuint (between, >=, 5);
+
+  assert_shows (window, "Flashed in");
+  backup = defuse_flash_task_get_backup_path (task);
+  g_assert_nonnull (backup);
+  g_assert_true (g_file_test (backup, G_FILE_TEST_IS_REGULAR));
+  gui_test_screenshot (GTK_WIDGET (window), "done");
+
+  /* it left DFU mode: it comes back as its application, which is no DFU device */
+  wait_for_devices (window, 0, -1);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->device_stack), ==, "empty");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* an application with a DFU runtime switches to DFU mode: the bootloader
+ * appears in the list as a second device, the application goes */
+static void
+test_switch_mode (void)
+{
+  DefuseWindow *window = make_window ();
+  DefuseDeviceRow *row;
+  GHashTableIter iter;
+
+  wait_for_devices (window, 1, DF_DEVICE_MODE_RUNTIME);
+  assert_shows (window, "Switch to DFU Mode");
+  gui_test_screenshot (GTK_WIDGET (window), "sim-runtime");
+  g_hash_table_iter_init (&iter, window->rows);
+  g_assert_true (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.detach", "s", defuse_device_row_get_id (row));
+
+  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  g_assert_nonnull (defuse_window_get_selected_device (window));
+  g_assert_cmpint (defuse_window_get_selected_device (window)->mode, ==, DF_DEVICE_MODE_DFUSE);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* a write fails on the device: the error in words, what to do next, the log */
+static void
+test_fault (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(DefuseFlashTask) task = NULL;
+
+  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  open_sample (window);
+  task = g_object_ref (start_flash (window));
+  g_assert_true (gui_test_wait (task_finished, task, 120000));
+  g_assert_cmpint (defuse_flash_task_get_state (task), ==, DEFUSE_FLASH_FAILED);
+  g_test_message ("error: %s", defuse_flash_task_get_error (task)->message);
+  assert_shows (window, "Flashing Failed");
+  assert_shows (window, defuse_flash_task_get_error (task)->message);
+  assert_shows (window, defuse_flash_task_error_hint (defuse_flash_task_get_error (task)));
+  g_assert_true (gtk_expander_get_expanded (panel_child (window, "log_expander")));
+  gui_test_screenshot (GTK_WIDGET (window), "error");
+  /* the device stays, in DFU mode, ready for another try */
+  g_assert_cmpuint (g_hash_table_size (window->rows), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+state_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  DfDevice *device = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DfTransport) transport = df_usb_open (device, &error);
+  DfConnection c = { 0 };
+  guint8 state = 0xff;
+
+  if (transport == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  c.transport = transport;
+  c.interface = device->interface;
+  c.transfer_size = device->transfer_size;
+  c.dfuse = device->mode == DF_DEVICE_MODE_DFUSE;
+  if (!df_dfu_get_state (&c, &state, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_int (task, state);
+}
+
+static void
+on_state (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gint *state = data;
+
+  *state = (gint) g_task_propagate_int (G_TASK (result), &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+state_known (gpointer data)
+{
+  return *(gint *) data >= 0;
+}
+
+/* the device's DFU state, asked on a worker thread as the GUI would */
+static gint
+device_state (DfDevice *device)
+{
+  gint state = -1;
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, on_state, &state);
+
+  g_task_set_task_data (task, df_device_ref (device), (GDestroyNotify) df_device_unref);
+  g_task_run_in_thread (task, state_thread);
+  g_assert_true (gui_test_wait (state_known, &state, 30000));
+  return state;
+}
+
+static gboolean
+well_into_writing (gpointer data)
+{
+  const DfProgress *progress = defuse_flash_task_get_progress (data);
+  return progress->phase == DF_PHASE_WRITE || task_finished (data);
+}
+
+/* Cancel during the writes: the job stops between requests and leaves the
+ * device in dfuIDLE */
+static void
+test_cancel (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(DefuseFlashTask) task = NULL;
+  g_autoptr(DfDevice) device = NULL;
+
+  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  device = df_device_ref (defuse_window_get_selected_device (window));
+  open_sample (window);
+  task = g_object_ref (start_flash (window));
+  g_assert_true (gui_test_wait (well_into_writing, task, 60000));
+  g_assert_false (task_finished (task));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL);
+  g_assert_true (gui_test_wait (task_finished, task, 60000));
+  g_assert_cmpint (defuse_flash_task_get_state (task), ==, DEFUSE_FLASH_CANCELLED);
+  assert_shows (window, "Flashing Cancelled");
+  gui_test_screenshot (GTK_WIDGET (window), "cancelled");
+
+  g_assert_cmpuint (g_hash_table_size (window->rows), ==, 1);
+  g_assert_cmpint (device_state (device), ==, DF_STATE_DFU_IDLE);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+all_finished (gpointer data)
+{
+  return g_hash_table_size (((DefuseWindow *) data)->tasks) == 0;
+}
+
+/* a bench: two boards flashed at once, each row with its own progress */
+static void
+test_flash_all (void)
+{
+  DefuseWindow *window = make_window ();
+
+  wait_for_devices (window, 2, DF_DEVICE_MODE_DFUSE);
+  open_sample (window);
+  g_assert_true (gtk_widget_get_visible (window->flash_all_button));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.flash-all", NULL);
+  g_assert_cmpuint (g_hash_table_size (window->tasks), ==, 2);
+  g_assert_true (gui_test_wait (well_into_writing, g_hash_table_lookup (window->tasks,
+                                                                          window->selected_id), 60000));
+  gui_test_screenshot (GTK_WIDGET (window), "flash-all");
+  g_assert_true (gui_test_wait (all_finished, window, 120000));
+  wait_for_devices (window, 0, -1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_unsetenv ("DEFUSE_NO_MONITOR");
+  gui_test_init (&argc, &argv);
+  /* own the main context for the whole test: every USB request made from
+   * this thread, in a callback or not, aborts (df-transport.c) */
+  g_assert_nonnull (g_getenv ("DEFUSE_ASSERT_WORKER_THREAD"));
+  g_assert_true (g_main_context_acquire (NULL));
+
+  g_test_add_func ("/gui/sim/flash", test_flash);
+  g_test_add_func ("/gui/sim/switch-mode", test_switch_mode);
+  g_test_add_func ("/gui/sim/fault", test_fault);
+  g_test_add_func ("/gui/sim/cancel", test_cancel);
+  g_test_add_func ("/gui/sim/flash-all", test_flash_all);
+  return g_test_run ();
+}
