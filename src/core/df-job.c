@@ -454,9 +454,9 @@ run_erase (DfJob *job, GError **error)
 /* Program units: STM32L4 programs 64-bit double words and drops the tail
  * of a write that ends inside one; STM32H7 uses 256-bit flash words.  In a
  * sector this job erased, 0xFF is what the cells already hold, so runs are
- * padded to multiples of 8 and joined across gaps of less than 32 bytes,
- * so no flash word is programmed twice (MicroPython's dfu.py pads to 8 for
- * the same reason).  Nothing is padded outside an erased sector. */
+ * padded (see finish_run) and joined across gaps of less than 32 bytes, so
+ * no flash word is programmed twice (MicroPython's dfu.py pads to 8 for the
+ * same reason).  Nothing is padded outside an erased sector. */
 #define PAD_UNIT 8
 #define JOIN_GAP 32
 
@@ -480,13 +480,25 @@ finish_run (DfJob *job, guint t, guint32 start, GByteArray *run, RunFunc func, G
   DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
   guint last = sector_of (target, start + run->len - 1);
   DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, last);
-  guint pad = (PAD_UNIT - run->len % PAD_UNIT) % PAD_UNIT;
+  guint64 room = (guint64) s->start + s->size - start;
+  guint chunk = job->conn.transfer_size;
+  guint64 padded = 0;
 
-  if (pad > 0 && sector_erased (job, t, last) &&
-      (guint64) start + run->len + pad <= (guint64) s->start + s->size)
+  /* Best, a whole last chunk: no extra SET_ADDRESS for a short one, and
+   * programming 0xFF costs less than that request's wait on every known
+   * bootloader.  Else a whole program unit. */
+  if (sector_erased (job, t, last))
     {
-      g_byte_array_set_size (run, run->len + pad);
-      memset (run->data + run->len - pad, 0xff, pad);
+      if (((guint64) run->len + chunk - 1) / chunk * chunk <= room)
+        padded = ((guint64) run->len + chunk - 1) / chunk * chunk;
+      else if (((guint64) run->len + PAD_UNIT - 1) / PAD_UNIT * PAD_UNIT <= room)
+        padded = ((guint64) run->len + PAD_UNIT - 1) / PAD_UNIT * PAD_UNIT;
+    }
+  if (padded > run->len)
+    {
+      guint old = run->len;
+      g_byte_array_set_size (run, (guint) padded);
+      memset (run->data + old, 0xff, run->len - old);
     }
   return func (job, start, run->data, run->len, error);
 }
