@@ -3,6 +3,7 @@
 failure never leaves a partial output file."""
 import json
 import os
+import subprocess
 
 from taptest import cli, pattern, run, test
 
@@ -31,6 +32,22 @@ def help_works_for_every_command(tmp):
     for command in ("info", "pack", "convert"):
         out = cli(command, "--help").stdout
         assert "Usage:" in out, out
+
+
+@test
+def man_page_documents_every_command(tmp):
+    page = os.path.join(os.environ["DEFUSE_SOURCE_ROOT"], "data", "defuse-cli.1")
+    text = open(page).read()
+    commands = [line.split()[0] for line in cli("--help").stdout.split("Commands:")[1].splitlines()
+                if line.startswith("  ")]
+    assert len(commands) >= 8, commands
+    for command in commands:
+        assert f".B defuse-cli {command}" in text and f".B {command}\n" in text, command
+    for status in range(9):
+        assert f".B {status}\n" in text, status
+    # groff renders it without a warning
+    proc = subprocess.run(["groff", "-t", "-man", "-Tutf8", "-ww", "-z", page], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
 
 
 @test
