@@ -16,7 +16,6 @@ struct _DefuseDeviceRow
   GtkImage        *warning_icon;
   GtkSpinner      *spinner;
   GtkBox          *progress_box;
-  GtkLabel        *progress_label;
   GtkProgressBar  *progress_bar;
   GtkImage        *result_icon;
   GtkButton       *cancel_button;
@@ -24,6 +23,7 @@ struct _DefuseDeviceRow
 
   DfDevice        *device;
   gchar           *id;
+  gchar           *subtitle;   /* the device in words, while no flash runs */
   DefuseFlashTask *task;
 };
 
@@ -76,6 +76,7 @@ fill (DefuseDeviceRow *self)
                        _("no permission to open it: install the udev rule"));
       gtk_widget_set_visible (GTK_WIDGET (self->warning_icon), TRUE);
     }
+  self->subtitle = g_strdup (subtitle->str);
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), subtitle->str);
 
   /* a runtime device is flashed after a switch to DFU mode, by hand */
@@ -110,9 +111,11 @@ show_progress (DefuseDeviceRow *self)
   g_autofree gchar *text = NULL;
 
   gtk_progress_bar_set_fraction (self->progress_bar, progress->fraction);
+  /* while it is flashed, the subtitle says how far: the header has no room for more */
   /* TRANSLATORS: the phase and how far the whole flash is, e.g. "Writing · 45 %" */
   text = g_strdup_printf (_("%s · %.0f %%"), df_phase_describe (progress->phase), progress->fraction * 100);
-  gtk_label_set_text (self->progress_label, text);
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
 }
 
 static void
@@ -125,6 +128,8 @@ show_result (DefuseDeviceRow *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->progress_box), running);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), running);
+  if (!running)
+    adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), self->subtitle);
   switch (state)
     {
     case DEFUSE_FLASH_SUCCEEDED:
@@ -134,7 +139,7 @@ show_result (DefuseDeviceRow *self)
       icon = "dialog-error-symbolic", style = "error", text = error != NULL ? error->message : _("Failed");
       break;
     case DEFUSE_FLASH_CANCELLED:
-      icon = "process-stop-symbolic", style = "dim-label", text = _("Cancelled");
+      icon = "dialog-warning-symbolic", style = "warning", text = _("Cancelled: the firmware on the device is incomplete");
       break;
     case DEFUSE_FLASH_RUNNING:
     default:
@@ -163,6 +168,7 @@ defuse_device_row_set_task (DefuseDeviceRow *self, DefuseFlashTask *task)
   g_set_object (&self->task, task);
   if (task == NULL)
     {
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), self->subtitle);
       gtk_widget_set_visible (GTK_WIDGET (self->progress_box), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->result_icon), FALSE);
@@ -218,6 +224,7 @@ defuse_device_row_finalize (GObject *object)
 
   g_clear_pointer (&self->device, df_device_unref);
   g_free (self->id);
+  g_free (self->subtitle);
   G_OBJECT_CLASS (defuse_device_row_parent_class)->finalize (object);
 }
 
@@ -234,7 +241,6 @@ defuse_device_row_class_init (DefuseDeviceRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, warning_icon);
   gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, spinner);
   gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, progress_box);
-  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, result_icon);
   gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, cancel_button);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "defuse-flash-panel.h"
+#include "defuse-inspector.h"
 
 struct _DefuseFlashPanel
 {
@@ -113,18 +114,20 @@ on_finished (DefuseFlashPanel *self)
       style = "success";
       /* TRANSLATORS: the result of a flash, with the time it took */
       title = g_strdup_printf (_("Flashed in %s"), elapsed);
-      message = defuse_flash_task_get_backup_path (task) != NULL
-                    ? g_strdup_printf (_("The old contents are saved in %s."), defuse_flash_task_get_backup_path (task))
-                    : NULL;
+      if (defuse_flash_task_get_backup_path (task) != NULL)
+        {
+          g_autofree gchar *where = defuse_display_path (defuse_flash_task_get_backup_path (task));
+          message = g_strdup_printf (_("The old contents are saved in %s."), where);
+        }
       hint = self->task != NULL && gtk_switch_get_active (self->leave_switch)
                  ? _("The device is starting its new firmware.")
                  : _("The device is still in DFU mode.");
       break;
     case DEFUSE_FLASH_CANCELLED:
-      icon = "process-stop-symbolic";
-      style = "dim-label";
+      icon = "dialog-warning-symbolic";
+      style = "warning";
       title = g_strdup (_("Flashing Cancelled"));
-      message = g_strdup (error != NULL ? error->message : NULL);
+      message = error != NULL ? defuse_sentence (error->message) : NULL;
       hint = defuse_flash_task_error_hint (error);
       break;
     case DEFUSE_FLASH_FAILED:
@@ -133,7 +136,7 @@ on_finished (DefuseFlashPanel *self)
       icon = "dialog-error-symbolic";
       style = "error";
       title = g_strdup (_("Flashing Failed"));
-      message = g_strdup (error != NULL ? error->message : NULL);
+      message = error != NULL ? defuse_sentence (error->message) : NULL;
       hint = defuse_flash_task_error_hint (error);
       break;
     }

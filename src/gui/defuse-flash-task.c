@@ -33,6 +33,7 @@ typedef struct {
   gboolean        pending;    /* a dispatch is queued */
   gint64          last_dispatch;
   DfPhase         last_phase;
+  gint            logged_phase; /* the transcript has a line per phase */
 } Relay;
 
 struct _DefuseFlashTask
@@ -150,6 +151,17 @@ relay_progress (const DfProgress *progress, gpointer data)
   g_mutex_lock (&relay->lock);
   relay->latest = *progress;
   relay->have_latest = TRUE;
+  if ((gint) progress->phase != relay->logged_phase && progress->phase != DF_PHASE_DONE)
+    {
+      g_autofree gchar *size = g_format_size_full (progress->total, G_FORMAT_SIZE_IEC_UNITS);
+      relay->logged_phase = progress->phase;
+      /* TRANSLATORS: a line of the flash log: seconds since the start, phase, bytes */
+      g_ptr_array_add (relay->lines, progress->total > 0
+                           ? g_strdup_printf (_("[%6.2f s] %s %s"), progress->elapsed,
+                                              df_phase_describe (progress->phase), size)
+                           : g_strdup_printf (_("[%6.2f s] %s"), progress->elapsed,
+                                              df_phase_describe (progress->phase)));
+    }
   schedule = relay_should_schedule (relay, progress->phase != relay->last_phase);
   relay->last_phase = progress->phase;
   g_mutex_unlock (&relay->lock);
@@ -196,19 +208,26 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
   self = g_weak_ref_get (&relay->task);
   if (self != NULL)
     {
+      g_autofree gchar *line = NULL;
+
       self->elapsed = df_job_get_elapsed (relay->job);
       if (ok)
         {
           self->state = DEFUSE_FLASH_SUCCEEDED;
           self->progress.phase = DF_PHASE_DONE;
           self->progress.fraction = 1.0;
+          /* TRANSLATORS: last line of the flash log: seconds, USB requests */
+          line = g_strdup_printf (_("[%6.2f s] Done, in %" G_GUINT64_FORMAT " USB requests"),
+                                  self->elapsed, df_job_get_transfers (relay->job));
         }
       else
         {
           self->state = is_cancel_error (error) ? DEFUSE_FLASH_CANCELLED : DEFUSE_FLASH_FAILED;
-          g_string_append_printf (self->log, "%s\n", error->message);
+          line = g_strdup_printf ("[%6.2f s] %s", self->elapsed, error->message);
           self->error = g_steal_pointer (&error);
         }
+      g_string_append_printf (self->log, "%s\n", line);
+      g_signal_emit (self, signals[SIGNAL_LOG], 0, line);
       g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
     }
   relay_unref (relay);
@@ -232,6 +251,12 @@ defuse_flash_task_start (DefuseFlashTask *self)
   /* TRANSLATORS: first line of the flash log: file, then device */
   g_string_append_printf (self->log, _("Flashing %s to %s"), self->image->source, what);
   g_string_append_c (self->log, '\n');
+  {
+    /* what the plan says will happen (df_plan_new needs no USB) */
+    g_autoptr(DfPlan) plan = df_plan_new (self->image, self->device, &self->options);
+    g_autofree gchar *description = df_plan_describe (plan);
+    g_string_append (self->log, description);
+  }
 
   relay->app = g_application_get_default ();
   if (relay->app != NULL)
@@ -320,6 +345,7 @@ defuse_flash_task_new (DfDevice *device, DfImage *image, const DfPlanOptions *op
   relay->context = g_main_context_ref_thread_default ();
   relay->lines = g_ptr_array_new_with_free_func (g_free);
   relay->last_phase = DF_PHASE_DONE;
+  relay->logged_phase = -1;
   self->relay = relay;
   return self;
 }
@@ -421,8 +447,9 @@ defuse_flash_task_error_hint (const GError *error)
 {
   if (error == NULL)
     return NULL;
+  /* the engine's message already says where the device was left */
   if (is_cancel_error (error))
-    return _("The device was left in DFU mode, ready to be flashed again.");
+    return NULL;
   if (error->domain != DF_ERROR)
     return _("The log below has the details.");
   switch ((DfError) error->code)

@@ -76,12 +76,32 @@ defuse_format_usb_id (guint16 vid, guint16 pid)
 gchar *
 defuse_sentence (const gchar *fragment)
 {
-  gsize len = strlen (fragment);
-  gchar *text = g_strdup_printf ("%s%s", fragment,
-                                 len > 0 && strchr (".!?", fragment[len - 1]) == NULL ? "." : "");
+  g_auto(GStrv) lines = g_strsplit (fragment, "\n", -1);
 
-  text[0] = g_ascii_toupper (text[0]);
-  return text;
+  /* each line of a multi-line message is a sentence of its own */
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      gsize len = strlen (lines[i]);
+      gchar *line = lines[i];
+
+      if (len == 0)
+        continue;
+      lines[i] = g_strdup_printf ("%s%s", line, strchr (".!?:", line[len - 1]) == NULL ? "." : "");
+      g_free (line);
+      lines[i][0] = g_ascii_toupper (lines[i][0]);
+    }
+  return g_strjoinv ("\n", lines);
+}
+
+gchar *
+defuse_display_path (const gchar *path)
+{
+  const gchar *home = g_get_home_dir ();
+  gsize len = strlen (home);
+
+  if (len > 1 && g_str_has_prefix (path, home) && (path[len] == '/' || path[len] == '\0'))
+    return g_strconcat ("~", path + len, NULL);
+  return g_strdup (path);
 }
 
 static const gchar *

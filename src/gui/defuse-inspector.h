@@ -22,5 +22,7 @@ gchar       *defuse_format_usb_id (guint16 vid, guint16 pid);
 
 /* the core's message fragments as sentences: capital first, full stop */
 gchar       *defuse_sentence (const gchar *fragment);
+/* "~/Documents/x.dfu" rather than "/home/ada/Documents/x.dfu" */
+gchar       *defuse_display_path (const gchar *path);
 
 G_END_DECLS

@@ -404,18 +404,13 @@ show_file_errors (DefuseWindow *self, DfImage *image)
   gtk_widget_set_visible (GTK_WIDGET (self->flash_panel), !broken);
 }
 
-/* "~/Downloads" rather than "/home/ada/Downloads" */
 static gchar *
 display_folder (GFile *file)
 {
   g_autoptr(GFile) parent = g_file_get_parent (file);
   g_autofree gchar *name = parent != NULL ? g_file_get_parse_name (parent) : NULL;
-  const gchar *home = g_get_home_dir ();
 
-  if (name != NULL && g_str_has_prefix (name, home) && strcmp (home, "/") != 0 &&
-      (name[strlen (home)] == '/' || name[strlen (home)] == '\0'))
-    return g_strconcat ("~", name + strlen (home), NULL);
-  return g_steal_pointer (&name);
+  return name != NULL ? defuse_display_path (name) : NULL;
 }
 
 static void
