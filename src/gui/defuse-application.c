@@ -58,11 +58,17 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   const gchar *developers[] = { _("The Defuse contributors"), NULL };
+  GtkWindow *parent = gtk_application_get_active_window (app);
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (parent != NULL ? gtk_widget_get_display (GTK_WIDGET (parent))
+                                                                         : gdk_display_get_default ());
   GtkWidget *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
-                        "transient-for", gtk_application_get_active_window (app),
-                        "application-icon", APPLICATION_ID,
+                        "transient-for", parent,
+                        /* the app icon comes with the desktop files; run
+                         * from the build tree, a generic one */
+                        "application-icon", gtk_icon_theme_has_icon (theme, APPLICATION_ID)
+                                                ? APPLICATION_ID : "media-removable-symbolic",
                         "application-name", _("Defuse"),
                         "developer-name", _("The Defuse contributors"),
                         "developers", developers,
