@@ -179,6 +179,24 @@ fuzz_assert_same_memory (DfImage *a, DfImage *b, gboolean same_alts)
     }
 }
 
+gboolean
+fuzz_has_overlaps (DfImage *image)
+{
+  for (guint i = 0; i < image->targets->len; i++)
+    {
+      DfTarget *target = g_ptr_array_index (image->targets, i);
+      g_autoptr(GArray) runs = flatten (target);
+      guint64 covered = 0, total = 0;
+      for (guint r = 0; r < runs->len; r++)
+        covered += g_array_index (runs, Run, r).data->len;
+      for (guint j = 0; j < target->segments->len; j++)
+        total += g_bytes_get_size (((DfSegment *) g_ptr_array_index (target->segments, j))->data);
+      if (covered != total)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 void
 fuzz_assert_content_equal (DfImage *a, DfImage *b)
 {

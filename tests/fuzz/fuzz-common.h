@@ -26,5 +26,9 @@ GBytes *fuzz_write (DfImage *image, DfFormat format, const DfWriteOptions *optio
  * device); how the bytes are cut into segments does not matter, nor the
  * alternate settings unless same_alts */
 void fuzz_assert_same_memory (DfImage *a, DfImage *b, gboolean same_alts);
+/* TRUE when segments of one target share an address.  Readers warn about
+ * it, and which copy wins then depends on segment order, which the text
+ * and ELF readers sort by address: a conversion may change the winner. */
+gboolean fuzz_has_overlaps (DfImage *image);
 /* aborts unless df_image_content_equal (a, b) */
 void fuzz_assert_content_equal (DfImage *a, DfImage *b);

@@ -3,8 +3,8 @@
  * Invariant for an input read without error: written back, it reads back
  * clean with the same bytes at the same addresses.  How they are cut into
  * segments may differ (the reader joins records that touch), so the
- * comparison is of memory content, not of segments; a second write of what
- * was read back must then give the same file. */
+ * comparison is of memory content, not of segments.  Without overlapping
+ * data, a second write of what was read back gives the same file. */
 #include "fuzz-common.h"
 
 int
@@ -30,6 +30,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   back = df_ihex_parse (out, "rewritten.hex", DF_LOAD_NONE);
   fuzz_assert_clean (back, "a written Intel HEX file does not read back");
   fuzz_assert_same_memory (image, back, TRUE);
+  if (fuzz_has_overlaps (image))
+    return 0; /* the first read-back may join segments the overlaps had split */
   again = fuzz_write (back, DF_FORMAT_IHEX, NULL);
   g_assert_nonnull (again);
   g_assert_true (g_bytes_equal (out, again));

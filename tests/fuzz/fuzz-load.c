@@ -6,7 +6,9 @@
  *  - detection finds the format just written;
  *  - the written file loads clean;
  *  - DfuSe keeps everything; Intel HEX, S-record and ELF keep the bytes at
- *    their addresses when the image has one target (they have no targets). */
+ *    their addresses when the image has one target (they have no targets)
+ *    and no overlapping segments (their readers sort segments by address,
+ *    which can change which of two overlapping copies wins). */
 #include "fuzz-common.h"
 
 static const DfFormat formats[] = { DF_FORMAT_DFUSE, DF_FORMAT_IHEX, DF_FORMAT_SREC, DF_FORMAT_ELF };
@@ -39,7 +41,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       fuzz_assert_clean (back, "a converted file does not load");
       if (formats[i] == DF_FORMAT_DFUSE)
         fuzz_assert_content_equal (image, back);
-      else if (image->targets->len == 1)
+      else if (image->targets->len == 1 && !fuzz_has_overlaps (image))
         fuzz_assert_same_memory (image, back, FALSE);
     }
   return 0;
