@@ -145,12 +145,13 @@ test_corrupt_crc (void)
   g_autoptr(GFile) sample = gui_test_sample_file ();
   g_autoptr(GFile) file = NULL;
   g_autofree gchar *contents = NULL;
+  g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");
   gsize size;
 
   g_assert_true (g_file_load_contents (sample, NULL, &contents, &size, NULL, NULL));
   contents[1000] ^= 0x55;  /* a flipped byte in element 1 */
   file = write_temp ("corrupt.dfu", (const guint8 *) contents, size);
-  defuse_window_add_device (window, f405 ("3276385C3034", "1-2"));
+  defuse_window_add_device (window, device);
 
   open_and_wait (window, file);
   assert_shows (window, "Mismatch");
@@ -363,13 +364,14 @@ test_raw_asks_address (void)
   DefuseWindow *window = make_window ();
   guint8 payload[4096];
   g_autoptr(GFile) file = NULL;
+  g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");
   AdwMessageDialog *dialog;
   DfTarget *target;
 
   for (guint i = 0; i < sizeof payload; i++)
     payload[i] = (guint8) (i * 7);
   file = write_temp ("app.bin", payload, sizeof payload);
-  defuse_window_add_device (window, f405 ("3276385C3034", "1-2"));
+  defuse_window_add_device (window, device);
   defuse_window_open_file (window, file);
   g_assert_true (gui_test_wait (dialog_shown, NULL, 10000));
   dialog = gui_test_find_dialog ();
