@@ -15,6 +15,7 @@
  * umockdev builds a uevent by reading the device through libudev, which
  * only sees the testbed's sysfs through the preload. */
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -582,6 +583,7 @@ main (int argc, char **argv)
   DefuseSim *sim;
   gint status;
 
+  setlocale (LC_ALL, "");
   reexec_under_preload (argv);
 
   /* The preload yields with usleep(0) after every ioctl, which sleeps for
