@@ -67,7 +67,9 @@ GBytes  *df_raw_write (DfImage *image, const DfWriteOptions *options,
  * magic, ':' or 'S' records) and by extension only for raw binaries. */
 DfFormat df_format_detect (GBytes *bytes, const gchar *name);
 DfFormat df_format_from_extension (const gchar *path);
-/* format UNKNOWN detects; a raw file needs has_address */
+/* format UNKNOWN detects; a raw file without has_address becomes a payload
+ * with no address (as a plain DFU file), which writers and devices that
+ * need an address refuse with a message asking for one */
 DfImage *df_image_load_bytes (GBytes *bytes, const gchar *name, DfFormat format,
                               gboolean has_address, guint32 address,
                               DfLoadFlags flags, GError **error);

@@ -66,6 +66,7 @@ struct _DfJob {
   gdouble         weight_total;
   DfProgress      progress;
   GArray         *skip;            /* per plan target: gboolean per sector, --diff */
+  gboolean        detached;        /* started in the application */
   guint           skipped_sectors;
   guint           erased_sectors;
   guint64         written;
@@ -283,6 +284,8 @@ set_weights (DfJob *job)
           touched += g_array_index (target->sectors, DfPlanSector, j).size;
     }
   memset (job->weights, 0, sizeof job->weights);
+  if (job->detached)
+    job->weights[DF_PHASE_DETACH] = DETACH_US;
   if (job->backup_path != NULL)
     job->weights[DF_PHASE_BACKUP] = touched * READ_US_PER_BYTE;
   if (job->options.diff)
@@ -737,6 +740,7 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
         return FALSE;
       df_device_unref (job->device);
       job->device = dfu;
+      job->detached = TRUE;
     }
 
   g_clear_pointer (&job->plan, df_plan_unref);
@@ -744,7 +748,6 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
   if (!df_plan_check (plan, job->force, error))
     return FALSE;
   set_weights (job);
-  job->weights[DF_PHASE_DETACH] = 0;
 
   transport = df_usb_open (job->device, error);
   if (transport == NULL)
