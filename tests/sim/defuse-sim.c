@@ -2,7 +2,9 @@
  *
  *   defuse-sim --profile NAME [--count N] [--serial S] [--time-scale X]
  *              [--fault [DEV:]SPEC]... [--flash-in FILE] [--flash-out FILE]
- *              [--stats FILE.json] [--log FILE] [--verbose] -- COMMAND [ARGS...]
+ *              [--stats FILE.json] [--log FILE] [--ioctl socket|umockdev]
+ *              [--verbose] -- COMMAND [ARGS...]
+ *   defuse-sim --list-profiles
  *
  * Builds a umockdev testbed with N devices of the profile, runs COMMAND
  * under libumockdev-preload (as umockdev-wrapper does) so that the real
@@ -10,6 +12,14 @@
  * from the device model, and when COMMAND exits writes each device's memory,
  * statistics and log.  Exits with COMMAND's status (128 + signal if it was
  * killed); 2 for a usage error, 127 if COMMAND cannot be started.
+ *
+ * With --count N the serials count up from --serial (or the profile's),
+ * a fault "2:SPEC" applies to device 2 only, and --flash-out FILE.bin
+ * writes FILE-1.bin .. FILE-N.bin.  --stats writes the model's statistics
+ * object (an array of them for N > 1), each with a "runner" member:
+ * defuse-sim's own wall and CPU time, control transfers, ioctls and ioctl
+ * transport.  --log writes the runner's bus events, then each device's
+ * event log.  --time-scale 0 makes every device time zero.
  *
  * The runner itself runs under the preload too (it re-executes itself):
  * umockdev builds a uevent by reading the device through libudev, which
@@ -347,14 +357,15 @@ typedef struct {
   gint   signum;
 } Forward;
 
-/* Ctrl-C reaches the whole process group anyway; TERM and HUP sent to
- * the runner alone are passed on, and the runner waits for the exit. */
+/* TERM and HUP sent to the runner are passed on; Ctrl-C reaches the whole
+ * process group already, so INT is not sent twice (a second Ctrl-C often
+ * means "quit now").  Either way the runner waits for COMMAND to exit. */
 static gboolean
 forward_one (gpointer user_data)
 {
   Forward *forward = user_data;
 
-  if (!forward->child->exited)
+  if (!forward->child->exited && forward->signum != SIGINT)
     kill (forward->child->pid, forward->signum);
   return G_SOURCE_CONTINUE;
 }

@@ -6,10 +6,11 @@
  * because a program may keep the old file descriptor open, and the kernel
  * answers ENODEV on it.
  *
- * Threads: umockdev calls the ioctl handler from its worker thread, the
- * clock thread completes held requests and runs bus events, the main thread
- * waits for the command.  All of them take sim->lock (recursive, because
- * dropping a reference to a umockdev client can run our destroy notify). */
+ * Threads: the ioctl transport's (one per open file for "socket",
+ * umockdev's worker for "umockdev"), the clock thread (bus events, and held
+ * answers for "umockdev"), the main thread waiting for the command.  All
+ * of them take sim->lock, a recursive one because dropping a reference to
+ * a umockdev client can run our destroy notify under it. */
 #pragma once
 
 #include <umockdev.h>
