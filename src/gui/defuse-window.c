@@ -167,18 +167,42 @@ on_device_removed (DfMonitor *monitor, DfDevice *device, DefuseWindow *self)
   defuse_window_remove_device (self, device);
 }
 
+/* One monitor for all windows: one worker thread watching the bus; the
+ * last window to go takes it along. */
+static DfMonitor *
+get_shared_monitor (gboolean *fresh)
+{
+  static GWeakRef shared;  /* zero-filled static storage is a valid GWeakRef */
+  DfMonitor *monitor = g_weak_ref_get (&shared);
+
+  *fresh = monitor == NULL;
+  if (monitor == NULL)
+    {
+      monitor = df_monitor_new ();
+      g_weak_ref_set (&shared, monitor);
+    }
+  return monitor;
+}
+
 static void
 start_monitor (DefuseWindow *self)
 {
   g_autoptr(GError) error = NULL;
+  gboolean fresh;
 
   /* tests add their own devices */
   if (g_getenv ("DEFUSE_NO_MONITOR") != NULL)
     return;
-  self->monitor = df_monitor_new ();
+  self->monitor = get_shared_monitor (&fresh);
   g_signal_connect_object (self->monitor, "device-added", G_CALLBACK (on_device_added), self, 0);
   g_signal_connect_object (self->monitor, "device-removed", G_CALLBACK (on_device_removed), self, 0);
-  if (!df_monitor_start (self->monitor, &error))
+  if (!fresh)
+    {
+      g_autoptr(GPtrArray) devices = df_monitor_get_devices (self->monitor);
+      for (guint i = 0; i < devices->len; i++)
+        defuse_window_add_device (self, g_ptr_array_index (devices, i));
+    }
+  else if (!df_monitor_start (self->monitor, &error))
     {
       g_autofree gchar *text = g_strdup_printf (_("Defuse cannot watch the USB bus: %s"), error->message);
       gtk_label_set_text (self->monitor_error_label, text);
@@ -441,8 +465,8 @@ show_image (DefuseWindow *self, GFile *file, DfImage *image)
   defuse_inspector_set_image (self->inspector, image);
   defuse_window_update_plan (self);
   gtk_stack_set_visible_child_name (self->content_stack, "file");
-  if (adw_leaflet_get_folded (self->leaflet))
-    adw_leaflet_set_visible_child (self->leaflet, self->content_box);
+  /* folded now or later, the file is what the user wants to see */
+  adw_leaflet_set_visible_child (self->leaflet, self->content_box);
 
   if (self->offer_flash_id != NULL)
     {

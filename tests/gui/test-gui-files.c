@@ -232,6 +232,51 @@ test_memory_map_f405 (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* a mass erase is risky: asked first */
+static void
+test_mass_erase_asks (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(GFile) file = gui_test_sample_file ();
+  g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");
+  AdwMessageDialog *dialog;
+
+  defuse_window_add_device (window, device);
+  open_and_wait (window, file);
+  gtk_switch_set_active (panel_child (window, "mass_erase_switch"), TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.flash", NULL);
+  dialog = gui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Erase the Whole Chip?");
+  g_assert_cmpstr (adw_message_dialog_get_response_label (dialog, "flash"), ==, "_Erase and Flash");
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpuint (g_hash_table_size (window->tasks), ==, 0);
+  gtk_switch_set_active (panel_child (window, "mass_erase_switch"), FALSE);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* a phone-sized window: one pane at a time */
+static void
+test_narrow (void)
+{
+  DefuseWindow *window = defuse_window_new (NULL);
+  g_autoptr(GFile) file = gui_test_sample_file ();
+  g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  defuse_window_add_device (window, device);
+  open_and_wait (window, file);
+  g_assert_true (adw_leaflet_get_folded (window->leaflet));
+  /* the opened file is what the user wants to see */
+  g_assert_true (adw_leaflet_get_visible_child (window->leaflet) == window->content_box);
+  gui_test_screenshot (GTK_WIDGET (window), "narrow-file");
+  adw_leaflet_navigate (window->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  gui_test_screenshot (GTK_WIDGET (window), "narrow-devices");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_does_not_fit (void)
 {
@@ -398,6 +443,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/files/not-firmware", test_not_firmware);
   g_test_add_func ("/gui/files/memory-map-f405", test_memory_map_f405);
   g_test_add_func ("/gui/files/does-not-fit", test_does_not_fit);
+  g_test_add_func ("/gui/files/mass-erase-asks", test_mass_erase_asks);
+  g_test_add_func ("/gui/files/narrow", test_narrow);
   g_test_add_func ("/gui/files/other-device", test_other_device);
   g_test_add_func ("/gui/files/two-devices", test_two_devices_select);
   g_test_add_func ("/gui/files/permission-denied", test_permission_denied);
