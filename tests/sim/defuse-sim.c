@@ -30,11 +30,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "defuse-sim.h"
@@ -471,6 +474,74 @@ runner_stats (DefuseSim *sim)
   return json_builder_get_root (builder);
 }
 
+/* g_file_set_contents() writes a temporary file and renames it over the
+ * path: right for a plain file, destructive for /dev/stdout (a symlink
+ * into /proc), a FIFO or a terminal.  Those are written into instead. */
+static gboolean
+replaced_atomically (const gchar *path)
+{
+  struct stat st;
+
+  return lstat (path, &st) != 0 || S_ISREG (st.st_mode);
+}
+
+static gboolean
+write_output (const gchar *path, const gchar *data, gsize len, GError **error)
+{
+  gsize done = 0;
+  int fd;
+
+  if (replaced_atomically (path))
+    return g_file_set_contents (path, data, (gssize) len, error);
+  fd = open (path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   "cannot open %s: %s", path, g_strerror (errno));
+      return FALSE;
+    }
+  while (done < len)
+    {
+      gssize n = write (fd, data + done, len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                       "cannot write %s: %s", path, g_strerror (errno));
+          close (fd);
+          return FALSE;
+        }
+      done += (gsize) n;
+    }
+  close (fd);
+  return TRUE;
+}
+
+/* the model saves with g_file_set_contents(): through a temporary file
+ * when the path is not a plain file */
+static gboolean
+save_flash (SimDevice *device, const gchar *path, GError **error)
+{
+  g_autofree gchar *tmp = NULL;
+  g_autofree gchar *data = NULL;
+  gsize len = 0;
+  gboolean ok;
+  int fd;
+
+  if (replaced_atomically (path))
+    return sim_device_save_flash (device, path, error);
+  fd = g_file_open_tmp ("defuse-sim-flash-XXXXXX", &tmp, error);
+  if (fd < 0)
+    return FALSE;
+  close (fd);
+  ok = sim_device_save_flash (device, tmp, error) &&
+       g_file_get_contents (tmp, &data, &len, error) &&
+       write_output (path, data, len, error);
+  g_unlink (tmp);
+  return ok;
+}
+
 static gboolean
 write_outputs (DefuseSim *sim, const Options *options, GError **error)
 {
@@ -481,7 +552,7 @@ write_outputs (DefuseSim *sim, const Options *options, GError **error)
       {
         DefuseSimSlot *slot = g_ptr_array_index (sim->slots, i);
         g_autofree gchar *path = path_for_device (options->flash_out, slot->index, count);
-        if (!sim_device_save_flash (slot->device, path, error))
+        if (!save_flash (slot->device, path, error))
           {
             g_prefix_error (error, "--flash-out %s: ", path);
             return FALSE;
@@ -512,7 +583,7 @@ write_outputs (DefuseSim *sim, const Options *options, GError **error)
       if (root == NULL)
         return FALSE;
       text = json_to_string (root, TRUE);
-      if (!g_file_set_contents (options->stats, text, -1, error))
+      if (!write_output (options->stats, text, strlen (text), error))
         {
           g_prefix_error (error, "--stats: ");
           return FALSE;
@@ -536,7 +607,7 @@ write_outputs (DefuseSim *sim, const Options *options, GError **error)
           if (text->len > 0 && text->str[text->len - 1] != '\n')
             g_string_append_c (text, '\n');
         }
-      if (!g_file_set_contents (options->log, text->str, (gssize) text->len, error))
+      if (!write_output (options->log, text->str, text->len, error))
         {
           g_prefix_error (error, "--log: ");
           return FALSE;
