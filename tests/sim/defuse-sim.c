@@ -410,33 +410,6 @@ run_command (DefuseSim *sim, gchar **command, GError **error)
   return WEXITSTATUS (child.wait_status);
 }
 
-static JsonNode *
-device_stats (DefuseSim *sim, DefuseSimSlot *slot, JsonNode *runner, GError **error)
-{
-  g_autofree gchar *text = sim_device_stats_json (slot->device);
-  g_autoptr(JsonNode) node = json_from_string (text, error);
-  JsonObject *object;
-  g_autoptr(JsonNode) mine = NULL;
-
-  if (node == NULL)
-    {
-      g_prefix_error (error, "device %u: the model's statistics are not JSON: ", slot->index);
-      return NULL;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "device %u: the model's statistics are not a JSON object", slot->index);
-      return NULL;
-    }
-  object = json_node_get_object (node);
-  mine = json_node_copy (runner);
-  json_object_set_int_member (json_node_get_object (mine), "device", slot->index);
-  json_object_set_int_member (json_node_get_object (mine), "enumerations", slot->enumerations);
-  json_object_set_member (object, "runner", g_steal_pointer (&mine));
-  return g_steal_pointer (&node);
-}
-
 /* The runner's own cost, shared by all devices of the run. */
 static JsonNode *
 runner_stats (DefuseSim *sim)
@@ -473,6 +446,35 @@ runner_stats (DefuseSim *sim)
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
+
+static JsonNode *
+device_stats (DefuseSim *sim, DefuseSimSlot *slot, GError **error)
+{
+  g_autofree gchar *text = sim_device_stats_json (slot->device);
+  g_autoptr(JsonNode) node = json_from_string (text, error);
+  JsonObject *object;
+  g_autoptr(JsonNode) mine = NULL;
+
+  if (node == NULL)
+    {
+      g_prefix_error (error, "device %u: the model's statistics are not JSON: ", slot->index);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "device %u: the model's statistics are not a JSON object", slot->index);
+      return NULL;
+    }
+  object = json_node_get_object (node);
+  /* a new object each: json_node_copy() would share it */
+  mine = runner_stats (sim);
+  json_object_set_int_member (json_node_get_object (mine), "device", slot->index);
+  json_object_set_int_member (json_node_get_object (mine), "enumerations", slot->enumerations);
+  json_object_set_member (object, "runner", g_steal_pointer (&mine));
+  return g_steal_pointer (&node);
+}
+
 
 /* g_file_set_contents() writes a temporary file and renames it over the
  * path: right for a plain file, destructive for /dev/stdout (a symlink
@@ -561,12 +563,11 @@ write_outputs (DefuseSim *sim, const Options *options, GError **error)
 
   if (options->stats != NULL)
     {
-      g_autoptr(JsonNode) runner = runner_stats (sim);
       g_autoptr(JsonNode) root = NULL;
       g_autofree gchar *text = NULL;
 
       if (count == 1)
-        root = device_stats (sim, g_ptr_array_index (sim->slots, 0), runner, error);
+        root = device_stats (sim, g_ptr_array_index (sim->slots, 0), error);
       else
         {
           JsonArray *array = json_array_new ();
@@ -574,7 +575,7 @@ write_outputs (DefuseSim *sim, const Options *options, GError **error)
           json_array_unref (array);
           for (guint i = 0; i < count; i++)
             {
-              JsonNode *node = device_stats (sim, g_ptr_array_index (sim->slots, i), runner, error);
+              JsonNode *node = device_stats (sim, g_ptr_array_index (sim->slots, i), error);
               if (node == NULL)
                 return FALSE;
               json_array_add_element (array, node);
