@@ -99,38 +99,29 @@ add_diagnostics (JsonBuilder *builder, DfImage *image, const gchar *key,
   json_builder_end_array (builder);
 }
 
-static JsonNode *
-image_to_json (DfImage *image)
+/* one document per line, so several files stream as JSON Lines */
+static void
+print_json (DfImage *image)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "file");
-  json_builder_add_string_value (builder, image->source);
-  json_builder_set_member_name (builder, "format");
-  json_builder_add_string_value (builder, df_format_to_string (image->format));
+  cli_json_string (builder, "file", image->source);
+  cli_json_string (builder, "format", df_format_to_string (image->format));
 
   if (image->has_suffix)
     {
       const DfSuffix *s = &image->suffix;
       json_builder_set_member_name (builder, "suffix");
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "vid");
-      json_builder_add_int_value (builder, s->vid);
-      json_builder_set_member_name (builder, "pid");
-      json_builder_add_int_value (builder, s->pid);
-      json_builder_set_member_name (builder, "bcd_device");
-      json_builder_add_int_value (builder, s->bcd_device);
-      json_builder_set_member_name (builder, "dfu_version");
-      json_builder_add_int_value (builder, s->bcd_dfu);
-      json_builder_set_member_name (builder, "length");
-      json_builder_add_int_value (builder, s->length);
-      json_builder_set_member_name (builder, "crc_stored");
-      json_builder_add_int_value (builder, s->crc_stored);
-      json_builder_set_member_name (builder, "crc_computed");
-      json_builder_add_int_value (builder, s->crc_computed);
-      json_builder_set_member_name (builder, "crc_ok");
-      json_builder_add_boolean_value (builder, s->crc_stored == s->crc_computed);
+      cli_json_int (builder, "vid", s->vid);
+      cli_json_int (builder, "pid", s->pid);
+      cli_json_int (builder, "bcd_device", s->bcd_device);
+      cli_json_int (builder, "dfu_version", s->bcd_dfu);
+      cli_json_int (builder, "length", s->length);
+      cli_json_int (builder, "crc_stored", s->crc_stored);
+      cli_json_int (builder, "crc_computed", s->crc_computed);
+      cli_json_bool (builder, "crc_ok", s->crc_stored == s->crc_computed);
       json_builder_end_object (builder);
     }
 
@@ -140,13 +131,8 @@ image_to_json (DfImage *image)
     {
       DfTarget *target = g_ptr_array_index (image->targets, i);
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "alt");
-      json_builder_add_int_value (builder, target->alt);
-      json_builder_set_member_name (builder, "name");
-      if (target->name != NULL)
-        json_builder_add_string_value (builder, target->name);
-      else
-        json_builder_add_null_value (builder);
+      cli_json_int (builder, "alt", target->alt);
+      cli_json_string (builder, "name", target->name);
       json_builder_set_member_name (builder, "elements");
       json_builder_begin_array (builder);
       for (guint j = 0; j < target->segments->len; j++)
@@ -161,10 +147,8 @@ image_to_json (DfImage *image)
             json_builder_add_int_value (builder, segment->address);
           else
             json_builder_add_null_value (builder);
-          json_builder_set_member_name (builder, "size");
-          json_builder_add_int_value (builder, (gint64) size);
-          json_builder_set_member_name (builder, "crc32");
-          json_builder_add_int_value (builder, df_crc32 (data, size));
+          cli_json_int (builder, "size", (gint64) size);
+          cli_json_int (builder, "crc32", df_crc32 (data, size));
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
@@ -176,21 +160,9 @@ image_to_json (DfImage *image)
   add_diagnostics (builder, image, "warnings", DF_SEVERITY_WARNING);
   add_diagnostics (builder, image, "errors", DF_SEVERITY_ERROR);
   json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+  cli_json_print (builder, FALSE);
 }
 
-static void
-print_json (DfImage *image)
-{
-  g_autoptr(JsonNode) root = image_to_json (image);
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree gchar *text = NULL;
-
-  /* one document per line, so several files stream as JSON Lines */
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  printf ("%s\n", text);
-}
 
 int
 cli_info (int argc, char **argv)

@@ -30,69 +30,51 @@ print_text (DfDevice *device)
 }
 
 static void
-add_string (JsonBuilder *builder, const gchar *key, const gchar *value)
-{
-  json_builder_set_member_name (builder, key);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder, const gchar *key, gint64 value)
-{
-  json_builder_set_member_name (builder, key);
-  json_builder_add_int_value (builder, value);
-}
-
-static void
 add_device_json (JsonBuilder *builder, DfDevice *device)
 {
   json_builder_begin_object (builder);
-  add_int (builder, "vid", device->vid);
-  add_int (builder, "pid", device->pid);
-  add_int (builder, "bcd_device", device->bcd_device);
-  add_string (builder, "manufacturer", device->manufacturer);
-  add_string (builder, "product", device->product);
-  add_string (builder, "serial", device->serial);
-  add_string (builder, "path", device->path);
-  add_int (builder, "bus", device->bus);
-  add_int (builder, "address", device->address);
-  add_int (builder, "interface", device->interface);
-  add_string (builder, "mode", device->mode == DF_DEVICE_MODE_RUNTIME ? "runtime"
+  cli_json_int (builder, "vid", device->vid);
+  cli_json_int (builder, "pid", device->pid);
+  cli_json_int (builder, "bcd_device", device->bcd_device);
+  cli_json_string (builder, "manufacturer", device->manufacturer);
+  cli_json_string (builder, "product", device->product);
+  cli_json_string (builder, "serial", device->serial);
+  cli_json_string (builder, "path", device->path);
+  cli_json_int (builder, "bus", device->bus);
+  cli_json_int (builder, "address", device->address);
+  cli_json_int (builder, "interface", device->interface);
+  cli_json_string (builder, "mode", device->mode == DF_DEVICE_MODE_RUNTIME ? "runtime"
                                : device->mode == DF_DEVICE_MODE_DFUSE ? "dfuse" : "dfu");
-  add_int (builder, "dfu_version", device->dfu_version);
-  add_int (builder, "transfer_size", device->transfer_size);
-  add_int (builder, "attributes", device->attributes);
-  add_int (builder, "detach_timeout", device->detach_timeout_ms);
-  json_builder_set_member_name (builder, "permission_denied");
-  json_builder_add_boolean_value (builder, device->permission_denied);
+  cli_json_int (builder, "dfu_version", device->dfu_version);
+  cli_json_int (builder, "transfer_size", device->transfer_size);
+  cli_json_int (builder, "attributes", device->attributes);
+  cli_json_int (builder, "detach_timeout", device->detach_timeout_ms);
+  cli_json_bool (builder, "permission_denied", device->permission_denied);
   json_builder_set_member_name (builder, "alts");
   json_builder_begin_array (builder);
   for (guint i = 0; i < device->alts->len; i++)
     {
       DfAlt *alt = g_ptr_array_index (device->alts, i);
       json_builder_begin_object (builder);
-      add_int (builder, "alt", alt->alt);
-      add_string (builder, "name", alt->name);
+      cli_json_int (builder, "alt", alt->alt);
+      cli_json_string (builder, "name", alt->name);
       json_builder_set_member_name (builder, "regions");
       json_builder_begin_array (builder);
       for (guint r = 0; alt->layout != NULL && r < alt->layout->regions->len; r++)
         {
           DfRegion *region = g_ptr_array_index (alt->layout->regions, r);
           json_builder_begin_object (builder);
-          add_int (builder, "start", region->start);
-          add_int (builder, "size", (gint64) region->size);
+          cli_json_int (builder, "start", region->start);
+          cli_json_int (builder, "size", (gint64) region->size);
           json_builder_set_member_name (builder, "sectors");
           json_builder_begin_array (builder);
           for (guint g = 0; g < region->groups->len; g++)
             {
               DfSectorGroup *group = &g_array_index (region->groups, DfSectorGroup, g);
               json_builder_begin_object (builder);
-              add_int (builder, "count", group->count);
-              add_int (builder, "size", group->size);
-              add_string (builder, "flags", df_sector_flags_to_string (group->flags));
+              cli_json_int (builder, "count", group->count);
+              cli_json_int (builder, "size", group->size);
+              cli_json_string (builder, "flags", df_sector_flags_to_string (group->flags));
               json_builder_end_object (builder);
             }
           json_builder_end_array (builder);
@@ -131,19 +113,12 @@ cli_list (int argc, char **argv)
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree gchar *text = NULL;
 
       json_builder_begin_array (builder);
       for (guint i = 0; i < devices->len; i++)
         add_device_json (builder, g_ptr_array_index (devices, i));
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      json_generator_set_root (generator, root);
-      json_generator_set_pretty (generator, TRUE);
-      text = json_generator_to_data (generator, NULL);
-      printf ("%s\n", text);
+      cli_json_print (builder, TRUE);
       return CLI_EXIT_OK;
     }
   if (devices->len == 0)

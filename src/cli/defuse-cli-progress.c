@@ -41,19 +41,6 @@ cli_progress_free (CliProgress *progress)
   g_free (progress);
 }
 
-static void
-print_json_event (JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree gchar *text = NULL;
-
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  printf ("%s\n", text);
-  fflush (stdout);
-}
-
 static gchar *
 format_eta (gdouble seconds)
 {
@@ -75,26 +62,17 @@ cli_progress_update (CliProgress *progress, const DfProgress *p)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "event");
-      json_builder_add_string_value (b, "progress");
-      json_builder_set_member_name (b, "device");
-      json_builder_add_string_value (b, progress->label);
-      json_builder_set_member_name (b, "phase");
-      json_builder_add_string_value (b, df_phase_to_string (p->phase));
-      json_builder_set_member_name (b, "done");
-      json_builder_add_int_value (b, (gint64) p->done);
-      json_builder_set_member_name (b, "total");
-      json_builder_add_int_value (b, (gint64) p->total);
-      json_builder_set_member_name (b, "address");
-      json_builder_add_int_value (b, p->address);
-      json_builder_set_member_name (b, "fraction");
-      json_builder_add_double_value (b, p->fraction);
-      json_builder_set_member_name (b, "rate");
-      json_builder_add_double_value (b, p->rate);
-      json_builder_set_member_name (b, "eta");
-      json_builder_add_double_value (b, p->eta);
+      cli_json_string (b, "event", "progress");
+      cli_json_string (b, "device", progress->label);
+      cli_json_string (b, "phase", df_phase_to_string (p->phase));
+      cli_json_int (b, "done", (gint64) p->done);
+      cli_json_int (b, "total", (gint64) p->total);
+      cli_json_int (b, "address", p->address);
+      cli_json_double (b, "fraction", p->fraction);
+      cli_json_double (b, "rate", p->rate);
+      cli_json_double (b, "eta", p->eta);
       json_builder_end_object (b);
-      print_json_event (b);
+      cli_json_print (b, FALSE);
       return;
     }
 
@@ -133,14 +111,11 @@ cli_progress_log (CliProgress *progress, const gchar *line)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "event");
-      json_builder_add_string_value (b, "log");
-      json_builder_set_member_name (b, "device");
-      json_builder_add_string_value (b, progress->label);
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, line);
+      cli_json_string (b, "event", "log");
+      cli_json_string (b, "device", progress->label);
+      cli_json_string (b, "message", line);
       json_builder_end_object (b);
-      print_json_event (b);
+      cli_json_print (b, FALSE);
     }
   else if (!progress->tty)
     printf ("%s: %s\n", progress->label, line);
@@ -155,21 +130,16 @@ cli_progress_finish (CliProgress *progress, const GError *error, const gchar *su
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "event");
-      json_builder_add_string_value (b, "result");
-      json_builder_set_member_name (b, "device");
-      json_builder_add_string_value (b, progress->label);
-      json_builder_set_member_name (b, "ok");
-      json_builder_add_boolean_value (b, error == NULL);
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, error != NULL ? error->message : summary);
+      cli_json_string (b, "event", "result");
+      cli_json_string (b, "device", progress->label);
+      cli_json_bool (b, "ok", error == NULL);
+      cli_json_string (b, "message", error != NULL ? error->message : summary);
       if (error != NULL)
         {
-          json_builder_set_member_name (b, "exit");
-          json_builder_add_int_value (b, cli_exit_for_error (error));
+          cli_json_int (b, "exit", cli_exit_for_error (error));
         }
       json_builder_end_object (b);
-      print_json_event (b);
+      cli_json_print (b, FALSE);
     }
   if (error != NULL && g_error_matches (error, DF_ERROR, DF_ERROR_PROTECTED))
     cli_error ("%s: %s\n%s", progress->label, error->message,

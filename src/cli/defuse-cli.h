@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "df-formats.h"
 #include "df-job.h"
@@ -62,3 +63,11 @@ void         cli_progress_log (CliProgress *progress, const gchar *line);
 /* the result line: error NULL for success */
 void         cli_progress_finish (CliProgress *progress, const GError *error, const gchar *summary);
 void         cli_progress_free (CliProgress *progress);
+
+/* JSON members: key and value; a NULL string is null */
+void cli_json_int (JsonBuilder *builder, const gchar *key, gint64 value);
+void cli_json_double (JsonBuilder *builder, const gchar *key, gdouble value);
+void cli_json_bool (JsonBuilder *builder, const gchar *key, gboolean value);
+void cli_json_string (JsonBuilder *builder, const gchar *key, const gchar *value);
+/* the builder's document on one line (or pretty), then a newline */
+void cli_json_print (JsonBuilder *builder, gboolean pretty);
