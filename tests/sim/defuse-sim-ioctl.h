@@ -7,13 +7,15 @@
  *  - "umockdev" (defuse-sim-umockdev.c): a UMockdevIoctlBase handler
  *    attached with umockdev_testbed_attach_ioctl(), the documented API.
  *    umockdev dispatches each ioctl through GIO on its worker thread, about
- *    five main-loop iterations per ioctl: about 4,400 control transfers/s
- *    on the 2-CPU machine this was written on.
+ *    five main-loop iterations per ioctl: 120-150 us of runner CPU per
+ *    control transfer, 1,800-4,400 transfers/s on the loaded 2-CPU machine
+ *    this was written on (tests/bench/sim-baseline).
  *  - "socket" (defuse-sim-socket.c, the default): serves the preload's
  *    ioctl socket itself with blocking I/O, one thread per open file, and
- *    sends each answer in one write: about 8,000 transfers/s there.  It
- *    depends on the preload's socket protocol (unchanged since umockdev
- *    0.16), which is internal to umockdev; --ioctl=umockdev is the fallback.
+ *    sends each answer in one write: 12 system calls and 40-55 us per
+ *    transfer, 3,900-8,800 transfers/s there.  It depends on the preload's
+ *    socket protocol (unchanged since umockdev 0.16), which is internal to
+ *    umockdev; --ioctl=umockdev is the fallback.
  *
  * The emulation sees the program's memory as DefuseSimMem blocks, the way
  * UMockdevIoctlData presents it: resolve a pointer found in a block to get
