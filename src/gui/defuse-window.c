@@ -554,6 +554,21 @@ defuse_window_close_request (GtkWindow *window)
   return TRUE;
 }
 
+/* DEFUSE_BENCH_FIRST_FRAME (tests/gui/gui-bench): say on stdout when the
+ * first frame has been drawn, in g_get_monotonic_time() microseconds */
+static void
+bench_after_paint (GdkFrameClock *clock, gpointer unused)
+{
+  g_signal_handlers_disconnect_by_func (clock, bench_after_paint, unused);
+  g_print ("first-frame-us %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+}
+
+static void
+bench_on_map (GtkWidget *widget)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint", G_CALLBACK (bench_after_paint), NULL);
+}
+
 static void
 load_css (void)
 {
@@ -674,6 +689,8 @@ defuse_window_init (DefuseWindow *self)
   _defuse_window_dnd_init (self);
   defuse_window_update_plan (self);
   start_monitor (self);
+  if (g_getenv ("DEFUSE_BENCH_FIRST_FRAME") != NULL)
+    g_signal_connect (self, "map", G_CALLBACK (bench_on_map), NULL);
 }
 
 DefuseWindow *
