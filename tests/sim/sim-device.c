@@ -961,7 +961,10 @@ dfuse_start_op (SimDevice *dev, guint64 start, Post *post)
 
     case SIM_OP_ERASE:
       if (dev->rdp)
-        status = SIM_ERR_VENDOR;
+        {
+          status = SIM_ERR_VENDOR;
+          what = g_strdup_printf ("0x%08x (read-protected)", address);
+        }
       else
         {
           DfSector sector = { 0 };
