@@ -20,6 +20,7 @@ struct _DefuseDeviceRow
   GtkImage        *result_icon;
   GtkButton       *cancel_button;
   GtkButton       *detach_button;
+  GtkWidget       *detach_row;
 
   DfDevice        *device;
   gchar           *id;
@@ -79,8 +80,10 @@ fill (DefuseDeviceRow *self)
   self->subtitle = g_strdup (subtitle->str);
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), subtitle->str);
 
-  /* a runtime device is flashed after a switch to DFU mode, by hand */
-  gtk_widget_set_visible (GTK_WIDGET (self->detach_button), device->mode == DF_DEVICE_MODE_RUNTIME);
+  /* a runtime device is flashed after a switch to DFU mode: the row opens
+   * on that button */
+  gtk_widget_set_visible (self->detach_row, device->mode == DF_DEVICE_MODE_RUNTIME);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (self), device->mode == DF_DEVICE_MODE_RUNTIME);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->detach_button), "s", self->id);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->cancel_button), "s", self->id);
 
@@ -245,6 +248,7 @@ defuse_device_row_class_init (DefuseDeviceRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, result_icon);
   gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, detach_button);
+  gtk_widget_class_bind_template_child (widget_class, DefuseDeviceRow, detach_row);
 }
 
 static void
