@@ -11,7 +11,7 @@ struct _DfMonitor {
   GObject       parent_instance;
   GMainContext *context;      /* where signals are emitted */
   GThread      *thread;
-  libusb_context *usb;
+  libusb_context *usb;        /* our own: see df_monitor_start */
   libusb_hotplug_callback_handle hotplug;
   gboolean      has_hotplug;
   gint          stop;         /* atomic */
@@ -130,11 +130,20 @@ watch (gpointer data)
 gboolean
 df_monitor_start (DfMonitor *self, GError **error)
 {
+  gint rc;
+
   g_return_val_if_fail (self->thread == NULL, FALSE);
 
-  self->usb = df_usb_get_context (error);
-  if (self->usb == NULL)
-    return FALSE;
+  /* A context of its own: handling events on the shared one would also
+   * poll the devices jobs have open, and a busy loop there (umockdev's
+   * device nodes are plain files, always ready) would eat a CPU. */
+  rc = libusb_init (&self->usb);
+  if (rc != 0)
+    {
+      self->usb = NULL;
+      df_usb_set_error (error, rc, _("starting libusb"));
+      return FALSE;
+    }
   self->has_hotplug = libusb_has_capability (LIBUSB_CAP_HAS_HOTPLUG) &&
                       libusb_hotplug_register_callback (self->usb,
                                                         LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
@@ -182,6 +191,7 @@ df_monitor_dispose (GObject *object)
       libusb_interrupt_event_handler (self->usb);
       g_thread_join (g_steal_pointer (&self->thread));
     }
+  g_clear_pointer (&self->usb, libusb_exit);
   G_OBJECT_CLASS (df_monitor_parent_class)->dispose (object);
 }
 
