@@ -144,7 +144,7 @@ cli_convert (int argc, char **argv)
         }
       /* a bin file forgets where it goes: tell the user */
       if (df_image_has_addresses (image))
-        printf (_("%s: %" G_GSIZE_FORMAT " bytes for base address 0x%08x (gaps filled with 0x%02x)\n"),
+        printf (_("%s: %zu bytes for base address 0x%08x (gaps filled with 0x%02x)\n"),
                 files[1], g_bytes_get_size (bytes), base, options.fill);
       return CLI_EXIT_OK;
     }

@@ -1,5 +1,6 @@
 /* defuse-cli flash: write a firmware file to one or several devices, each
  * on its own worker thread with its own progress and result. */
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <stdio.h>
@@ -88,10 +89,10 @@ on_done (GObject *source, GAsyncResult *result, gpointer user_data)
           guint skipped = df_job_get_skipped_sectors (flash->job);
 
           if (skipped > 0)
-            summary = g_strdup_printf (_("done: %s in %.2f s (%u unchanged sectors skipped), %" G_GUINT64_FORMAT " USB requests"),
+            summary = g_strdup_printf (_("done: %s in %.2f s (%u unchanged sectors skipped), %" PRIu64 " USB requests"),
                                        size, df_job_get_elapsed (flash->job), skipped, df_job_get_transfers (flash->job));
           else
-            summary = g_strdup_printf (_("done: %s in %.2f s, %" G_GUINT64_FORMAT " USB requests"),
+            summary = g_strdup_printf (_("done: %s in %.2f s, %" PRIu64 " USB requests"),
                                        size, df_job_get_elapsed (flash->job), df_job_get_transfers (flash->job));
         }
       cli_progress_finish (flash->progress, flash->error, summary);

@@ -1,5 +1,6 @@
 /* defuse-cli info: what a user needs to trust a firmware file, as text or
  * as one JSON document per file. */
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -60,12 +61,12 @@ print_text (DfImage *image)
           g_autofree gchar *human = size >= 1024 ? g_strdup_printf (" (%s)", iec) : g_strdup ("");
 
           if (segment->has_address)
-            printf ("    %2u  0x%08x-0x%08" G_GINT64_MODIFIER "x  %8" G_GSIZE_FORMAT " %s%s\n",
+            printf ("    %2u  0x%08x-0x%08" PRIx64 "  %8zu %s%s\n",
                     j + 1, segment->address,
                     (gint64) segment->address + (size > 0 ? (gint64) size - 1 : 0),
                     size, _("bytes"), human);
           else
-            printf ("    %2u  %-21s  %8" G_GSIZE_FORMAT " %s%s\n",
+            printf ("    %2u  %-21s  %8zu %s%s\n",
                     j + 1, _("(no address)"), size, _("bytes"), human);
         }
     }

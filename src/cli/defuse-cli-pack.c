@@ -6,6 +6,7 @@
  * new target and `--name` names the current one, so
  *   pack -o out.dfu fw.hex 0x08080000:fs.bin --alt 1 0x1FFFC000:opt.bin
  * gives alt 0 with two inputs and alt 1 with one. */
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,8 +151,8 @@ check_overlaps (DfImage *image, GError **error)
             if (sa->address < eb && sb->address < ea)
               {
                 g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                             _("inputs overlap in alt %u: 0x%08x-0x%08" G_GINT64_MODIFIER "x and "
-                               "0x%08x-0x%08" G_GINT64_MODIFIER "x"),
+                             _("inputs overlap in alt %u: 0x%08x-0x%08" PRIx64 " and "
+                               "0x%08x-0x%08" PRIx64),
                              target->alt, sa->address, ea - 1, sb->address, eb - 1);
                 return FALSE;
               }

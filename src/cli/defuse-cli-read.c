@@ -134,6 +134,6 @@ cli_read (int argc, char **argv)
       cli_error ("%s", error->message);
       return CLI_EXIT_BAD_FILE;
     }
-  printf (_("%s: %" G_GSIZE_FORMAT " bytes from 0x%08x\n"), files[0], g_bytes_get_size (data), address);
+  printf (_("%s: %zu bytes from 0x%08x\n"), files[0], g_bytes_get_size (data), address);
   return CLI_EXIT_OK;
 }

@@ -2,6 +2,8 @@
  * are a raw payload followed by that suffix and carry no address. */
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "df-error.h"
 #include "df-formats.h"
 #include "df-le.h"
@@ -46,8 +48,8 @@ df_dfu_read_suffix (DfImage *image, GBytes *bytes, DfLoadFlags flags)
   if (!df_dfu_has_suffix (bytes))
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, size >= DF_SUFFIX_SIZE ? (gint64) (size - 8) : -1, 0,
-                               "not a DFU file: it does not end with a DFU suffix (signature \"UFD\"); "
-                               "if this is a raw binary, give its load address");
+                               _("not a DFU file: it does not end with a DFU suffix (signature \"UFD\"); "
+                               "if this is a raw binary, give its load address"));
       return -1;
     }
 
@@ -64,37 +66,37 @@ df_dfu_read_suffix (DfImage *image, GBytes *bytes, DfLoadFlags flags)
   if (s->length < DF_SUFFIX_SIZE || s->length > size)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) (size - DF_SUFFIX_SIZE + SUFFIX_LENGTH), 0,
-                               "DFU suffix length bLength is %u; it must be at least 16 and at most the file size (%" G_GSIZE_FORMAT ")",
+                               _("DFU suffix length bLength is %u; it must be at least 16 and at most the file size (%zu)"),
                                s->length, size);
       return -1;
     }
   if (s->length > DF_SUFFIX_SIZE)
     df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) (size - s->length), 0,
-                             "extended DFU suffix of %u bytes (older fwupd wrote metadata there); "
-                             "the %u extra bytes are not firmware and are ignored",
+                             _("extended DFU suffix of %u bytes (older fwupd wrote metadata there); "
+                             "the %u extra bytes are not firmware and are ignored"),
                              s->length, s->length - DF_SUFFIX_SIZE);
 
   if (s->crc_stored != s->crc_computed)
     df_image_add_diagnostic (image, (flags & DF_LOAD_IGNORE_CRC) ? DF_SEVERITY_WARNING : DF_SEVERITY_ERROR,
                              (gint64) (size - 4), 0,
-                             "CRC mismatch: the suffix says 0x%08x but the file's bytes give 0x%08x; "
-                             "the file is damaged or was edited after it was made",
+                             _("CRC mismatch: the suffix says 0x%08x but the file's bytes give 0x%08x; "
+                             "the file is damaged or was edited after it was made"),
                              s->crc_stored, s->crc_computed);
 
   if (s->bcd_dfu != DF_BCD_DFU_PLAIN && s->bcd_dfu != DF_BCD_DFU_1_1 && s->bcd_dfu != DF_BCD_DFU_DFUSE)
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) (size - DF_SUFFIX_SIZE + 6), 0,
-                             "unknown DFU version 0x%04x in the suffix (expected 0x0100, 0x0110 or 0x011a)",
+                             _("unknown DFU version 0x%04x in the suffix (expected 0x0100, 0x0110 or 0x011a)"),
                              s->bcd_dfu);
 
   /* ST's DfuFileMgr writes PID 0x0000; dfu-util refuses such files, which
    * users report as a bug.  Treat it as "any product" and say so. */
   if (s->pid == 0x0000)
     df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) (size - DF_SUFFIX_SIZE + 2), 0,
-                             "product id 0x0000 (as ST's DfuFileMgr writes) is treated as unspecified: "
-                             "the file is not checked against the device's product id");
+                             _("product id 0x0000 (as ST's DfuFileMgr writes) is treated as unspecified: "
+                             "the file is not checked against the device's product id"));
   if (s->vid == 0x0000)
     df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) (size - DF_SUFFIX_SIZE + 4), 0,
-                             "vendor id 0x0000 is treated as unspecified");
+                             _("vendor id 0x0000 is treated as unspecified"));
 
   return (gssize) (size - s->length);
 }
@@ -113,10 +115,10 @@ df_dfu_parse (GBytes *bytes, const gchar *name, DfLoadFlags flags)
 
   if (image->suffix.bcd_dfu == DF_BCD_DFU_DFUSE)
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, -1, 0,
-                             "the suffix says DfuSe (bcdDFU 0x011a) but the file has no DfuSe prefix; "
-                             "it is read as a plain DFU payload with no address");
+                             _("the suffix says DfuSe (bcdDFU 0x011a) but the file has no DfuSe prefix; "
+                             "it is read as a plain DFU payload with no address"));
   if (content == 0)
-    df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0, "the DFU file holds no firmware: its payload is empty");
+    df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0, _("the DFU file holds no firmware: its payload is empty"));
 
   payload = g_bytes_new_from_bytes (bytes, 0, (gsize) content);
   target = df_image_add_target (image, 0, NULL);
@@ -153,8 +155,8 @@ df_dfu_write (DfImage *image, const DfWriteOptions *options, GError **error)
       ((DfTarget *) g_ptr_array_index (image->targets, 0))->segments->len != 1)
     {
       g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                   "a plain DFU file holds one payload and no address, but %s has %u targets and %" G_GSIZE_FORMAT " segments; "
-                   "write a DfuSe file instead (--to dfuse)",
+                   _("a plain DFU file holds one payload and no address, but %s has %u targets and %zu segments; "
+                   "write a DfuSe file instead (--to dfuse)"),
                    image->source, image->targets->len,
                    image->targets->len == 1 ? (gsize) ((DfTarget *) g_ptr_array_index (image->targets, 0))->segments->len : 0);
       return NULL;

@@ -3,7 +3,10 @@
  *
  * The reader is lenient where the tools in the field disagree and says so
  * in a note; it refuses what cannot be trusted.  All fields little-endian. */
+#include <inttypes.h>
 #include <string.h>
+
+#include <glib/gi18n.h>
 
 #include "df-error.h"
 #include "df-formats.h"
@@ -27,8 +30,8 @@ check_overlaps (DfImage *image, DfTarget *target, const gsize *offsets)
           guint64 b_end = (guint64) b->address + g_bytes_get_size (b->data);
           if (a->address < b_end && b->address < a_end)
             df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) offsets[j], 0,
-                                     "target %u: element %u (0x%08x..0x%08" G_GINT64_MODIFIER "x) overlaps element %u "
-                                     "(0x%08x..0x%08" G_GINT64_MODIFIER "x); the later one wins on the device",
+                                     _("target %u: element %u (0x%08x..0x%08" PRIx64 ") overlaps element %u "
+                                     "(0x%08x..0x%08" PRIx64 "); the later one wins on the device"),
                                      target->alt, j + 1, b->address, b_end - 1, i + 1, a->address, a_end - 1);
         }
     }
@@ -52,15 +55,15 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
   if (end - *pos < TARGET_PREFIX_SIZE)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
-                               "truncated: target %u needs a %u-byte header but only %" G_GSIZE_FORMAT " bytes are left",
+                               _("truncated: target %u needs a %u-byte header but only %zu bytes are left"),
                                index + 1, TARGET_PREFIX_SIZE, end - *pos);
       return FALSE;
     }
   if (memcmp (p, "Target", 6) != 0)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
-                               "target %u does not start with the signature \"Target\"; "
-                               "the previous target's size or element count is wrong", index + 1);
+                               _("target %u does not start with the signature \"Target\"; "
+                               "the previous target's size or element count is wrong"), index + 1);
       return FALSE;
     }
   alt = p[6];
@@ -78,20 +81,20 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
     }
   if (df_image_find_target (image, alt) != NULL)
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) *pos + 6, 0,
-                             "target %u uses alternate setting %u, like an earlier target", index + 1, alt);
+                             _("target %u uses alternate setting %u, like an earlier target"), index + 1, alt);
   target = df_image_add_target (image, alt, name);
   *pos += TARGET_PREFIX_SIZE;
 
   if (count == 0)
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) start + 270, 0,
-                             "target %u (alt %u) has no elements: nothing will be written for it", index + 1, alt);
+                             _("target %u (alt %u) has no elements: nothing will be written for it"), index + 1, alt);
 
   /* a hostile count must not drive allocation: each element needs 8 bytes */
   if (count > (end - *pos) / ELEMENT_HEADER)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) start + 270, 0,
-                               "target %u (alt %u) claims %u elements but only %" G_GSIZE_FORMAT " bytes follow; "
-                               "the element count is wrong or the file is truncated",
+                               _("target %u (alt %u) claims %u elements but only %zu bytes follow; "
+                               "the element count is wrong or the file is truncated"),
                                index + 1, alt, count, end - *pos);
       return FALSE;
     }
@@ -104,7 +107,7 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
       if (end - *pos < ELEMENT_HEADER)
         {
           df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
-                                   "truncated: element %u of target %u has no room for its header", i + 1, index + 1);
+                                   _("truncated: element %u of target %u has no room for its header"), i + 1, index + 1);
           return FALSE;
         }
       address = df_le32 (data + *pos);
@@ -113,15 +116,15 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
       if (size > end - *pos - ELEMENT_HEADER)
         {
           df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
-                                   "element %u of target %u (alt %u) at 0x%08x claims %u bytes, "
-                                   "running %" G_GSIZE_FORMAT " bytes past the end of the file",
+                                   _("element %u of target %u (alt %u) at 0x%08x claims %u bytes, "
+                                   "running %zu bytes past the end of the file"),
                                    i + 1, index + 1, alt, address, size,
                                    (gsize) size - (end - *pos - ELEMENT_HEADER));
           return FALSE;
         }
       if ((guint64) address + size > (guint64) G_MAXUINT32 + 1)
         df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
-                                 "element %u of target %u at 0x%08x with %u bytes runs past the 4 GiB address space",
+                                 _("element %u of target %u at 0x%08x with %u bytes runs past the 4 GiB address space"),
                                  i + 1, index + 1, address, size);
       if (size % 8 != 0)
         {
@@ -139,12 +142,12 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
 
   if (consumed != target_size)
     df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) start + 266, 0,
-                             "target %u (alt %u) says its elements take %u bytes but its %u elements take %" G_GSIZE_FORMAT,
+                             _("target %u (alt %u) says its elements take %u bytes but its %u elements take %zu"),
                              index + 1, alt, target_size, count, consumed);
   if (unaligned->len > 0)
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) start, 0,
-                             "target %u (alt %u): element sizes not a multiple of 8: %s; STM32L4 and other "
-                             "parts that program 64-bit words need them padded",
+                             _("target %u (alt %u): element sizes not a multiple of 8: %s; STM32L4 and other "
+                             "parts that program 64-bit words need them padded"),
                              index + 1, alt, unaligned->str);
   check_overlaps (image, target, offsets);
   return TRUE;
@@ -164,7 +167,7 @@ df_dfuse_parse (GBytes *bytes, const gchar *name, DfLoadFlags flags)
   if (size < PREFIX_SIZE || memcmp (data, "DfuSe", 5) != 0)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0,
-                               "not a DfuSe file: it does not start with \"DfuSe\"");
+                               _("not a DfuSe file: it does not start with \"DfuSe\""));
       return image;
     }
   content = df_dfu_read_suffix (image, bytes, flags);
@@ -172,16 +175,16 @@ df_dfuse_parse (GBytes *bytes, const gchar *name, DfLoadFlags flags)
     return image;
   if (content < PREFIX_SIZE)
     {
-      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0, "truncated: the DfuSe prefix runs into the suffix");
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0, _("truncated: the DfuSe prefix runs into the suffix"));
       return image;
     }
 
   if (data[5] != 0x01)
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, 5, 0,
-                             "DfuSe format version %u (expected 1); reading it as version 1", data[5]);
+                             _("DfuSe format version %u (expected 1); reading it as version 1"), data[5]);
   if (image->suffix.bcd_dfu != DF_BCD_DFU_DFUSE)
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) size - 10, 0,
-                             "the suffix gives DFU version 0x%04x, not 0x011a as DfuSe files do",
+                             _("the suffix gives DFU version 0x%04x, not 0x011a as DfuSe files do"),
                              image->suffix.bcd_dfu);
 
   /* Tools disagree on DFUImageSize: ST's DfuFileMgr and MicroPython's dfu.py
@@ -191,19 +194,19 @@ df_dfuse_parse (GBytes *bytes, const gchar *name, DfLoadFlags flags)
     ; /* the common case: everything before the suffix */
   else if (image_size == size - DF_SUFFIX_SIZE)
     df_image_add_diagnostic (image, DF_SEVERITY_NOTE, 6, 0,
-                             "DFUImageSize %u counts the extended suffix's extra bytes", image_size);
+                             _("DFUImageSize %u counts the extended suffix's extra bytes"), image_size);
   else if (image_size == size)
     df_image_add_diagnostic (image, DF_SEVERITY_NOTE, 6, 0,
-                             "DFUImageSize %u includes the suffix, as dfu-util's dfuse-pack.py writes "
-                             "(ST's tools exclude it; fwupd refuses such files)", image_size);
+                             _("DFUImageSize %u includes the suffix, as dfu-util's dfuse-pack.py writes "
+                             "(ST's tools exclude it; fwupd refuses such files)"), image_size);
   else
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, 6, 0,
-                             "DFUImageSize is %u but the file holds %" G_GSSIZE_FORMAT " bytes before its suffix; ignored",
+                             _("DFUImageSize is %u but the file holds %zd bytes before its suffix; ignored"),
                              image_size, content);
 
   targets = data[10];
   if (targets == 0)
-    df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 10, 0, "the DfuSe file has no targets: nothing to flash");
+    df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 10, 0, _("the DfuSe file has no targets: nothing to flash"));
 
   for (guint i = 0; i < targets; i++)
     if (!parse_target (image, bytes, data, (gsize) content, i, &pos))
@@ -211,7 +214,7 @@ df_dfuse_parse (GBytes *bytes, const gchar *name, DfLoadFlags flags)
 
   if (pos < (gsize) content)
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) pos, 0,
-                             "%" G_GSIZE_FORMAT " trailing bytes after the last target are ignored",
+                             _("%zu trailing bytes after the last target are ignored"),
                              (gsize) content - pos);
   return image;
 }
@@ -230,7 +233,7 @@ df_dfuse_write (DfImage *image, const DfWriteOptions *options, GError **error)
   if (image->targets->len == 0 || image->targets->len > 255)
     {
       g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                   "a DfuSe file holds 1 to 255 targets; %s has %u", image->source, image->targets->len);
+                   _("a DfuSe file holds 1 to 255 targets; %s has %u"), image->source, image->targets->len);
       return NULL;
     }
 
@@ -247,7 +250,7 @@ df_dfuse_write (DfImage *image, const DfWriteOptions *options, GError **error)
       if (target->name != NULL && strlen (target->name) >= TARGET_NAME_SIZE)
         {
           g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                       "target name \"%s\" is longer than the 254 bytes DfuSe allows", target->name);
+                       _("target name \"%s\" is longer than the 254 bytes DfuSe allows"), target->name);
           return NULL;
         }
       for (guint j = 0; j < target->segments->len; j++)
@@ -257,14 +260,14 @@ df_dfuse_write (DfImage *image, const DfWriteOptions *options, GError **error)
           if (!segment->has_address)
             {
               g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                           "%s has a payload with no address; a DfuSe file needs one for every element "
-                           "(give the load address)", image->source);
+                           _("%s has a payload with no address; a DfuSe file needs one for every element "
+                           "(give the load address)"), image->source);
               return NULL;
             }
           if (size > G_MAXUINT32 || (guint64) segment->address + size > (guint64) G_MAXUINT32 + 1)
             {
               g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                           "element at 0x%08x with %" G_GSIZE_FORMAT " bytes does not fit the 32-bit address space",
+                           _("element at 0x%08x with %zu bytes does not fit the 32-bit address space"),
                            segment->address, size);
               return NULL;
             }
@@ -272,7 +275,7 @@ df_dfuse_write (DfImage *image, const DfWriteOptions *options, GError **error)
         }
       if (target_size > G_MAXUINT32)
         {
-          g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED, "target %u is larger than 4 GiB", target->alt);
+          g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED, _("target %u is larger than 4 GiB"), target->alt);
           return NULL;
         }
 

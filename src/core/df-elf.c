@@ -9,6 +9,7 @@
  * Writing makes a small ELF32 little-endian ARM executable: one PT_LOAD and
  * one section per segment, so binutils, gdb and pyOCD all accept it. */
 #define _GNU_SOURCE /* memfd_create */
+#include <inttypes.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
+
+#include <glib/gi18n.h>
 
 #include "df-error.h"
 #include "df-formats.h"
@@ -81,33 +84,33 @@ check_ident (DfImage *image, const guint8 *data, gsize size)
   if (size < EI_NIDENT || memcmp (data, ELFMAG, SELFMAG) != 0)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0,
-                               "not an ELF file: it does not start with the ELF magic \\x7fELF");
+                               _("not an ELF file: it does not start with the ELF magic \\x7fELF"));
       return FALSE;
     }
   if (data[EI_CLASS] != ELFCLASS32 && data[EI_CLASS] != ELFCLASS64)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, EI_CLASS, 0,
-                               "unknown ELF class %u (expected 1 for ELF32 or 2 for ELF64)", data[EI_CLASS]);
+                               _("unknown ELF class %u (expected 1 for ELF32 or 2 for ELF64)"), data[EI_CLASS]);
       return FALSE;
     }
   if (data[EI_DATA] != ELFDATA2LSB && data[EI_DATA] != ELFDATA2MSB)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, EI_DATA, 0,
-                               "unknown ELF byte order %u (expected 1 for little-endian or 2 for big-endian)",
+                               _("unknown ELF byte order %u (expected 1 for little-endian or 2 for big-endian)"),
                                data[EI_DATA]);
       return FALSE;
     }
   if (data[EI_VERSION] != EV_CURRENT)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, EI_VERSION, 0,
-                               "unknown ELF version %u (expected 1)", data[EI_VERSION]);
+                               _("unknown ELF version %u (expected 1)"), data[EI_VERSION]);
       return FALSE;
     }
   header = data[EI_CLASS] == ELFCLASS32 ? sizeof (Elf32_Ehdr) : sizeof (Elf64_Ehdr);
   if (size < header)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) size, 0,
-                               "truncated: the ELF header needs %" G_GSIZE_FORMAT " bytes but the file has %" G_GSIZE_FORMAT,
+                               _("truncated: the ELF header needs %zu bytes but the file has %zu"),
                                header, size);
       return FALSE;
     }
@@ -126,8 +129,8 @@ check_overlaps (DfImage *image, const LoadSegment *segs, guint n)
     {
       if (i > 0 && segs[i].address < end)
         df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) segs[i].phdr, 0,
-                                 "segment %u (0x%08" G_GINT64_MODIFIER "x..0x%08" G_GINT64_MODIFIER "x) overlaps "
-                                 "segment %u (0x%08" G_GINT64_MODIFIER "x..0x%08" G_GINT64_MODIFIER "x)",
+                                 _("segment %u (0x%08" PRIx64 "..0x%08" PRIx64 ") overlaps "
+                                 "segment %u (0x%08" PRIx64 "..0x%08" PRIx64 ")"),
                                  segs[i].index, segs[i].address, segs[i].address + segs[i].size - 1,
                                  segs[last].index, segs[last].address, end - 1);
       if (segs[i].address + segs[i].size > end)
@@ -160,14 +163,14 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
   if (gelf_getehdr (elf, &ehdr) == NULL)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0,
-                               "cannot read the ELF header: %s", elf_errmsg (-1));
+                               _("cannot read the ELF header: %s"), elf_errmsg (-1));
       return FALSE;
     }
   machine = machine_name (ehdr.e_machine);
   if (machine == NULL)
     machine = machine_number = g_strdup_printf ("machine %u", ehdr.e_machine);
   df_image_add_diagnostic (image, DF_SEVERITY_NOTE, 0x18, 0,
-                           "ELF%s %s-endian %s, entry point 0x%08" G_GINT64_MODIFIER "x",
+                           _("ELF%s %s-endian %s, entry point 0x%08" PRIx64),
                            is64 ? "64" : "32", data[EI_DATA] == ELFDATA2LSB ? "little" : "big",
                            machine, (guint64) ehdr.e_entry);
 
@@ -182,8 +185,8 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
       if (scn0 == NULL || gelf_getshdr (scn0, &shdr0) == NULL)
         {
           df_image_add_diagnostic (image, DF_SEVERITY_ERROR, is64 ? 0x38 : 0x2c, 0,
-                                   "e_phnum says the program header count is in section 0, "
-                                   "but there is no section 0: %s", elf_errmsg (-1));
+                                   _("e_phnum says the program header count is in section 0, "
+                                   "but there is no section 0: %s"), elf_errmsg (-1));
           return FALSE;
         }
       phnum = shdr0.sh_info;
@@ -191,15 +194,15 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
   if (phnum > 0 && ehdr.e_phentsize != phentsize)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, off_phentsize, 0,
-                               "program header entries are %u bytes; ELF%s needs %" G_GSIZE_FORMAT,
+                               _("program header entries are %u bytes; ELF%s needs %zu"),
                                ehdr.e_phentsize, is64 ? "64" : "32", phentsize);
       return FALSE;
     }
   if (phnum > 0 && (ehdr.e_phoff > size || (size - ehdr.e_phoff) / phentsize < phnum))
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, off_phoff, 0,
-                               "truncated: the program header table at offset 0x%" G_GINT64_MODIFIER "x "
-                               "(%" G_GUINT64_FORMAT " bytes) runs past the end of the file (%" G_GSIZE_FORMAT " bytes)",
+                               _("truncated: the program header table at offset 0x%" PRIx64 " "
+                               "(%" PRIu64 " bytes) runs past the end of the file (%zu bytes)"),
                                (guint64) ehdr.e_phoff, (guint64) phnum * phentsize, size);
       return FALSE;
     }
@@ -213,7 +216,7 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
       if (gelf_getphdr (elf, (int) i, &phdr) == NULL)
         {
           df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) where, 0,
-                                   "cannot read program header %" G_GSIZE_FORMAT ": %s", (gsize) i, elf_errmsg (-1));
+                                   _("cannot read program header %zu: %s"), (gsize) i, elf_errmsg (-1));
           return FALSE;
         }
       if (phdr.p_type != PT_LOAD || phdr.p_filesz == 0)
@@ -222,17 +225,17 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
       if (phdr.p_offset > size || phdr.p_filesz > size - phdr.p_offset)
         {
           df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) where, 0,
-                                   "segment %" G_GSIZE_FORMAT " claims %" G_GINT64_MODIFIER "u bytes at file offset "
-                                   "0x%" G_GINT64_MODIFIER "x, past the end of the file (%" G_GSIZE_FORMAT " bytes); "
-                                   "the file is truncated",
+                                   _("segment %zu claims %" PRIu64 " bytes at file offset "
+                                   "0x%" PRIx64 ", past the end of the file (%zu bytes); "
+                                   "the file is truncated"),
                                    (gsize) i, (guint64) phdr.p_filesz, (guint64) phdr.p_offset, size);
           ok = FALSE;
           continue;
         }
       if (phdr.p_filesz > phdr.p_memsz)
         df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) where, 0,
-                                 "segment %" G_GSIZE_FORMAT " has more bytes in the file (%" G_GINT64_MODIFIER "u) "
-                                 "than in memory (%" G_GINT64_MODIFIER "u); all file bytes are used",
+                                 _("segment %zu has more bytes in the file (%" PRIu64 ") "
+                                 "than in memory (%" PRIu64 "); all file bytes are used"),
                                  (gsize) i, (guint64) phdr.p_filesz, (guint64) phdr.p_memsz);
 
       seg.address = phdr.p_paddr;
@@ -253,7 +256,7 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
   if (segs->len == 0)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, phnum > 0 ? (gint64) ehdr.e_phoff : -1, 0,
-                               "the ELF file has no loadable segment with data: nothing to flash%s",
+                               _("the ELF file has no loadable segment with data: nothing to flash%s"),
                                ehdr.e_type == ET_REL ? " (it is an object file: link it into an executable first)" : "");
       return FALSE;
     }
@@ -263,7 +266,7 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
   if (all_paddr_zero && any_vaddr)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) ehdr.e_phoff, 0,
-                               "every segment has physical address 0; using the virtual addresses");
+                               _("every segment has physical address 0; using the virtual addresses"));
       for (guint i = 0; i < segs->len; i++)
         g_array_index (segs, LoadSegment, i).address = g_array_index (segs, LoadSegment, i).vaddr;
     }
@@ -272,8 +275,8 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
       LoadSegment *seg = &g_array_index (segs, LoadSegment, i);
       if (seg->address != seg->vaddr)
         df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) seg->phdr, 0,
-                                 "segment %u is stored at 0x%08" G_GINT64_MODIFIER "x and runs at "
-                                 "0x%08" G_GINT64_MODIFIER "x; it is flashed at its stored (physical) address",
+                                 _("segment %u is stored at 0x%08" PRIx64 " and runs at "
+                                 "0x%08" PRIx64 "; it is flashed at its stored (physical) address"),
                                  seg->index, seg->address, seg->vaddr);
     }
 
@@ -283,8 +286,8 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
       if (seg->address > G_MAXUINT32 || seg->size > (guint64) G_MAXUINT32 + 1 - seg->address)
         {
           df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) seg->phdr, 0,
-                                   "segment %u at 0x%" G_GINT64_MODIFIER "x with %" G_GINT64_MODIFIER "u bytes "
-                                   "lies beyond the 4 GiB a DFU device can address",
+                                   _("segment %u at 0x%" PRIx64 " with %" PRIu64 " bytes "
+                                   "lies beyond the 4 GiB a DFU device can address"),
                                    seg->index, seg->address, seg->size);
           ok = FALSE;
         }
@@ -317,7 +320,7 @@ df_elf_parse (GBytes *bytes, const gchar *name, DfLoadFlags flags)
     return image;
   if (!elf_init ())
     {
-      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, -1, 0, "libelf is out of date: %s", elf_errmsg (-1));
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, -1, 0, _("libelf is out of date: %s"), elf_errmsg (-1));
       return image;
     }
   /* elf_memory uses ELF_C_READ_MMAP: it never writes to the buffer */
@@ -325,7 +328,7 @@ df_elf_parse (GBytes *bytes, const gchar *name, DfLoadFlags flags)
   if (elf == NULL || elf_kind (elf) != ELF_K_ELF)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0,
-                               "libelf cannot read the file (damaged ELF header or section header table?): %s",
+                               _("libelf cannot read the file (damaged ELF header or section header table?): %s"),
                                elf_errmsg (-1));
       if (elf != NULL)
         elf_end (elf);
@@ -390,7 +393,7 @@ open_scratch_file (GError **error)
   fd = g_file_open_tmp ("defuse-XXXXXX.elf", &path, &local);
   if (fd < 0)
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_IO, "cannot create a temporary file for the ELF output: %s",
+      g_set_error (error, DF_ERROR, DF_ERROR_IO, _("cannot create a temporary file for the ELF output: %s"),
                    local->message);
       return -1;
     }
@@ -406,7 +409,7 @@ read_scratch_file (gint fd, GError **error)
 
   if (lseek (fd, 0, SEEK_SET) != 0)
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_IO, "cannot read back the ELF output: %s", g_strerror (errno));
+      g_set_error (error, DF_ERROR, DF_ERROR_IO, _("cannot read back the ELF output: %s"), g_strerror (errno));
       return NULL;
     }
   for (;;)
@@ -416,7 +419,7 @@ read_scratch_file (gint fd, GError **error)
         continue;
       if (n < 0)
         {
-          g_set_error (error, DF_ERROR, DF_ERROR_IO, "cannot read back the ELF output: %s", g_strerror (errno));
+          g_set_error (error, DF_ERROR, DF_ERROR_IO, _("cannot read back the ELF output: %s"), g_strerror (errno));
           return NULL;
         }
       if (n == 0)
@@ -538,7 +541,7 @@ write_elf (Elf *elf, GPtrArray *segments, GError **error)
   return TRUE;
 
 fail:
-  g_set_error (error, DF_ERROR, DF_ERROR_FAILED, "libelf cannot write the ELF file: %s", elf_errmsg (-1));
+  g_set_error (error, DF_ERROR, DF_ERROR_FAILED, _("libelf cannot write the ELF file: %s"), elf_errmsg (-1));
   return FALSE;
 }
 
@@ -555,8 +558,8 @@ df_elf_write (DfImage *image, GError **error)
   if (image->targets->len != 1)
     {
       g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                   "an ELF file holds one address space but %s has %u targets (alternate settings); "
-                   "write a DfuSe file instead (--to dfuse)", image->source, image->targets->len);
+                   _("an ELF file holds one address space but %s has %u targets (alternate settings); "
+                   "write a DfuSe file instead (--to dfuse)"), image->source, image->targets->len);
       return NULL;
     }
   target = g_ptr_array_index (image->targets, 0);
@@ -568,14 +571,14 @@ df_elf_write (DfImage *image, GError **error)
       if (!seg->has_address)
         {
           g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                       "%s has a payload with no address; an ELF file needs one for every segment "
-                       "(give the load address)", image->source);
+                       _("%s has a payload with no address; an ELF file needs one for every segment "
+                       "(give the load address)"), image->source);
           return NULL;
         }
       if ((guint64) seg->address + size > (guint64) G_MAXUINT32 + 1)
         {
           g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                       "segment at 0x%08x with %" G_GSIZE_FORMAT " bytes does not fit the 32-bit address space",
+                       _("segment at 0x%08x with %zu bytes does not fit the 32-bit address space"),
                        seg->address, size);
           return NULL;
         }
@@ -587,13 +590,13 @@ df_elf_write (DfImage *image, GError **error)
   if (segments->len == 0)
     {
       g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                   "%s holds no bytes to write to an ELF file", image->source);
+                   _("%s holds no bytes to write to an ELF file"), image->source);
       return NULL;
     }
   /* offsets are 32-bit: headers, data and names must fit */
   if (total > G_MAXUINT32 - 65536 - (guint64) segments->len * 128)
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED, "%s is too large for an ELF32 file", image->source);
+      g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED, _("%s is too large for an ELF32 file"), image->source);
       return NULL;
     }
   /* the ELF specification wants PT_LOAD entries sorted by address */
@@ -601,7 +604,7 @@ df_elf_write (DfImage *image, GError **error)
 
   if (!elf_init ())
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_FAILED, "libelf is out of date: %s", elf_errmsg (-1));
+      g_set_error (error, DF_ERROR, DF_ERROR_FAILED, _("libelf is out of date: %s"), elf_errmsg (-1));
       return NULL;
     }
   fd = open_scratch_file (error);
@@ -610,7 +613,7 @@ df_elf_write (DfImage *image, GError **error)
   elf = elf_begin (fd, ELF_C_WRITE, NULL);
   if (elf == NULL)
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_FAILED, "libelf cannot start an ELF file: %s", elf_errmsg (-1));
+      g_set_error (error, DF_ERROR, DF_ERROR_FAILED, _("libelf cannot start an ELF file: %s"), elf_errmsg (-1));
       close (fd);
       return NULL;
     }

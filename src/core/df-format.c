@@ -2,6 +2,8 @@
  * in it.  Content decides first; the extension only names raw binaries. */
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "df-error.h"
 #include "df-formats.h"
 
@@ -92,7 +94,7 @@ df_image_load_bytes (GBytes *bytes, const gchar *name, DfFormat format,
       if (df_format_detect (bytes, NULL) == DF_FORMAT_DFUSE || df_dfu_has_suffix (bytes))
         {
           g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                       "%s is a DFU file, not a raw binary: open it without an address", name);
+                       _("%s is a DFU file, not a raw binary: open it without an address"), name);
           return NULL;
         }
       if (!has_address)
@@ -102,8 +104,8 @@ df_image_load_bytes (GBytes *bytes, const gchar *name, DfFormat format,
           image = df_image_new (DF_FORMAT_RAW, name);
           df_target_add_payload (df_image_add_target (image, 0, NULL), bytes);
           df_image_add_diagnostic (image, DF_SEVERITY_NOTE, -1, 0,
-                                   "a raw binary has no address in it: give its load address "
-                                   "(for example 0x08000000) to flash it or to convert it to DfuSe, HEX, S-record or ELF");
+                                   _("a raw binary has no address in it: give its load address "
+                                   "(for example 0x08000000) to flash it or to convert it to DfuSe, HEX, S-record or ELF"));
           return image;
         }
       return df_raw_parse (bytes, name, address);
@@ -114,8 +116,8 @@ df_image_load_bytes (GBytes *bytes, const gchar *name, DfFormat format,
 
   image = df_image_new (DF_FORMAT_UNKNOWN, name);
   df_image_add_diagnostic (image, DF_SEVERITY_ERROR, -1, 0,
-                           "not a firmware file Defuse can read: no DfuSe prefix, no DFU suffix, "
-                           "not ELF, Intel HEX or S-record; a raw binary needs its load address");
+                           _("not a firmware file Defuse can read: no DfuSe prefix, no DFU suffix, "
+                           "not ELF, Intel HEX or S-record; a raw binary needs its load address"));
   return image;
 }
 
@@ -160,7 +162,7 @@ df_image_write (DfImage *image, DfFormat format, const DfWriteOptions *options,
       return df_raw_write (image, options, &base, error);
     case DF_FORMAT_UNKNOWN:
     default:
-      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, "no output format chosen");
+      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("no output format chosen"));
       return NULL;
     }
 }

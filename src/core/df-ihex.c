@@ -7,6 +7,10 @@
  *
  * Lines, hex digits and the joining of records into segments are shared
  * with the S-record reader in df-records.c. */
+#include <inttypes.h>
+
+#include <glib/gi18n.h>
+
 #include "df-error.h"
 #include "df-records.h"
 
@@ -40,7 +44,7 @@ parse_record (DfRecords *r, const guint8 *text, gsize len, gboolean *eof, gpoint
   if (n < 5)
     {
       df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                             "record too short: %" G_GSIZE_FORMAT " bytes, but even an empty record has 5 "
+                             "record too short: %zu bytes, but even an empty record has 5 "
                              "(count, address, type, checksum)", n);
       return FALSE;
     }
@@ -48,7 +52,7 @@ parse_record (DfRecords *r, const guint8 *text, gsize len, gboolean *eof, gpoint
   if (count != n - 5)
     {
       df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                             "byte count is 0x%02x (%u) but the record holds %" G_GSIZE_FORMAT " data bytes",
+                             "byte count is 0x%02x (%u) but the record holds %zu data bytes",
                              count, count, n - 5);
       return FALSE;
     }
@@ -68,7 +72,7 @@ parse_record (DfRecords *r, const guint8 *text, gsize len, gboolean *eof, gpoint
         if (address + count > (guint64) G_MAXUINT32 + 1)
           {
             df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                                   "%u bytes at 0x%08" G_GINT64_MODIFIER "x run past the 4 GiB address space",
+                                   "%u bytes at 0x%08" PRIx64 " run past the 4 GiB address space",
                                    count, address);
             return FALSE;
           }
@@ -117,11 +121,11 @@ static const DfRecordsSyntax syntax = {
   .format = DF_FORMAT_IHEX,
   .start = ':',
   .name = "Intel HEX",
-  .end_record = "end-of-file record (:00000001FF)",
-  .not_a_record = "the line does not start with ':' as an Intel HEX record must",
-  .after_end = "text after the end-of-file record is ignored",
-  .empty = "the file is empty: it holds no Intel HEX records",
-  .no_data = "no data records: the file holds no firmware",
+  .end_record = N_("end-of-file record (:00000001FF)"),
+  .not_a_record = N_("the line does not start with ':' as an Intel HEX record must"),
+  .after_end = N_("text after the end-of-file record is ignored"),
+  .empty = N_("the file is empty: it holds no Intel HEX records"),
+  .no_data = N_("no data records: the file holds no firmware"),
   .parse_record = parse_record,
 };
 
@@ -160,7 +164,7 @@ df_ihex_write (DfImage *image, GError **error)
 
   if (df_image_total_size (image) == 0)
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, "%s holds no data: nothing to write", image->source);
+      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("%s holds no data: nothing to write"), image->source);
       return NULL;
     }
   for (guint i = 0; i < image->targets->len; i++)
@@ -176,15 +180,15 @@ df_ihex_write (DfImage *image, GError **error)
           if (!segment->has_address)
             {
               g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                           "%s has a payload with no address, and Intel HEX needs one for every byte: "
-                           "give the address to load it at (for example 0x08000000)", image->source);
+                           _("%s has a payload with no address, and Intel HEX needs one for every byte: "
+                           "give the address to load it at (for example 0x08000000)"), image->source);
               return NULL;
             }
           if (address + size > (guint64) G_MAXUINT32 + 1)
             {
               g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                           "the segment at 0x%08x with %" G_GSIZE_FORMAT " bytes runs past the 4 GiB "
-                           "Intel HEX can address", segment->address, size);
+                           _("the segment at 0x%08x with %zu bytes runs past the 4 GiB "
+                           "Intel HEX can address"), segment->address, size);
               return NULL;
             }
           for (gsize pos = 0; pos < size;)

@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -182,7 +183,7 @@ df_image_format_diagnostic (DfImage *image, const DfDiagnostic *diag)
   if (diag->line > 0)
     return g_strdup_printf ("%s: line %u: %s", image->source, diag->line, diag->message);
   if (diag->offset >= 0)
-    return g_strdup_printf ("%s: offset 0x%" G_GINT64_MODIFIER "x: %s",
+    return g_strdup_printf ("%s: offset 0x%" PRIx64 ": %s",
                             image->source, diag->offset, diag->message);
   return g_strdup_printf ("%s: %s", image->source, diag->message);
 }

@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -351,7 +352,7 @@ run_backup (DfJob *job, GError **error)
       g_prefix_error (error, _("saving the backup (nothing was changed on the device): "));
       return FALSE;
     }
-  job_log (job, _("backed up %" G_GUINT64_FORMAT " bytes to %s"), total, job->backup_path);
+  job_log (job, _("backed up %" PRIu64 " bytes to %s"), total, job->backup_path);
   return TRUE;
 }
 
@@ -712,7 +713,7 @@ describe_written (DfJob *job)
   if (job->written == 0)
     return g_strdup_printf (_("%u sectors were erased and nothing was written yet: the firmware on the device is incomplete; flash again."),
                             job->erased_sectors);
-  return g_strdup_printf (_("%u sectors were erased and %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+  return g_strdup_printf (_("%u sectors were erased and %" PRIu64 " of %" PRIu64
                             " bytes written (0x%08x-0x%08x): the firmware on the device is incomplete; flash again."),
                           job->erased_sectors, job->written, bytes_to_write (job),
                           job->written_low, job->written_high - 1);

@@ -15,7 +15,10 @@
  * and then places every later group at the wrong address), unknown letters,
  * zero counts or sizes, and anything past 4 GiB.  A wrong layout erases the
  * wrong sectors, so doubt is an error with the character it happened at. */
+#include <inttypes.h>
 #include <string.h>
+
+#include <glib/gi18n.h>
 
 #include "df-error.h"
 #include "df-layout.h"
@@ -56,7 +59,7 @@ fail_at (Parser *p, GError **error, const gchar *format, ...)
   what = g_strdup_vprintf (format, args);
   va_end (args);
   g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
-               "DfuSe layout \"%s\": character %" G_GSIZE_FORMAT ": %s",
+               _("DfuSe layout \"%s\": character %zu: %s"),
                quoted, p->pos + 1, what);
   return FALSE;
 }
@@ -223,7 +226,7 @@ parse_group (Parser *p, DfRegion *region, guint number, guint64 *end, GError **e
   if (size > G_MAXUINT32 || *end + count * size > (guint64) G_MAXUINT32 + 1)
     {
       p->pos = size_pos;
-      return fail_at (p, error, "sector group %u (%" G_GUINT64_FORMAT " x %" G_GUINT64_FORMAT
+      return fail_at (p, error, "sector group %u (%" PRIu64 " x %" PRIu64
                       " bytes) runs past the 4 GiB address space", number, count, size);
     }
   group.count = (guint32) count;
@@ -463,10 +466,10 @@ df_layout_format_size (guint64 size)
   if (size == 1)
     return g_strdup ("1 byte");
   if (size >= 1024 * 1024 && size % (1024 * 1024) == 0)
-    return g_strdup_printf ("%" G_GUINT64_FORMAT " MiB", size / (1024 * 1024));
+    return g_strdup_printf ("%" PRIu64 " MiB", size / (1024 * 1024));
   if (size >= 1024 && size % 1024 == 0)
-    return g_strdup_printf ("%" G_GUINT64_FORMAT " KiB", size / 1024);
-  return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", size);
+    return g_strdup_printf ("%" PRIu64 " KiB", size / 1024);
+  return g_strdup_printf ("%" PRIu64 " bytes", size);
 }
 
 const gchar *

@@ -44,7 +44,7 @@ df_memory_write_run (DfConnection *c, guint32 address, const guint8 *data, gsize
         }
       if (!df_dfu_write_block (c, (guint16) block, data + done, n, error))
         {
-          g_prefix_error (error, _("writing %" G_GSIZE_FORMAT " bytes at 0x%08x: "), n, at);
+          g_prefix_error (error, _("writing %zu bytes at 0x%08x: "), n, at);
           return FALSE;
         }
       block++;
@@ -96,7 +96,7 @@ df_memory_read (DfConnection *c, guint32 address, guint8 *data, gsize size,
       if (actual < c->transfer_size && done < size)
         {
           g_set_error (error, DF_ERROR, DF_ERROR_INCOMPATIBLE,
-                       _("the device's memory ends at 0x%08x, before the %" G_GSIZE_FORMAT " bytes asked for"),
+                       _("the device's memory ends at 0x%08x, before the %zu bytes asked for"),
                        address + (guint32) done, size);
           return FALSE;
         }
@@ -120,7 +120,7 @@ df_memory_download_plain (DfConnection *c, const guint8 *data, gsize size,
         return FALSE;
       if (!df_dfu_write_block (c, block, data + done, n, error))
         {
-          g_prefix_error (error, _("writing block %u (bytes %" G_GSIZE_FORMAT "-%" G_GSIZE_FORMAT "): "),
+          g_prefix_error (error, _("writing block %u (bytes %zu-%zu): "),
                           block, done, done + n - 1);
           return FALSE;
         }

@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -121,15 +122,15 @@ plan_segment (DfPlan *plan, DfPlanTarget *target, const DfLayout *layout, guint 
       if (!df_layout_find_sector (layout, (guint32) at, &sector))
         {
           add_problem (plan, FALSE,
-                       _("element %u (0x%08x-0x%08" G_GINT64_MODIFIER "x) does not fit the device: "
-                         "0x%08" G_GINT64_MODIFIER "x is outside “%s” of alt %u"),
+                       _("element %u (0x%08x-0x%08" PRIx64 ") does not fit the device: "
+                         "0x%08" PRIx64 " is outside “%s” of alt %u"),
                        index + 1, address, end - 1, at, layout->name, target->alt);
           return;
         }
       if (!(sector.flags & DF_SECTOR_WRITEABLE))
         {
           add_problem (plan, FALSE,
-                       _("element %u (0x%08x-0x%08" G_GINT64_MODIFIER "x) writes to 0x%08x, "
+                       _("element %u (0x%08x-0x%08" PRIx64 ") writes to 0x%08x, "
                          "a sector of “%s” that the device says is not writeable"),
                        index + 1, address, end - 1, sector.start, layout->name);
           return;

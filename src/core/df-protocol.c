@@ -143,7 +143,7 @@ get_status_timeout (DfConnection *c, DfStatus *status, guint timeout_ms, GError 
   if (actual != sizeof buf)
     {
       g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
-                   _("the device answered GETSTATUS with %" G_GSIZE_FORMAT " bytes instead of 6"), actual);
+                   _("the device answered GETSTATUS with %zu bytes instead of 6"), actual);
       return FALSE;
     }
   status->status = buf[0];

@@ -1,7 +1,10 @@
 /* df-raw.c: raw binaries.  A raw file carries no address: reading needs the
  * user's, and writing lays every segment out from the lowest address to the
  * highest, filling the gaps, and reports that lowest address. */
+#include <inttypes.h>
 #include <string.h>
+
+#include <glib/gi18n.h>
 
 #include "df-error.h"
 #include "df-formats.h"
@@ -18,14 +21,14 @@ df_raw_parse (GBytes *bytes, const gchar *name, guint32 address)
 
   if (size == 0)
     {
-      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, -1, 0, "the file is empty: there is nothing to flash");
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, -1, 0, _("the file is empty: there is nothing to flash"));
       return image;
     }
   /* the offset is that of the first byte with no address */
   if ((guint64) address + size > (guint64) G_MAXUINT32 + 1)
     df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) ((guint64) G_MAXUINT32 + 1 - address), 0,
-                             "%" G_GSIZE_FORMAT " bytes loaded at 0x%08x run past the 4 GiB address space "
-                             "(the last byte would be at 0x%" G_GINT64_MODIFIER "x); check the address",
+                             _("%zu bytes loaded at 0x%08x run past the 4 GiB address space "
+                             "(the last byte would be at 0x%" PRIx64 "); check the address"),
                              size, address, (guint64) address + size - 1);
   df_target_add_segment (target, address, bytes);
   return image;
@@ -59,7 +62,7 @@ df_raw_write (DfImage *image, const DfWriteOptions *options, guint32 *base, GErr
     }
   if (segments->len == 0)
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, "%s holds no data: nothing to write", image->source);
+      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("%s holds no data: nothing to write"), image->source);
       return NULL;
     }
 
@@ -80,22 +83,22 @@ df_raw_write (DfImage *image, const DfWriteOptions *options, guint32 *base, GErr
       if (!segment->has_address)
         {
           g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                       "%s mixes a payload with no address with addressed segments; "
-                       "a raw binary cannot place it: give its address", image->source);
+                       _("%s mixes a payload with no address with addressed segments; "
+                       "a raw binary cannot place it: give its address"), image->source);
           return NULL;
         }
       if (segment_end > (guint64) G_MAXUINT32 + 1)
         {
           g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                       "the segment at 0x%08x runs past the 4 GiB address space", segment->address);
+                       _("the segment at 0x%08x runs past the 4 GiB address space"), segment->address);
           return NULL;
         }
       if (i > 0 && segment->address > end && segment->address - end > GAP_MAX)
         {
           g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                       "a gap of %" G_GUINT64_FORMAT " MiB (0x%" G_GINT64_MODIFIER "x bytes) lies between the data "
-                       "ending at 0x%08" G_GINT64_MODIFIER "x and the data at 0x%08x; a raw binary would have to "
-                       "fill it with 0x%02x: write Intel HEX or S-record instead (--to ihex), which keep the addresses",
+                       _("a gap of %" PRIu64 " MiB (0x%" PRIx64 " bytes) lies between the data "
+                       "ending at 0x%08" PRIx64 " and the data at 0x%08x; a raw binary would have to "
+                       "fill it with 0x%02x: write Intel HEX or S-record instead (--to ihex), which keep the addresses"),
                        (segment->address - end) >> 20, segment->address - end, end - 1, segment->address,
                        options->fill);
           return NULL;

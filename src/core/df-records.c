@@ -3,7 +3,10 @@
  * The reader makes one pass: each data record is appended to the current run
  * of contiguous bytes or starts a new one; at the end the runs are sorted by
  * address, runs that became contiguous are joined, and overlaps are reported. */
+#include <inttypes.h>
 #include <string.h>
+
+#include <glib/gi18n.h>
 
 #include "df-records.h"
 
@@ -90,8 +93,8 @@ add_segments (DfRecords *records)
 
       if (reach != NULL && reach_end > run->address)
         df_image_add_diagnostic (records->image, DF_SEVERITY_WARNING, -1, run->line,
-                                 "bytes 0x%08x..0x%08" G_GINT64_MODIFIER "x are given twice: by the data at 0x%08x "
-                                 "(line %u) and by the data at 0x%08x (line %u)",
+                                 _("bytes 0x%08x..0x%08" PRIx64 " are given twice: by the data at 0x%08x "
+                                   "(line %u) and by the data at 0x%08x (line %u)"),
                                  run->address, MIN (end, reach_end) - 1,
                                  reach->address, reach->line, run->address, run->line);
       else if (prev != NULL && (guint64) prev->address + prev->data->len == run->address)
@@ -141,17 +144,17 @@ df_records_decode_hex (DfRecords *records, const guint8 *text, gsize len, gsize 
     if (!g_ascii_isxdigit (text[i]))
       {
         if (g_ascii_isprint (text[i]))
-          df_records_diagnostic (records, DF_SEVERITY_ERROR, "'%c' in column %" G_GSIZE_FORMAT " is not a hex digit",
+          df_records_diagnostic (records, DF_SEVERITY_ERROR, "'%c' in column %zu is not a hex digit",
                                  text[i], column + i);
         else
-          df_records_diagnostic (records, DF_SEVERITY_ERROR, "byte 0x%02x in column %" G_GSIZE_FORMAT " is not a hex digit",
+          df_records_diagnostic (records, DF_SEVERITY_ERROR, "byte 0x%02x in column %zu is not a hex digit",
                                  text[i], column + i);
         return FALSE;
       }
   if (len % 2 != 0)
     {
       df_records_diagnostic (records, DF_SEVERITY_ERROR,
-                             "odd number of hex digits (%" G_GSIZE_FORMAT "): a record is made of whole bytes", len);
+                             "odd number of hex digits (%zu): a record is made of whole bytes", len);
       return FALSE;
     }
   *n = len / 2;
@@ -196,12 +199,12 @@ df_records_parse (const DfRecordsSyntax *syntax, GBytes *bytes, const gchar *nam
         continue;
       if (end)
         {
-          df_records_diagnostic (&r, DF_SEVERITY_WARNING, "%s", syntax->after_end);
+          df_records_diagnostic (&r, DF_SEVERITY_WARNING, "%s", _(syntax->after_end));
           break;
         }
       records++;
       if (line[0] != syntax->start)
-        df_records_diagnostic (&r, DF_SEVERITY_ERROR, "%s", syntax->not_a_record);
+        df_records_diagnostic (&r, DF_SEVERITY_ERROR, "%s", _(syntax->not_a_record));
       else if (syntax->parse_record (&r, line + 1, len - 1, &end, user_data))
         continue;
       if (++errors == MAX_ERRORS)
@@ -213,12 +216,12 @@ df_records_parse (const DfRecordsSyntax *syntax, GBytes *bytes, const gchar *nam
     }
 
   if (records == 0)
-    df_image_add_diagnostic (r.image, DF_SEVERITY_ERROR, -1, 0, "%s", syntax->empty);
+    df_image_add_diagnostic (r.image, DF_SEVERITY_ERROR, -1, 0, "%s", _(syntax->empty));
   else if (!end)
     df_image_add_diagnostic (r.image, DF_SEVERITY_ERROR, (gint64) size, 0,
-                             "no %s after line %u: the file is truncated", syntax->end_record, r.line);
+                             _("no %s after line %u: the file is truncated"), _(syntax->end_record), r.line);
   else if (runs->len == 0 && errors == 0)
-    df_image_add_diagnostic (r.image, DF_SEVERITY_ERROR, -1, 0, "%s", syntax->no_data);
+    df_image_add_diagnostic (r.image, DF_SEVERITY_ERROR, -1, 0, "%s", _(syntax->no_data));
   add_segments (&r);
   return r.image;
 }

@@ -8,7 +8,10 @@
  *
  * Lines, hex digits and the joining of records into segments are shared
  * with the Intel HEX reader in df-records.c. */
+#include <inttypes.h>
 #include <string.h>
+
+#include <glib/gi18n.h>
 
 #include "df-error.h"
 #include "df-records.h"
@@ -65,7 +68,7 @@ parse_record (DfRecords *r, const guint8 *text, gsize len, gboolean *end, gpoint
   if (count != n - 1)
     {
       df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                             "byte count is 0x%02x (%u) but %" G_GSIZE_FORMAT " bytes follow it",
+                             "byte count is 0x%02x (%u) but %zu bytes follow it",
                              count, count, n - 1);
       return FALSE;
     }
@@ -96,7 +99,7 @@ parse_record (DfRecords *r, const guint8 *text, gsize len, gboolean *end, gpoint
       if (address + size > (guint64) G_MAXUINT32 + 1)
         {
           df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                                 "%" G_GSIZE_FORMAT " bytes at 0x%08" G_GINT64_MODIFIER "x run past the 4 GiB address space",
+                                 "%zu bytes at 0x%08" PRIx64 " run past the 4 GiB address space",
                                  size, address);
           return FALSE;
         }
@@ -108,12 +111,12 @@ parse_record (DfRecords *r, const guint8 *text, gsize len, gboolean *end, gpoint
     case 6:
       if (address != *data_records)
         df_records_diagnostic (r, DF_SEVERITY_WARNING,
-                               "the S%u count record says %" G_GUINT64_FORMAT " data records came before it, "
+                               "the S%u count record says %" PRIu64 " data records came before it, "
                                "but there were %u: records may be missing", type, address, *data_records);
       return TRUE;
     default: /* 7, 8, 9 */
       if (address != 0)
-        df_records_diagnostic (r, DF_SEVERITY_NOTE, "start address 0x%08" G_GINT64_MODIFIER "x (not needed to flash; ignored)",
+        df_records_diagnostic (r, DF_SEVERITY_NOTE, "start address 0x%08" PRIx64 " (not needed to flash; ignored)",
                                address);
       *end = TRUE;
       return TRUE;
@@ -124,11 +127,11 @@ static const DfRecordsSyntax syntax = {
   .format = DF_FORMAT_SREC,
   .start = 'S',
   .name = "S-records",
-  .end_record = "termination record (S7, S8 or S9)",
-  .not_a_record = "the line does not start with 'S' as an S-record must",
-  .after_end = "text after the termination record (S7, S8 or S9) is ignored",
-  .empty = "the file is empty: it holds no S-records",
-  .no_data = "no data records (S1, S2 or S3): the file holds no firmware",
+  .end_record = N_("termination record (S7, S8 or S9)"),
+  .not_a_record = N_("the line does not start with 'S' as an S-record must"),
+  .after_end = N_("text after the termination record (S7, S8 or S9) is ignored"),
+  .empty = N_("the file is empty: it holds no S-records"),
+  .no_data = N_("no data records (S1, S2 or S3): the file holds no firmware"),
   .parse_record = parse_record,
 };
 
@@ -175,7 +178,7 @@ df_srec_write (DfImage *image, GError **error)
 
   if (df_image_total_size (image) == 0)
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, "%s holds no data: nothing to write", image->source);
+      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("%s holds no data: nothing to write"), image->source);
       return NULL;
     }
   for (guint i = 0; i < image->targets->len; i++)
@@ -189,15 +192,15 @@ df_srec_write (DfImage *image, GError **error)
           if (!segment->has_address)
             {
               g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                           "%s has a payload with no address, and S-records need one for every byte: "
-                           "give the address to load it at (for example 0x08000000)", image->source);
+                           _("%s has a payload with no address, and S-records need one for every byte: "
+                           "give the address to load it at (for example 0x08000000)"), image->source);
               return NULL;
             }
           if ((guint64) segment->address + size > (guint64) G_MAXUINT32 + 1)
             {
               g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                           "the segment at 0x%08x with %" G_GSIZE_FORMAT " bytes runs past the 4 GiB "
-                           "S-records can address", segment->address, size);
+                           _("the segment at 0x%08x with %zu bytes runs past the 4 GiB "
+                           "S-records can address"), segment->address, size);
               return NULL;
             }
           if (size > 0)

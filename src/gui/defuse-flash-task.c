@@ -11,6 +11,7 @@
  * the device in a known state. */
 #include "defuse-config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
@@ -217,7 +218,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
           self->progress.phase = DF_PHASE_DONE;
           self->progress.fraction = 1.0;
           /* TRANSLATORS: last line of the flash log: seconds, USB requests */
-          line = g_strdup_printf (_("[%6.2f s] Done, in %" G_GUINT64_FORMAT " USB requests"),
+          line = g_strdup_printf (_("[%6.2f s] Done, in %" PRIu64 " USB requests"),
                                   self->elapsed, df_job_get_transfers (relay->job));
         }
       else

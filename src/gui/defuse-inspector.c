@@ -3,6 +3,7 @@
  * file and the device and are made here. */
 #include "defuse-config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -251,12 +252,12 @@ fill_targets (DefuseInspector *self)
             }
           esize = g_format_size_full (n, G_FORMAT_SIZE_IEC_UNITS);
           if (segment->has_address)
-            range = g_strdup_printf ("0x%08X – 0x%08" G_GINT64_MODIFIER "X", segment->address,
+            range = g_strdup_printf ("0x%08X – 0x%08" PRIX64, segment->address,
                                      (guint64) segment->address + (n > 0 ? n - 1 : 0));
           else
             range = g_strdup (_("No address (a payload placed by the device)"));
           /* TRANSLATORS: an element: its number, size and exact byte count */
-          detail = g_strdup_printf (_("Element %u · %s (%" G_GSIZE_FORMAT " bytes)"), j + 1, esize, n);
+          detail = g_strdup_printf (_("Element %u · %s (%zu bytes)"), j + 1, esize, n);
           adw_expander_row_add_row (row, GTK_WIDGET (text_row (range, detail)));
         }
       group_add (self->targets_group, self->target_rows, row);
@@ -278,7 +279,7 @@ fill_notes (DefuseInspector *self)
       if (diag->line > 0)
         where = g_strdup_printf (_("Line %u"), diag->line);
       else if (diag->offset >= 0)
-        where = g_strdup_printf (_("At byte 0x%" G_GINT64_MODIFIER "x"), diag->offset);
+        where = g_strdup_printf (_("At byte 0x%" PRIx64), diag->offset);
       sentence = defuse_sentence (diag->message);
       row = text_row (sentence, where);
       switch (diag->severity)

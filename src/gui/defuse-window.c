@@ -4,6 +4,7 @@
  * defuse-window-dnd.c. */
 #include "defuse-config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -560,7 +561,7 @@ static void
 bench_after_paint (GdkFrameClock *clock, gpointer unused)
 {
   g_signal_handlers_disconnect_by_func (clock, bench_after_paint, unused);
-  g_print ("first-frame-us %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  g_print ("first-frame-us %" PRId64 "\n", g_get_monotonic_time ());
 }
 
 static void
