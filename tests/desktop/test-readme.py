@@ -25,8 +25,10 @@ runs; a block without one fails this test:
                               and `flatpak-builder` are stubs that check their
                               arguments, the remote, and the manifest (parsed,
                               the app id that `flatpak run` names)
-  <!-- test: ci -->           build-aux/check is what CI runs (.ci/run); this
-                              checks both scripts exist and parse
+  <!-- test: ci -->           build-aux/check is what CI runs (.ci/run), so
+                              this only checks it exists and parses;
+                              build-aux/demo runs without a display (its
+                              defuse-cli flash of a virtual board) in the copy
 
 A trailing "# exit status N" comment gives a command's expected status
 (default 0)."""
@@ -355,8 +357,13 @@ def block_test(index, block):
                 script = os.path.join(SRC, command.split()[0])
                 assert os.access(script, os.X_OK), f"{script} is not executable"
                 sh("bash", "-n", script)
+            # build-aux/check is what CI runs: it cannot run inside itself
             with open(os.path.join(SRC, ".ci", "run")) as f:
                 assert "build-aux/check" in f.read(), "CI runs build-aux/check"
+            # build-aux/demo runs for real, in the copy of the tree, without a
+            # display: it builds and flashes a virtual board with defuse-cli
+            if any(c.split()[0] == "build-aux/demo" for c, _ in block.commands()):
+                return demo()
         else:
             raise AssertionError(f"README line {block.line}: unknown marker {block.kind}")
     check.__name__ = f"readme_line_{block.line}_{block.kind}" + \
@@ -386,6 +393,23 @@ def build_block(block):
             assert os.path.exists(os.path.join(root, path)), f"meson install did not install /{path}"
     if "msginit" in block.text:
         assert os.path.exists(os.path.join(src, "po", "fr.po"))
+
+
+def demo():
+    src = os.path.join(BUILD_TREE, "src")
+    root = os.path.join(BUILD_TREE, "root")
+    if not os.path.exists(src):
+        source_copy(src)
+        os.makedirs(root)
+    env = stubbed_env(BUILD_TREE, root, {"sudo": SUDO, "apt-get": APT})
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        env.pop(name, None)
+    proc = subprocess.run(["build-aux/demo"], cwd=src, env=env, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=900)
+    assert proc.returncode == 0, f"build-aux/demo: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    out = proc.stdout + proc.stderr
+    assert "No display found" in out, out
+    assert re.search(r"done: .* USB requests", out), f"the demo flashed nothing:\n{out}"
 
 
 def run_block_in_place(block, folder, env):
