@@ -129,6 +129,20 @@ cli_convert (int argc, char **argv)
       return CLI_EXIT_USAGE;
     }
 
+  /* HEX, S-record, ELF and bin have no alt settings: mixing the memories
+   * of several targets (flash, option bytes...) in one would lose which
+   * is which */
+  if (image->targets->len > 1 && format != DF_FORMAT_DFUSE)
+    {
+      g_autoptr(GString) alts = g_string_new (NULL);
+      for (guint i = 0; i < image->targets->len; i++)
+        g_string_append_printf (alts, "%s%u", i > 0 ? ", " : "",
+                                ((DfTarget *) g_ptr_array_index (image->targets, i))->alt);
+      cli_error (_("%s has %u targets (alt %s) and %s has no alt settings: choose one with --alt"),
+                 files[0], image->targets->len, alts->str, df_format_to_string (format));
+      return CLI_EXIT_USAGE;
+    }
+
   if (format == DF_FORMAT_RAW)
     {
       g_autoptr(GBytes) bytes = NULL;

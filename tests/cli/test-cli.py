@@ -136,6 +136,19 @@ def pack_refuses_overlaps_and_missing_addresses(tmp):
 
 
 @test
+def convert_refuses_to_mix_targets(tmp):
+    a = write(os.path.join(tmp, "a.bin"), pattern(32, 5))
+    b = write(os.path.join(tmp, "b.bin"), pattern(16, 6))
+    dfu = os.path.join(tmp, "two.dfu")
+    cli("pack", "-o", dfu, f"0x08000000:{a}", "--alt", "1", f"0x1FFFC000:{b}")
+    p = cli("convert", dfu, os.path.join(tmp, "two.hex"), expect=2)
+    assert "choose one with --alt" in p.stderr and "alt 0, 1" in p.stderr, p.stderr
+    cli("convert", "--alt", "1", dfu, os.path.join(tmp, "ob.hex"))
+    doc = json.loads(cli("info", "--json", os.path.join(tmp, "ob.hex")).stdout)
+    assert doc["targets"][0]["elements"][0]["address"] == 0x1FFFC000
+
+
+@test
 def convert_bin_says_base_and_fills_gaps(tmp):
     a = write(os.path.join(tmp, "a.bin"), pattern(16, 7))
     b = write(os.path.join(tmp, "b.bin"), pattern(16, 8))
