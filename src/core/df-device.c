@@ -109,13 +109,14 @@ df_device_mode_to_string (DfDeviceMode mode)
 gchar *
 df_device_describe (DfDevice *device)
 {
-  g_autoptr(GString) text = g_string_new (device->product != NULL ? device->product : _("DFU device"));
+  const gchar *product = device->product != NULL ? device->product : _("DFU device");
 
-  g_string_append_printf (text, " (%04x:%04x", device->vid, device->pid);
   if (device->serial != NULL)
-    g_string_append_printf (text, _(", serial %s"), device->serial);
-  g_string_append_printf (text, _(") at %s"), device->path);
-  return g_string_free (g_steal_pointer (&text), FALSE);
+    /* TRANSLATORS: product, USB ids, serial number, USB port path */
+    return g_strdup_printf (_("%s (%04x:%04x, serial %s) at %s"), product,
+                            device->vid, device->pid, device->serial, device->path);
+  /* TRANSLATORS: product, USB ids, USB port path */
+  return g_strdup_printf (_("%s (%04x:%04x) at %s"), product, device->vid, device->pid, device->path);
 }
 
 gchar *
