@@ -32,3 +32,14 @@ void fuzz_assert_same_memory (DfImage *a, DfImage *b, gboolean same_alts);
 gboolean fuzz_has_overlaps (DfImage *image);
 /* aborts unless df_image_content_equal (a, b) */
 void fuzz_assert_content_equal (DfImage *a, DfImage *b);
+
+typedef DfImage *(*FuzzParseFunc) (GBytes *bytes, const gchar *name, DfLoadFlags flags);
+
+/* The text record formats (Intel HEX, S-record): read, then round trip
+ * through the writer.  For an input read without error (checksums
+ * ignored, a fuzzer rarely gets them right), the written file reads back
+ * clean with the same bytes at the same addresses; how they are cut into
+ * segments may differ (the reader joins records that touch).  Without
+ * overlapping data, a second write of what was read back gives the same
+ * file. */
+int fuzz_text_records (const uint8_t *data, size_t size, FuzzParseFunc parse, DfFormat format);
