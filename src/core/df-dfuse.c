@@ -237,6 +237,8 @@ df_dfuse_write (DfImage *image, const DfWriteOptions *options, GError **error)
       return NULL;
     }
 
+  if (!df_image_check_addresses (image, "DfuSe", error))
+    return NULL;
   g_byte_array_append (out, (const guint8 *) "DfuSe\x01", 6);
   df_append_le32 (out, 0); /* DFUImageSize, set below */
   g_byte_array_append (out, (const guint8[]) { image->targets->len }, 1);
@@ -257,13 +259,6 @@ df_dfuse_write (DfImage *image, const DfWriteOptions *options, GError **error)
         {
           DfSegment *segment = g_ptr_array_index (target->segments, j);
           gsize size = padded_size (g_bytes_get_size (segment->data), options);
-          if (!segment->has_address)
-            {
-              g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                           _("%s has a payload with no address; a DfuSe file needs one for every element "
-                           "(give the load address)"), image->source);
-              return NULL;
-            }
           if (size > G_MAXUINT32 || (guint64) segment->address + size > (guint64) G_MAXUINT32 + 1)
             {
               g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,

@@ -562,26 +562,14 @@ df_elf_write (DfImage *image, GError **error)
                    "write a DfuSe file instead (--to dfuse)"), image->source, image->targets->len);
       return NULL;
     }
+  if (!df_image_check_addresses (image, "ELF", error))
+    return NULL;
   target = g_ptr_array_index (image->targets, 0);
   for (guint i = 0; i < target->segments->len; i++)
     {
       DfSegment *seg = g_ptr_array_index (target->segments, i);
       gsize size = g_bytes_get_size (seg->data);
 
-      if (!seg->has_address)
-        {
-          g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                       _("%s has a payload with no address; an ELF file needs one for every segment "
-                       "(give the load address)"), image->source);
-          return NULL;
-        }
-      if ((guint64) seg->address + size > (guint64) G_MAXUINT32 + 1)
-        {
-          g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                       _("segment at 0x%08x with %zu bytes does not fit the 32-bit address space"),
-                       seg->address, size);
-          return NULL;
-        }
       if (size == 0)
         continue; /* an empty PT_LOAD flashes nothing */
       total += size;

@@ -167,6 +167,8 @@ df_ihex_write (DfImage *image, GError **error)
       g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("%s holds no data: nothing to write"), image->source);
       return NULL;
     }
+  if (!df_image_check_addresses (image, "Intel HEX", error))
+    return NULL;
   for (guint i = 0; i < image->targets->len; i++)
     {
       DfTarget *target = g_ptr_array_index (image->targets, i);
@@ -177,20 +179,6 @@ df_ihex_write (DfImage *image, GError **error)
           const guint8 *data = g_bytes_get_data (segment->data, &size);
           guint64 address = segment->address;
 
-          if (!segment->has_address)
-            {
-              g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                           _("%s has a payload with no address, and Intel HEX needs one for every byte: "
-                           "give the address to load it at (for example 0x08000000)"), image->source);
-              return NULL;
-            }
-          if (address + size > (guint64) G_MAXUINT32 + 1)
-            {
-              g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                           _("the segment at 0x%08x with %zu bytes runs past the 4 GiB "
-                           "Intel HEX can address"), segment->address, size);
-              return NULL;
-            }
           for (gsize pos = 0; pos < size;)
             {
               /* a record must not cross a 64 KiB boundary: its offset is 16 bits */

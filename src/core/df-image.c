@@ -1,4 +1,5 @@
 #include <inttypes.h>
+#include <glib/gi18n.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -231,6 +232,39 @@ df_image_has_addresses (DfImage *image)
           DfSegment *segment = g_ptr_array_index (target->segments, j);
           if (!segment->has_address)
             return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+df_image_check_addresses (DfImage *image, const gchar *format_name, GError **error)
+{
+  for (guint i = 0; i < image->targets->len; i++)
+    {
+      DfTarget *target = g_ptr_array_index (image->targets, i);
+      for (guint j = 0; j < target->segments->len; j++)
+        {
+          DfSegment *segment = g_ptr_array_index (target->segments, j);
+          gsize size = g_bytes_get_size (segment->data);
+
+          if (!segment->has_address)
+            {
+              /* TRANSLATORS: the file, then a format name such as "Intel HEX" */
+              g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
+                           _("%s has a payload with no address, and %s needs one for every byte: "
+                             "give the address to load it at; when converting, give the load address "
+                             "with --address (for example 0x08000000)"),
+                           image->source, format_name);
+              return FALSE;
+            }
+          if ((guint64) segment->address + size > (guint64) G_MAXUINT32 + 1)
+            {
+              g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
+                           _("the segment at 0x%08x with %zu bytes runs past the 4 GiB %s can address"),
+                           segment->address, size, format_name);
+              return FALSE;
+            }
         }
     }
   return TRUE;

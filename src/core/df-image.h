@@ -108,6 +108,11 @@ DfImage   *df_image_extract_target (DfImage *image, guint8 alt);
 
 gsize      df_image_total_size (DfImage *image);  /* payload bytes, all targets */
 gboolean   df_image_has_addresses (DfImage *image);
+/* For writers of formats that place every byte at an address: FALSE with
+ * DF_ERROR_INVALID_ARGUMENT for a payload without address (it asks for the
+ * load address), DF_ERROR_NOT_SUPPORTED for bytes past 4 GiB.
+ * format_name is the format's name in the message, e.g. "Intel HEX". */
+gboolean   df_image_check_addresses (DfImage *image, const gchar *format_name, GError **error);
 /* same targets, names, addresses and bytes (metadata and notes ignored) */
 gboolean   df_image_content_equal (DfImage *a, DfImage *b);
 

@@ -181,6 +181,8 @@ df_srec_write (DfImage *image, GError **error)
       g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("%s holds no data: nothing to write"), image->source);
       return NULL;
     }
+  if (!df_image_check_addresses (image, "S-record", error))
+    return NULL;
   for (guint i = 0; i < image->targets->len; i++)
     {
       DfTarget *target = g_ptr_array_index (image->targets, i);
@@ -189,20 +191,6 @@ df_srec_write (DfImage *image, GError **error)
           DfSegment *segment = g_ptr_array_index (target->segments, j);
           gsize size = g_bytes_get_size (segment->data);
 
-          if (!segment->has_address)
-            {
-              g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                           _("%s has a payload with no address, and S-records need one for every byte: "
-                           "give the address to load it at (for example 0x08000000)"), image->source);
-              return NULL;
-            }
-          if ((guint64) segment->address + size > (guint64) G_MAXUINT32 + 1)
-            {
-              g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                           _("the segment at 0x%08x with %zu bytes runs past the 4 GiB "
-                           "S-records can address"), segment->address, size);
-              return NULL;
-            }
           if (size > 0)
             last = MAX (last, (guint64) segment->address + size - 1);
         }
