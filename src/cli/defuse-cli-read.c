@@ -67,9 +67,10 @@ cli_read (int argc, char **argv)
       cli_error (_("give one output file (see --help)"));
       return CLI_EXIT_USAGE;
     }
+  /* .dfu, .hex, .srec, .elf by name; anything else is raw */
   format = df_format_from_extension (files[0]);
-  if (format == DF_FORMAT_UNKNOWN || format == DF_FORMAT_DFU)
-    format = g_str_has_suffix (files[0], ".dfu") ? DF_FORMAT_DFUSE : DF_FORMAT_RAW;
+  if (format == DF_FORMAT_UNKNOWN)
+    format = DF_FORMAT_RAW;
   if ((address_text != NULL && !cli_parse_u32 (address_text, "--address", G_MAXUINT32, &address, &error)) ||
       (length_text != NULL && !cli_parse_u32 (length_text, "--length", G_MAXUINT32, &length32, &error)))
     {

@@ -54,17 +54,11 @@ wait_for_dfu_mode (DfDevice *device, guint timeout_ms, GCancellable *cancellable
 DfDevice *
 df_device_unprotect_and_wait (DfDevice *device, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(DfTransport) transport = df_usb_open (device, error);
-  DfConnection conn = { 0 };
+  DfConnection conn;
+  g_autoptr(DfTransport) transport = df_usb_connect (device, cancellable, &conn, error);
 
   if (transport == NULL)
     return NULL;
-  conn.transport = transport;
-  conn.interface = device->interface;
-  conn.transfer_size = device->transfer_size;
-  conn.dfuse = TRUE;
-  conn.cancellable = cancellable;
-  conn.max_busy_ms = 40000;
   if (!df_transport_set_alt (transport, device->interface, 0, error) ||
       !df_dfu_ensure_idle (&conn, error) ||
       !df_dfuse_read_unprotect (&conn, error))
@@ -78,17 +72,14 @@ df_device_detach_and_wait (DfDevice *device, GCancellable *cancellable, GError *
 {
   g_autoptr(DfTransport) transport = NULL;
   g_autoptr(GError) local = NULL;
-  DfConnection conn = { 0 };
+  DfConnection conn;
 
   if (device->mode != DF_DEVICE_MODE_RUNTIME)
     return df_device_ref (device);
 
-  transport = df_usb_open (device, error);
+  transport = df_usb_connect (device, cancellable, &conn, error);
   if (transport == NULL)
     return NULL;
-  conn.transport = transport;
-  conn.interface = device->interface;
-  conn.cancellable = cancellable;
   if (!df_dfu_detach (&conn, device->detach_timeout_ms > 0 ? device->detach_timeout_ms : 1000, &local) &&
       !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED))
     {

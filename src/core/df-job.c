@@ -17,9 +17,6 @@
 #define DETACH_US         1000000.0
 #define LEAVE_US          50000.0
 
-/* the longest a device may stay busy: a mass erase (dfu-util waits 35 s) */
-#define MAX_BUSY_MS 40000
-
 static const struct {
   const gchar *id;
   const gchar *title;
@@ -275,21 +272,13 @@ static void
 set_weights (DfJob *job)
 {
   DfPlan *plan = job->plan;
-  guint64 touched = 0;
 
-  for (guint i = 0; i < plan->targets->len; i++)
-    {
-      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
-      for (guint j = 0; j < target->sectors->len; j++)
-        if (g_array_index (target->sectors, DfPlanSector, j).touched)
-          touched += g_array_index (target->sectors, DfPlanSector, j).size;
-    }
   memset (job->weights, 0, sizeof job->weights);
   if (job->detached)
     job->weights[DF_PHASE_DETACH] = DETACH_US;
   if (job->backup_path != NULL)
-    job->weights[DF_PHASE_BACKUP] = touched * READ_US_PER_BYTE;
-  if (job->options.diff)
+    job->weights[DF_PHASE_BACKUP] = plan->touched_bytes * READ_US_PER_BYTE;
+  if (plan->options.diff)
     job->weights[DF_PHASE_READ] = plan->write_bytes * READ_US_PER_BYTE;
   job->weights[DF_PHASE_ERASE] = plan->erase_bytes * ERASE_US_PER_BYTE;
   job->weights[DF_PHASE_WRITE] = plan->write_bytes * WRITE_US_PER_BYTE;
@@ -309,16 +298,8 @@ run_backup (DfJob *job, GError **error)
   DfPlan *plan = job->plan;
   g_autoptr(DfImage) backup = df_image_new (DF_FORMAT_DFUSE, job->backup_path);
   DfWriteOptions options;
-  guint64 total = 0;
 
-  for (guint i = 0; i < plan->targets->len; i++)
-    {
-      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
-      for (guint j = 0; j < target->sectors->len; j++)
-        if (g_array_index (target->sectors, DfPlanSector, j).touched)
-          total += g_array_index (target->sectors, DfPlanSector, j).size;
-    }
-  begin_phase (job, DF_PHASE_BACKUP, total);
+  begin_phase (job, DF_PHASE_BACKUP, plan->touched_bytes);
   for (guint i = 0; i < plan->targets->len; i++)
     {
       DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
@@ -352,7 +333,7 @@ run_backup (DfJob *job, GError **error)
       g_prefix_error (error, _("saving the backup (nothing was changed on the device): "));
       return FALSE;
     }
-  job_log (job, _("backed up %" PRIu64 " bytes to %s"), total, job->backup_path);
+  job_log (job, _("backed up %" PRIu64 " bytes to %s"), plan->touched_bytes, job->backup_path);
   return TRUE;
 }
 
@@ -750,17 +731,9 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
     return FALSE;
   set_weights (job);
 
-  transport = df_usb_open (job->device, error);
+  transport = df_usb_connect (job->device, cancellable, &job->conn, error);
   if (transport == NULL)
     return FALSE;
-  job->conn = (DfConnection) {
-    .transport = transport,
-    .interface = job->device->interface,
-    .transfer_size = job->device->transfer_size > 0 ? job->device->transfer_size : 1024,
-    .dfuse = plan->dfuse,
-    .cancellable = cancellable,
-    .max_busy_ms = MAX_BUSY_MS,
-  };
 
   if (!df_dfu_ensure_idle (&job->conn, error))
     {

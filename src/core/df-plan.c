@@ -159,6 +159,8 @@ plan_sectors (DfPlan *plan, DfPlanTarget *target, const DfLayout *layout)
       ps.touched = w < target->writes->len &&
                    ((DfPlanWrite *) g_ptr_array_index (target->writes, w))->address < (guint64) s->start + s->size;
       ps.erase = ps.touched && (s->flags & DF_SECTOR_ERASABLE) && !plan->options.mass_erase;
+      if (ps.touched)
+        plan->touched_bytes += s->size;
       if (ps.erase)
         {
           plan->erase_count++;

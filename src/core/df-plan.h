@@ -62,6 +62,7 @@ typedef struct {
   GPtrArray *problems;      /* of DfPlanProblem */
   guint32    start_address; /* where the device jumps on leave (DfuSe) */
   guint64    write_bytes;
+  guint64    touched_bytes; /* sectors the image writes into, whole */
   guint64    erase_bytes;
   guint      erase_count;
 } DfPlan;

@@ -53,6 +53,10 @@ const gchar *df_status_to_string (guint8 status);  /* "errWRITE" */
 /* what the status means for the user, e.g. "the device could not write the memory" */
 const gchar *df_status_describe (guint8 status);
 
+/* the longest an erase may keep a device busy: an STM32 mass erase takes
+ * seconds (dfu-util waits up to 35 s) */
+#define DF_MAX_BUSY_MS 40000
+
 /* an opened DFU interface: what every request needs */
 typedef struct {
   DfTransport  *transport;

@@ -46,17 +46,9 @@ df_device_read_memory (DfDevice *device, guint8 alt, guint32 address, gsize leng
                    _("this device cannot be read (its DFU descriptor does not allow upload)"));
       return NULL;
     }
-  transport = df_usb_open (device, error);
+  transport = df_usb_connect (device, cancellable, &conn, error);
   if (transport == NULL)
     return NULL;
-  conn = (DfConnection) {
-    .transport = transport,
-    .interface = device->interface,
-    .transfer_size = device->transfer_size > 0 ? device->transfer_size : 1024,
-    .dfuse = device->mode == DF_DEVICE_MODE_DFUSE,
-    .cancellable = cancellable,
-    .max_busy_ms = 5000,
-  };
   if (!df_transport_set_alt (transport, device->interface, alt, error) ||
       !df_dfu_ensure_idle (&conn, error))
     return NULL;

@@ -375,3 +375,22 @@ df_usb_open (DfDevice *device, GError **error)
     }
   return &self->parent;
 }
+
+DfTransport *
+df_usb_connect (DfDevice *device, GCancellable *cancellable, DfConnection *conn, GError **error)
+{
+  DfTransport *transport = df_usb_open (device, error);
+
+  if (transport == NULL)
+    return NULL;
+  *conn = (DfConnection) {
+    .transport = transport,
+    .interface = device->interface,
+    /* DFU 1.1 leaves a missing functional descriptor to the host's guess */
+    .transfer_size = device->transfer_size > 0 ? device->transfer_size : 1024,
+    .dfuse = device->mode == DF_DEVICE_MODE_DFUSE,
+    .cancellable = cancellable,
+    .max_busy_ms = DF_MAX_BUSY_MS,
+  };
+  return transport;
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "df-device.h"
+#include "df-protocol.h"
 #include "df-transport.h"
 
 G_BEGIN_DECLS
@@ -11,6 +12,11 @@ G_BEGIN_DECLS
 GPtrArray   *df_usb_enumerate (GError **error);
 /* opens and claims the device's DFU interface */
 DfTransport *df_usb_open (DfDevice *device, GError **error);
+/* opens the device and fills conn for its DFU interface (transfer size,
+ * DfuSe or not, the longest erase to wait for); returns the transport,
+ * which the caller closes */
+DfTransport *df_usb_connect (DfDevice *device, GCancellable *cancellable,
+                             DfConnection *conn, GError **error);
 /* what to tell a user who gets LIBUSB_ERROR_ACCESS */
 const gchar *df_usb_permission_hint (void);
 
