@@ -59,7 +59,7 @@ def make_test(profile):
             before[last_start - base:last_start - base + last_size] = pattern(last_size, 7)
             before_path = write(os.path.join(tmp, "before.bin"), bytes(before))
             r = sim(tmp, CLI, "flash", fw, profile=profile, flash_in=before_path)
-            assert r.status == 0, (profile, name, r)
+            assert r.status == 0, f"{profile} {name}: {r}"
             got = r.memory()
             want = expected_memory(bytes(before), base, writes, sectors)
             if got != want:

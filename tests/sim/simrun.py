@@ -185,6 +185,8 @@ class Run:
             pass
         return text
 
+    __repr__ = __str__  # failures print runs inside tuples too
+
 
 def sim(tmp, command, profile="stm32f405", count=1, faults=(), flash_in=None, scale=None,
         extra=(), timeout=300, shell=False):
