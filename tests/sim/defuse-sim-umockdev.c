@@ -73,7 +73,10 @@ mem_resolve (DefuseSimCall *call, DefuseSimMem *parent, gsize offset, gsize len)
 {
   UMockdevIoctlData *data = umockdev_ioctl_data_resolve (((Mem *) parent)->data, offset, len, NULL);
 
-  return data != NULL ? mem_wrap (data) : NULL;
+  if (data == NULL)
+    return NULL;
+  g_atomic_int_inc (&((Call *) call)->sim->n_mem_round_trips);
+  return mem_wrap (data);
 }
 
 static void

@@ -6,6 +6,7 @@ set -u
 : "${DEFUSE_SIM:?}"
 DFU_UTIL=$(command -v dfu-util) || { echo "1..0 # SKIP dfu-util is not installed"; exit 0; }
 PYTHON=$(command -v python3)
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -91,6 +92,21 @@ ok $? "--flash-out flash.bin writes flash-1.bin and flash-2.bin"
 status=$?
 "$PYTHON" -c 'import json,sys; d=json.load(open("stats.json")); sys.exit(0 if d["wire_us"] == 0 and d["busy_us"] == 0 else 1)'
 ok $(( status != 0 || $? != 0 )) "--time-scale 0: a flash with no wire or busy time" stats.json err.txt
+
+# a child that inherited the descriptor is answered from its own memory
+sim --profile stm32f405 --stats stats.json -- "$PYTHON" "$HERE/fork-control.py"
+ok $? "a forked child's ioctls read the child's memory, the parent's the parent's" out.txt err.txt
+
+# read straight from the program (process_vm_readv) where the kernel
+# allows it; through the preload a bad pointer would abort the program
+direct=$("$PYTHON" -c 'import json; print(json.load(open("stats.json"))["runner"]["memory_reads_direct"])')
+if [ "${direct:-0}" -gt 0 ]; then
+  sim --profile stm32f405 -- "$PYTHON" "$HERE/fork-control.py" --efault
+  ok $? "a pointer to nowhere is EFAULT, and the program lives on" out.txt err.txt
+else
+  n=$((n + 1))
+  echo "ok $n - a pointer to nowhere is EFAULT # SKIP the kernel refuses process_vm_readv here"
+fi
 
 echo "1..$n"
 exit $failed
