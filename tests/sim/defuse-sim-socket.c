@@ -95,6 +95,7 @@ struct _Conn {
   DefuseSimClient *client;
   GByteArray      *out;  /* the answer being assembled */
   pid_t            peer_pid; /* sender of the request being served, 0: unknown */
+  gint64           polling_us;
   gboolean         broken;
 };
 
@@ -171,7 +172,8 @@ recv_request (Conn *conn, Msg *msg)
   } control;
   struct iovec iov = { .iov_base = msg, .iov_len = sizeof *msg };
   struct msghdr hdr = { .msg_iov = &iov, .msg_iovlen = 1 };
-  gint64 spin_until = g_get_monotonic_time () + SPIN_US;
+  gint64 spin_from = g_get_monotonic_time ();
+  gint64 spin_until = spin_from + SPIN_US;
   int flags = MSG_CMSG_CLOEXEC | MSG_DONTWAIT;
   gssize n;
 
@@ -187,6 +189,7 @@ recv_request (Conn *conn, Msg *msg)
       else if (errno == EAGAIN)
         sched_yield ();
     }
+  conn->polling_us += MIN (g_get_monotonic_time (), spin_until) - spin_from;
   if (n <= 0)
     {
       conn->broken = TRUE;
@@ -214,7 +217,7 @@ read_mem (Conn *conn, guint64 address, guint8 *buf, gsize len)
 {
   Msg msg = { MSG_READ_MEM, (gulong) address, (gulong) len };
 
-  if (conn->peer_pid > 0 && !conn->server->no_direct)
+  if (conn->peer_pid > 0 && !g_atomic_int_get (&conn->server->no_direct))
     {
       struct iovec local = { .iov_base = buf, .iov_len = len };
       struct iovec remote = { .iov_base = (gpointer) (guintptr) address, .iov_len = len };
@@ -225,13 +228,33 @@ read_mem (Conn *conn, guint64 address, guint8 *buf, gsize len)
           g_atomic_int_inc (&conn->server->sim->n_mem_direct);
           return TRUE;
         }
-      if (n >= 0 || errno == EFAULT)
+      if (n >= 0 || errno == EFAULT || errno == ESRCH)
         return FALSE;
       /* EPERM (not ours to read), ENOSYS: the preload's way from now on */
       g_atomic_int_set (&conn->server->no_direct, TRUE);
     }
   g_atomic_int_inc (&conn->server->sim->n_mem_round_trips);
   return send_all (conn, &msg, sizeof msg) && recv_all (conn, buf, len);
+}
+
+/* Writes straight into the program when read_mem could read from it, else
+ * queues a WRITE_MEM message, sent with the answer. */
+static void
+write_mem (Conn *conn, guint64 address, const guint8 *data, gsize len)
+{
+  if (conn->peer_pid > 0 && !g_atomic_int_get (&conn->server->no_direct))
+    {
+      struct iovec local = { .iov_base = (gpointer) data, .iov_len = len };
+      struct iovec remote = { .iov_base = (gpointer) (guintptr) address, .iov_len = len };
+
+      if (process_vm_writev (conn->peer_pid, &local, 1, &remote, 1, 0) == (gssize) len)
+        {
+          g_atomic_int_inc (&conn->server->sim->n_mem_direct);
+          return;
+        }
+    }
+  out_append_msg (conn, MSG_WRITE_MEM, (gulong) address, (gulong) len);
+  g_byte_array_append (conn->out, data, (guint) len);
 }
 
 /* --- the program's memory ------------------------------------------------ */
@@ -315,7 +338,7 @@ mem_set_ptr (DefuseSimMem *parent, gsize offset, DefuseSimMem *child)
   mem_add_child ((Mem *) parent, offset, child);
 }
 
-/* what changed, as WRITE_MEM messages; the pointed-to blocks first */
+/* what changed, written back; the pointed-to blocks first */
 static void
 mem_flush (Mem *mem, Conn *conn)
 {
@@ -325,8 +348,7 @@ mem_flush (Mem *mem, Conn *conn)
     return;
   if (mem->snapshot != NULL && memcmp (mem->snapshot, mem->mem.data, mem->mem.len) == 0)
     return;
-  out_append_msg (conn, MSG_WRITE_MEM, (gulong) mem->mem.client_addr, (gulong) mem->mem.len);
-  g_byte_array_append (conn->out, mem->mem.data, (guint) mem->mem.len);
+  write_mem (conn, mem->mem.client_addr, mem->mem.data, mem->mem.len);
   if (mem->snapshot == NULL)
     mem->snapshot = g_malloc (MAX (mem->mem.len, 1));
   memcpy (mem->snapshot, mem->mem.data, mem->mem.len);
@@ -457,6 +479,9 @@ conn_thread (gpointer data)
         break;
     }
   defuse_sim_client_free (conn->client);
+  g_rec_mutex_lock (&server->sim->lock);
+  server->sim->polling_us += conn->polling_us;
+  g_rec_mutex_unlock (&server->sim->lock);
   close (conn->fd);
 
   g_mutex_lock (&server->mutex);

@@ -13,9 +13,10 @@
  * never answered are reaped with -ESHUTDOWN after it left (we advertise
  * REAP_AFTER_DISCONNECT), and every other ioctl then answers ENODEV.
  *
- * Every resolve is a round trip to the program, so an empty reap resolves
- * nothing and the answer of an IN transfer is copied into the URB when it
- * is reaped (one write to the program instead of two). */
+ * A resolve can be a round trip to the program (always with
+ * --ioctl=umockdev), so an empty reap resolves nothing and the answer of
+ * an IN transfer is copied into the URB when it is reaped (one write to
+ * the program instead of two). */
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>

@@ -439,10 +439,12 @@ runner_stats (DefuseSim *sim)
   json_builder_add_int_value (builder, (gint64) sim->n_reap_empty);
   json_builder_set_member_name (builder, "held_requests");
   json_builder_add_int_value (builder, (gint64) sim->n_held);
-  json_builder_set_member_name (builder, "memory_reads_direct");
+  json_builder_set_member_name (builder, "memory_direct");
   json_builder_add_int_value (builder, g_atomic_int_get (&sim->n_mem_direct));
   json_builder_set_member_name (builder, "memory_round_trips");
   json_builder_add_int_value (builder, g_atomic_int_get (&sim->n_mem_round_trips));
+  json_builder_set_member_name (builder, "polling_s");
+  json_builder_add_double_value (builder, sim->polling_us / 1e6);
   json_builder_set_member_name (builder, "ioctl_transport");
   json_builder_add_string_value (builder, sim->backend->name);
   json_builder_set_member_name (builder, "devices");

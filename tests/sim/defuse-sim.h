@@ -66,8 +66,9 @@ struct _DefuseSim {
   guint64            n_control;
   guint64            n_reap_empty;
   guint64            n_held;
-  guint              n_mem_direct;      /* reads of the program's memory, atomic: */
-  guint              n_mem_round_trips; /* process_vm_readv / through the preload */
+  guint              n_mem_direct;      /* process_vm_readv/writev calls, atomic */
+  guint              n_mem_round_trips; /* reads through the preload, atomic */
+  gint64             polling_us;        /* spent polling for a program's next ioctl */
 };
 
 void           defuse_sim_log (DefuseSim *sim, const gchar *format, ...) G_GNUC_PRINTF (2, 3);

@@ -99,7 +99,7 @@ ok $? "a forked child's ioctls read the child's memory, the parent's the parent'
 
 # read straight from the program (process_vm_readv) where the kernel
 # allows it; through the preload a bad pointer would abort the program
-direct=$("$PYTHON" -c 'import json; print(json.load(open("stats.json"))["runner"]["memory_reads_direct"])')
+direct=$("$PYTHON" -c 'import json; print(json.load(open("stats.json"))["runner"]["memory_direct"])')
 if [ "${direct:-0}" -gt 0 ]; then
   sim --profile stm32f405 -- "$PYTHON" "$HERE/fork-control.py" --efault
   ok $? "a pointer to nowhere is EFAULT, and the program lives on" out.txt err.txt
