@@ -14,11 +14,12 @@
  *
  * This is what umockdev_testbed_attach_ioctl() sets up, served with
  * blocking I/O on one thread per open file.  A control transfer is three
- * ioctls (SUBMITURB, a reap, an empty reap); each costs one round trip:
- * the program's memory is read with process_vm_readv where the kernel
- * allows it (READ_MEM round trips otherwise), and every answer (writes and
- * DONE) goes in one send.  A held ioctl simply sleeps in its own thread
- * until the device answers. */
+ * ioctls (SUBMITURB, a reap, an empty reap), and each costs one round
+ * trip: the program's memory is read and written with process_vm_readv/
+ * writev where the kernel allows it (READ_MEM round trips and WRITE_MEM
+ * messages otherwise), the answer goes in one send, and the thread polls
+ * briefly for the next ioctl (recv_request).  A held ioctl simply sleeps
+ * in its own thread until the device answers. */
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
@@ -61,7 +62,7 @@ typedef struct {
   int         changed_fd; /* eventfd: the listeners changed */
   int         quit_fd;    /* eventfd: stop everything */
   GThread    *acceptor;
-  gint        no_direct;  /* process_vm_readv is refused: use READ_MEM */
+  gint        no_direct;  /* the kernel refuses process_vm_readv: use messages */
 } Server;
 
 typedef struct {
@@ -94,8 +95,8 @@ struct _Conn {
   gchar           *devnode;
   DefuseSimClient *client;
   GByteArray      *out;  /* the answer being assembled */
-  pid_t            peer_pid; /* sender of the request being served, 0: unknown */
-  gint64           polling_us;
+  pid_t            peer_pid;   /* sender of the request being served, 0: unknown */
+  gint64           polling_us; /* spent polling in recv_request */
   gboolean         broken;
 };
 
