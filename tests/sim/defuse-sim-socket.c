@@ -63,6 +63,8 @@ typedef struct {
   int         quit_fd;    /* eventfd: stop everything */
   GThread    *acceptor;
   gint        no_direct;  /* the kernel refuses process_vm_readv: use messages */
+  gint        pollers;    /* threads in recv_request's poll, at most max_pollers */
+  gint        max_pollers;
 } Server;
 
 typedef struct {
@@ -163,7 +165,8 @@ out_append_msg (Conn *conn, gulong cmd, gulong arg1, gulong arg2)
  * A program mid-transfer sends its next ioctl within microseconds, so we
  * poll for it for SPIN_US before sleeping: waking a sleeping thread on
  * another CPU costs 20-50 us in a VM, more than the whole answer.  The
- * loop yields, so programs and other devices' threads still get the CPU. */
+ * loop yields, and at most one thread per CPU but one polls at a time, so
+ * programs and other devices' threads still get the CPU. */
 static gboolean
 recv_request (Conn *conn, Msg *msg)
 {
@@ -176,7 +179,14 @@ recv_request (Conn *conn, Msg *msg)
   gint64 spin_from = g_get_monotonic_time ();
   gint64 spin_until = spin_from + SPIN_US;
   int flags = MSG_CMSG_CLOEXEC | MSG_DONTWAIT;
+  gboolean polling = g_atomic_int_add (&conn->server->pollers, 1) < conn->server->max_pollers;
   gssize n;
+
+  if (!polling)
+    {
+      flags &= ~MSG_DONTWAIT;
+      spin_until = spin_from;
+    }
 
   for (;;)
     {
@@ -190,6 +200,7 @@ recv_request (Conn *conn, Msg *msg)
       else if (errno == EAGAIN)
         sched_yield ();
     }
+  g_atomic_int_add (&conn->server->pollers, -1);
   conn->polling_us += MIN (g_get_monotonic_time (), spin_until) - spin_from;
   if (n <= 0)
     {
@@ -631,6 +642,7 @@ backend_attach (DefuseSim *sim, const gchar *devnode, GError **error)
       g_cond_init (&server->cond);
       server->listeners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                  (GDestroyNotify) listener_free);
+      server->max_pollers = MAX (1, (gint) g_get_num_processors () - 1);
       server->changed_fd = eventfd (0, EFD_CLOEXEC);
       server->quit_fd = eventfd (0, EFD_CLOEXEC);
       server->acceptor = g_thread_new ("defuse-sim-accept", acceptor_thread, server);
