@@ -139,11 +139,23 @@ gui_test_device (guint16 vid, guint16 pid, const gchar *serial, const gchar *pat
   return device;
 }
 
+/* a copy in the test home's Downloads, where a user's file would be: the
+ * window's subtitle (and every screenshot) then says ~/Downloads */
 GFile *
 gui_test_sample_file (void)
 {
-  g_autofree gchar *path = g_build_filename (g_getenv ("DEFUSE_BUILD_ROOT"), "tests", "samples",
-                                             "micropython-like.dfu", NULL);
+  g_autofree gchar *built = g_build_filename (g_getenv ("DEFUSE_BUILD_ROOT"), "tests", "samples",
+                                              "micropython-like.dfu", NULL);
+  g_autofree gchar *dir = g_build_filename (g_get_home_dir (), "Downloads", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "micropython-like.dfu", NULL);
+  g_autofree gchar *contents = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  if (!g_file_get_contents (built, &contents, &len, &error) ||
+      !g_file_set_contents (path, contents, (gssize) len, &error))
+    g_error ("sample file: %s", error->message);
   return g_file_new_for_path (path);
 }
 

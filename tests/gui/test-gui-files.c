@@ -108,6 +108,8 @@ test_open_sample (void)
   open_and_wait (window, file);
   g_assert_nonnull (defuse_window_get_image (window));
   assert_shows (window, "micropython-like.dfu");
+  /* the folder, as a user knows it */
+  g_assert_cmpstr (adw_window_title_get_subtitle (window->window_title), ==, "~/Downloads");
   assert_shows (window, "DfuSe (ST’s DFU file with addresses)");
   assert_shows (window, "1 target, 2 elements, 314.2 KiB");
   assert_shows (window, "For 0483:df11 · device release any · DfuSe 1.1a");

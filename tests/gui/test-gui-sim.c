@@ -106,7 +106,9 @@ fraction_between (gpointer data)
 {
   DefuseFlashTask *task = data;
   const DfProgress *progress = defuse_flash_task_get_progress (task);
-  return (progress->phase == DF_PHASE_WRITE && progress->fraction > 0.3) || task_finished (task);
+  /* halfway through writing: the screenshot shows a bar and bytes moving */
+  return (progress->phase == DF_PHASE_WRITE && progress->done * 2 >= progress->total && progress->total > 0) ||
+         task_finished (task);
 }
 
 static void
