@@ -177,6 +177,33 @@ job_log (DfJob *job, const gchar *format, ...)
     job->log_func (line, job->log_data);
 }
 
+/* the transcript's lines, one per erased sector and written or verified run */
+typedef enum { RANGE_ERASED, RANGE_WRITTEN, RANGE_VERIFIED } RangeAction;
+
+static void
+log_range (DfJob *job, RangeAction action, guint32 start, guint64 size)
+{
+  g_autofree gchar *bytes = g_format_size_full (size, G_FORMAT_SIZE_IEC_UNITS);
+  guint32 last = (guint32) (start + size - 1);
+
+  switch (action)
+    {
+    case RANGE_ERASED:
+      /* TRANSLATORS: a transcript line: size, first and last address */
+      job_log (job, _("erased %s at 0x%08x–0x%08x"), bytes, start, last);
+      break;
+    case RANGE_WRITTEN:
+      /* TRANSLATORS: a transcript line: size, first and last address */
+      job_log (job, _("wrote %s at 0x%08x–0x%08x"), bytes, start, last);
+      break;
+    case RANGE_VERIFIED:
+    default:
+      /* TRANSLATORS: a transcript line: size, first and last address */
+      job_log (job, _("verified %s at 0x%08x–0x%08x"), bytes, start, last);
+      break;
+    }
+}
+
 /* progress */
 
 static void
@@ -430,6 +457,7 @@ run_erase (DfJob *job, GError **error)
           if (!df_dfuse_erase_page (&job->conn, s->start, error))
             return FALSE;
           job->erased_sectors++;
+          log_range (job, RANGE_ERASED, s->start, s->size);
           on_chunk (s->size, s->start, job);
         }
     }
@@ -534,7 +562,10 @@ for_each_run (DfJob *job, guint t, RunFunc func, GError **error)
 static gboolean
 write_run (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error)
 {
-  return df_memory_write_run (&job->conn, address, data, size, on_write_chunk, job, error);
+  if (!df_memory_write_run (&job->conn, address, data, size, on_write_chunk, job, error))
+    return FALSE;
+  log_range (job, RANGE_WRITTEN, address, size);
+  return TRUE;
 }
 
 static gboolean
@@ -556,6 +587,7 @@ verify_run (DfJob *job, guint32 address, const guint8 *data, gsize size, GError 
                      address + (guint32) i, have[i], data[i]);
         return FALSE;
       }
+  log_range (job, RANGE_VERIFIED, address, size);
   return TRUE;
 }
 

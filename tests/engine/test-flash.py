@@ -4,6 +4,7 @@ the real libusb (defuse-sim + umockdev): memory must equal the image, what
 the image does not touch must survive, and every failure must give a clear
 message, a non-zero exit, and a device the next flash can use."""
 import json
+import re
 import os
 import signal
 import subprocess
@@ -65,6 +66,27 @@ def flash_micropython_image_keeps_filesystem(tmp):
     assert r.memory() == expected_memory(before, F405_BASE, writes, F405_SECTORS)
     # the filesystem sectors were neither erased nor written
     assert r.memory()[0x4000:0x10000] == before[0x4000:0x10000]
+
+
+@test
+def transcript_names_what_the_device_erased_and_wrote(tmp):
+    if skip_without_sim():
+        return "skip"
+    fw, writes = micropython_like(tmp)
+    r = sim(tmp, CLI, "flash", fw)
+    assert r.status == 0, r
+    said = {verb: [(int(a, 16), int(b, 16)) for a, b in re.findall(rf": {verb} [\d.]+\s+KiB at 0x(\w+)–0x(\w+)", r.out)]
+            for verb in ("erased", "wrote", "verified")}
+    stats = r.stats()
+    stats = stats[0] if isinstance(stats, list) else stats
+    erased = [re.match(r"0x\w+, sector 0x(\w+) \((\d+) bytes\)", e["detail"]).groups()
+              for e in stats["events"] if e["event"] == "erase"]
+    # every sector the device erased, and nothing else, is in the transcript
+    assert said["erased"] == [(int(a, 16), int(a, 16) + int(n) - 1) for a, n in erased], (said, erased)
+    # each element's bytes are inside one written and verified run
+    for address, data in writes:
+        assert any(a <= address and address + len(data) - 1 <= b for a, b in said["wrote"]), (address, said)
+    assert said["verified"] == said["wrote"], said
 
 
 @test
