@@ -4,6 +4,9 @@
  * the real libusb to the device model.  DEFUSE_ASSERT_WORKER_THREAD makes
  * the transport abort on a USB request from the thread that owns the main
  * context; the test owns it throughout, so any such request fails it. */
+#include <signal.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 
 #include "df-protocol.h"
@@ -334,6 +337,31 @@ test_flash_all (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+widget_visible (gpointer data)
+{
+  return gtk_widget_get_visible (data);
+}
+
+/* a second board plugged in while the window is open appears at once
+ * (defuse-sim --plug-later: SIGUSR1 to the runner plugs it in) */
+static void
+test_plug_in (void)
+{
+  DefuseWindow *window = make_window ();
+
+  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  open_sample (window);
+  g_assert_false (gtk_widget_get_visible (window->flash_all_button));
+  g_assert_cmpint (kill (getppid (), SIGUSR1), ==, 0);
+  wait_for_devices (window, 2, DF_DEVICE_MODE_DFUSE);
+  assert_shows (window, "serial 3276365C3236");
+  /* two boards and a file: both can be flashed at once */
+  g_assert_true (gui_test_wait (widget_visible, window->flash_all_button, 5000));
+  gui_test_screenshot (GTK_WIDGET (window), "plugged-in");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -349,5 +377,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/sim/fault", test_fault);
   g_test_add_func ("/gui/sim/cancel", test_cancel);
   g_test_add_func ("/gui/sim/flash-all", test_flash_all);
+  g_test_add_func ("/gui/sim/plug-in", test_plug_in);
   return g_test_run ();
 }

@@ -1,6 +1,7 @@
 /* defuse-sim.c: runs a program with virtual USB DFU devices plugged in.
  *
- *   defuse-sim --profile NAME [--count N] [--serial S] [--time-scale X]
+ *   defuse-sim --profile NAME [--count N] [--plug-later K] [--serial S]
+ *              [--time-scale X]
  *              [--fault [DEV:]SPEC]... [--flash-in FILE] [--flash-out FILE]
  *              [--stats FILE.json] [--log FILE] [--ioctl socket|umockdev]
  *              [--verbose] -- COMMAND [ARGS...]
@@ -20,6 +21,10 @@
  * defuse-sim's own wall and CPU time, control transfers, ioctls and ioctl
  * transport.  --log writes the runner's bus events, then each device's
  * event log.  --time-scale 0 makes every device time zero.
+ *
+ * With --plug-later K the last K devices start unplugged, and each SIGUSR1
+ * the runner gets plugs in the next of them: COMMAND can plug a board in
+ * when it is ready for one (kill -USR1 $PPID), without sleeping. 
  *
  * The runner itself runs under the preload too (it re-executes itself):
  * umockdev builds a uevent by reading the device through libudev, which
@@ -50,6 +55,7 @@
 typedef struct {
   gchar   *profile;
   gint     count;
+  gint     plug_later;
   gchar   *serial;
   gdouble  time_scale;
   gchar  **faults;
@@ -265,6 +271,7 @@ create_devices (DefuseSim *sim, const Options *options, GError **error)
       slot->sim = sim;
       slot->index = (guint) i;
       slot->device = sim_device_new (profile, serial, time_scale);
+      slot->plug_later = i > options->count - options->plug_later;
       g_ptr_array_add (sim->slots, slot);
       if (options->flash_in != NULL && !sim_device_load_flash (slot->device, options->flash_in, error))
         {
@@ -281,7 +288,8 @@ create_devices (DefuseSim *sim, const Options *options, GError **error)
     {
       DefuseSimSlot *slot = g_ptr_array_index (sim->slots, i);
       /* a profile may start off the bus (it says so with an event) */
-      if (sim_device_is_connected (slot->device) && !defuse_sim_slot_connect (slot, error))
+      if (!slot->plug_later && sim_device_is_connected (slot->device) &&
+          !defuse_sim_slot_connect (slot, error))
         {
           g_rec_mutex_unlock (&sim->lock);
           return FALSE;
@@ -373,6 +381,33 @@ forward_one (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* SIGUSR1: the next --plug-later device is plugged in */
+static gboolean
+plug_in_next (gpointer user_data)
+{
+  DefuseSim *sim = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_rec_mutex_lock (&sim->lock);
+  for (guint i = 0; i < sim->slots->len; i++)
+    {
+      DefuseSimSlot *slot = g_ptr_array_index (sim->slots, i);
+
+      if (!slot->plug_later)
+        continue;
+      slot->plug_later = FALSE;
+      defuse_sim_log (sim, "device %u: plugged in (SIGUSR1)", slot->index);
+      if (!defuse_sim_slot_connect (slot, &error))
+        g_printerr ("defuse-sim: cannot plug in device %u: %s\n", slot->index, error->message);
+      defuse_sim_slot_poll_events (slot);
+      g_rec_mutex_unlock (&sim->lock);
+      return G_SOURCE_CONTINUE;
+    }
+  defuse_sim_log (sim, "SIGUSR1: every device is plugged in already");
+  g_rec_mutex_unlock (&sim->lock);
+  return G_SOURCE_CONTINUE;
+}
+
 static gint
 run_command (DefuseSim *sim, gchar **command, GError **error)
 {
@@ -382,12 +417,17 @@ run_command (DefuseSim *sim, gchar **command, GError **error)
   Forward forwards[G_N_ELEMENTS (forwarded)];
   guint sources[G_N_ELEMENTS (forwarded)];
   Child child = { loop, 0, 0, FALSE };
+  /* before COMMAND starts: its first SIGUSR1 must not end the runner */
+  guint plug = g_unix_signal_add (SIGUSR1, plug_in_next, sim);
 
   envp = g_environ_unsetenv (envp, REEXEC_MARKER);
   if (!g_spawn_async (NULL, command, envp,
                       G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
                       NULL, NULL, &child.pid, error))
-    return -1;
+    {
+      g_source_remove (plug);
+      return -1;
+    }
   defuse_sim_log (sim, "started %s (pid %d)", command[0], child.pid);
 
   g_child_watch_add (child.pid, child_exited, &child);
@@ -400,6 +440,7 @@ run_command (DefuseSim *sim, gchar **command, GError **error)
   g_main_loop_run (loop);
   for (guint i = 0; i < G_N_ELEMENTS (forwarded); i++)
     g_source_remove (sources[i]);
+  g_source_remove (plug);
 
   if (WIFSIGNALED (child.wait_status))
     {
@@ -646,6 +687,8 @@ main (int argc, char **argv)
     { "profile", 'p', 0, G_OPTION_ARG_STRING, &options.profile,
       "Device profile: a name in the profile directory or a .json path", "NAME" },
     { "count", 'n', 0, G_OPTION_ARG_INT, &options.count, "Number of devices (default 1)", "N" },
+    { "plug-later", 0, 0, G_OPTION_ARG_INT, &options.plug_later,
+      "The last K devices start unplugged; each SIGUSR1 plugs in the next", "K" },
     { "serial", 's', 0, G_OPTION_ARG_STRING, &options.serial,
       "Serial number (counted up for --count devices)", "S" },
     { "time-scale", 't', 0, G_OPTION_ARG_DOUBLE, &options.time_scale,
@@ -731,6 +774,12 @@ main (int argc, char **argv)
   if (options.count < 1 || options.count > 100)
     {
       g_printerr ("defuse-sim: --count must be 1..100, not %d\n", options.count);
+      options_clear (&options);
+      return EXIT_USAGE;
+    }
+  if (options.plug_later < 0 || options.plug_later > options.count)
+    {
+      g_printerr ("defuse-sim: --plug-later must be 0..%d (--count), not %d\n", options.count, options.plug_later);
       options_clear (&options);
       return EXIT_USAGE;
     }

@@ -44,6 +44,7 @@ struct _DefuseSimSlot {
   SimDevice     *device;
   DefuseSimNode *node;         /* NULL while disconnected */
   guint          enumerations; /* how often it appeared on the bus */
+  gboolean       plug_later;   /* off the bus until the runner gets SIGUSR1 */
 };
 
 struct _DefuseSim {

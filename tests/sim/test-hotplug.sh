@@ -1,8 +1,9 @@
 #!/bin/bash
 # libusb hotplug callbacks (hotplug-watch) see virtual devices arrive and
 # leave: a device leaving DFU mode and coming back as its application with
-# a new device number, and a tray of --count devices each flashed and
-# leaving in turn.  Both ioctl transports.  TAP output.
+# a new device number, a tray of --count devices each flashed and leaving
+# in turn, and a board plugged in on request (--plug-later).  Both ioctl
+# transports.  TAP output.
 set -u
 : "${DEFUSE_SIM:?}" "${HOTPLUG_WATCH:?}"
 SCALE=${DEFUSE_SIM_TEST_SCALE:-0.01}
@@ -95,9 +96,35 @@ tray () {
   ok $all "--count 3: flash-1.bin .. flash-3.bin each hold the firmware"
 }
 
+# --plug-later: a board plugged in while the program runs, when it asks
+plug_later () {
+  rm -f "$tmp"/watch.*
+  cat > "$tmp/plug.sh" <<EOF
+#!/bin/sh
+cd "$tmp"
+"$HOTPLUG_WATCH" --arrived 2 --left 0 --timeout 60 > watch.out 2> watch.err &
+watch=\$!
+i=0
+until grep -q '^ready\$' watch.out; do
+  i=\$((i + 1)); [ \$i -gt 500 ] && exit 3; sleep 0.02
+done
+kill -USR1 \$PPID
+wait \$watch
+EOF
+  chmod +x "$tmp/plug.sh"
+  "$DEFUSE_SIM" --profile stm32f405 --count 2 --plug-later 1 --time-scale "$SCALE" \
+    --log "$tmp/sim.log" -- "$tmp/plug.sh" > "$tmp/sim.out" 2>&1
+  ok $? "--plug-later 1: SIGUSR1 plugs in the second board, the watcher saw it" "$tmp/sim.out" "$tmp/watch.out" "$tmp/watch.err" "$tmp/sim.log"
+
+  printf 'arrived 0483:df11 bus 001 device 002\nready\narrived 0483:df11 bus 001 device 003\n' > "$tmp/want"
+  cmp -s "$tmp/watch.out" "$tmp/want"
+  ok $? "--plug-later 1: one board at the start, the second (003) only after the signal" "$tmp/watch.out"
+}
+
 single socket
 single umockdev
 tray
+plug_later
 
 echo "1..$n"
 exit $failed

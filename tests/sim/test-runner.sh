@@ -58,6 +58,11 @@ status=$?
 grep -q 'there is no device 3' err.txt
 ok $(( status != 2 || $? != 0 )) "a fault for a device that does not exist: 2" err.txt
 
+sim --profile stm32f405 --count 2 --plug-later 3 -- true
+status=$?
+grep -q -- '--plug-later must be 0..2' err.txt
+ok $(( status != 2 || $? != 0 )) "--plug-later more than --count: 2 and why" err.txt
+
 "$DEFUSE_SIM" --list-profiles > out.txt 2> err.txt
 [ "$(grep -c -E '^(dfu11|gd32vf103|runtime|stm32f072|stm32f405|stm32f411|stm32h743|stm32l476) ' out.txt)" = 8 ]
 ok $? "--list-profiles lists the eight profiles" out.txt err.txt
