@@ -24,7 +24,7 @@
  *
  * With --plug-later K the last K devices start unplugged, and each SIGUSR1
  * the runner gets plugs in the next of them: COMMAND can plug a board in
- * when it is ready for one (kill -USR1 $PPID), without sleeping. 
+ * when it is ready for one (kill -USR1 $PPID), without sleeping.
  *
  * The runner itself runs under the preload too (it re-executes itself):
  * umockdev builds a uevent by reading the device through libudev, which
