@@ -158,15 +158,33 @@ out_append_msg (Conn *conn, gulong cmd, gulong arg1, gulong arg2)
   g_byte_array_append (conn->out, (const guint8 *) &msg, sizeof msg);
 }
 
-/* The next request, and which process sent it: the kernel labels each
- * message with its sender (SO_PASSCRED), which is not always the process
- * that opened the file (a child inherits the descriptor).
- *
- * A program mid-transfer sends its next ioctl within microseconds, so we
+/* A program mid-transfer sends its next ioctl within microseconds, so we
  * poll for it for SPIN_US before sleeping: waking a sleeping thread on
  * another CPU costs 20-50 us in a VM, more than the whole answer.  The
- * loop yields, and at most one thread per CPU but one polls at a time, so
- * programs and other devices' threads still get the CPU. */
+ * loop yields, and at most one thread per CPU but one polls at a time (a
+ * thread asleep in recvmsg does not count), so programs and other
+ * devices' threads still get the CPU.  -1 with EAGAIN: nothing came. */
+static gssize
+poll_request (Conn *conn, struct msghdr *hdr)
+{
+  Server *server = conn->server;
+  gint64 from = g_get_monotonic_time ();
+  gint64 now = from;
+  gssize n = -1;
+
+  errno = EAGAIN;  /* also when it is not our turn to poll */
+  if (g_atomic_int_add (&server->pollers, 1) < server->max_pollers)
+    while ((n = recvmsg (conn->fd, hdr, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 &&
+           (errno == EAGAIN || errno == EINTR) && (now = g_get_monotonic_time ()) < from + SPIN_US)
+      sched_yield ();
+  g_atomic_int_add (&server->pollers, -1);
+  conn->polling_us += now - from;
+  return n;
+}
+
+/* The next request, and which process sent it: the kernel labels each
+ * message with its sender (SO_PASSCRED), which is not always the process
+ * that opened the file (a child inherits the descriptor). */
 static gboolean
 recv_request (Conn *conn, Msg *msg)
 {
@@ -175,33 +193,15 @@ recv_request (Conn *conn, Msg *msg)
     char           buf[CMSG_SPACE (sizeof (struct ucred))];
   } control;
   struct iovec iov = { .iov_base = msg, .iov_len = sizeof *msg };
-  struct msghdr hdr = { .msg_iov = &iov, .msg_iovlen = 1 };
-  gint64 spin_from = g_get_monotonic_time ();
-  gint64 spin_until = spin_from + SPIN_US;
-  int flags = MSG_CMSG_CLOEXEC | MSG_DONTWAIT;
-  gboolean polling = g_atomic_int_add (&conn->server->pollers, 1) < conn->server->max_pollers;
-  gssize n;
+  struct msghdr hdr = { .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  gssize n = poll_request (conn, &hdr);
 
-  if (!polling)
+  while (n < 0 && (errno == EAGAIN || errno == EINTR))
     {
-      flags &= ~MSG_DONTWAIT;
-      spin_until = spin_from;
-    }
-
-  for (;;)
-    {
-      hdr.msg_control = control.buf;
       hdr.msg_controllen = sizeof control.buf;
-      n = recvmsg (conn->fd, &hdr, flags);
-      if (n >= 0 || (errno != EAGAIN && errno != EINTR))
-        break;
-      if (errno == EAGAIN && g_get_monotonic_time () >= spin_until)
-        flags &= ~MSG_DONTWAIT;
-      else if (errno == EAGAIN)
-        sched_yield ();
+      n = recvmsg (conn->fd, &hdr, MSG_CMSG_CLOEXEC);
     }
-  g_atomic_int_add (&conn->server->pollers, -1);
-  conn->polling_us += MIN (g_get_monotonic_time (), spin_until) - spin_from;
   if (n <= 0)
     {
       conn->broken = TRUE;
