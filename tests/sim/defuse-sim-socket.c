@@ -219,6 +219,29 @@ recv_request (Conn *conn, Msg *msg)
   return (gsize) n == sizeof *msg || recv_all (conn, (guint8 *) msg + n, sizeof *msg - (gsize) n);
 }
 
+/* whether the sender of the request being served is known and the kernel
+ * has not refused us its memory */
+static gboolean
+direct_allowed (Conn *conn)
+{
+  return conn->peer_pid > 0 && !g_atomic_int_get (&conn->server->no_direct);
+}
+
+/* process_vm_readv/writev on that sender: no round trip.  Returns the
+ * bytes copied, or -1 with errno. */
+static gssize
+access_direct (Conn *conn, guint64 address, gpointer buf, gsize len, gboolean write)
+{
+  struct iovec local = { .iov_base = buf, .iov_len = len };
+  struct iovec remote = { .iov_base = (gpointer) (guintptr) address, .iov_len = len };
+  gssize n = write ? process_vm_writev (conn->peer_pid, &local, 1, &remote, 1, 0)
+                   : process_vm_readv (conn->peer_pid, &local, 1, &remote, 1, 0);
+
+  if (n == (gssize) len)
+    g_atomic_int_inc (&conn->server->sim->n_mem_direct);
+  return n;
+}
+
 /* Copies the program's memory straight from its address space when the
  * kernel lets us (we started it), else asks the preload for it: the first
  * costs no round trip, which is most of what a transfer costs.  An
@@ -229,17 +252,12 @@ read_mem (Conn *conn, guint64 address, guint8 *buf, gsize len)
 {
   Msg msg = { MSG_READ_MEM, (gulong) address, (gulong) len };
 
-  if (conn->peer_pid > 0 && !g_atomic_int_get (&conn->server->no_direct))
+  if (direct_allowed (conn))
     {
-      struct iovec local = { .iov_base = buf, .iov_len = len };
-      struct iovec remote = { .iov_base = (gpointer) (guintptr) address, .iov_len = len };
-      gssize n = process_vm_readv (conn->peer_pid, &local, 1, &remote, 1, 0);
+      gssize n = access_direct (conn, address, buf, len, FALSE);
 
       if (n == (gssize) len)
-        {
-          g_atomic_int_inc (&conn->server->sim->n_mem_direct);
-          return TRUE;
-        }
+        return TRUE;
       if (n >= 0 || errno == EFAULT || errno == ESRCH)
         return FALSE;
       /* EPERM (not ours to read), ENOSYS: the preload's way from now on */
@@ -254,17 +272,8 @@ read_mem (Conn *conn, guint64 address, guint8 *buf, gsize len)
 static void
 write_mem (Conn *conn, guint64 address, const guint8 *data, gsize len)
 {
-  if (conn->peer_pid > 0 && !g_atomic_int_get (&conn->server->no_direct))
-    {
-      struct iovec local = { .iov_base = (gpointer) data, .iov_len = len };
-      struct iovec remote = { .iov_base = (gpointer) (guintptr) address, .iov_len = len };
-
-      if (process_vm_writev (conn->peer_pid, &local, 1, &remote, 1, 0) == (gssize) len)
-        {
-          g_atomic_int_inc (&conn->server->sim->n_mem_direct);
-          return;
-        }
-    }
+  if (direct_allowed (conn) && access_direct (conn, address, (gpointer) data, len, TRUE) == (gssize) len)
+    return;
   out_append_msg (conn, MSG_WRITE_MEM, (gulong) address, (gulong) len);
   g_byte_array_append (conn->out, data, (guint) len);
 }
