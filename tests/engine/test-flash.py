@@ -77,10 +77,8 @@ def transcript_names_what_the_device_erased_and_wrote(tmp):
     assert r.status == 0, r
     said = {verb: [(int(a, 16), int(b, 16)) for a, b in re.findall(rf": {verb} [\d.]+\s+KiB at 0x(\w+)–0x(\w+)", r.out)]
             for verb in ("erased", "wrote", "verified")}
-    stats = r.stats()
-    stats = stats[0] if isinstance(stats, list) else stats
     erased = [re.match(r"0x\w+, sector 0x(\w+) \((\d+) bytes\)", e["detail"]).groups()
-              for e in stats["events"] if e["event"] == "erase"]
+              for e in r.stats()["events"] if e["event"] == "erase"]
     # every sector the device erased, and nothing else, is in the transcript
     assert said["erased"] == [(int(a, 16), int(a, 16) + int(n) - 1) for a, n in erased], (said, erased)
     # each element's bytes are inside one written and verified run
