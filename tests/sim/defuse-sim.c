@@ -386,24 +386,23 @@ static gboolean
 plug_in_next (gpointer user_data)
 {
   DefuseSim *sim = user_data;
+  DefuseSimSlot *slot = NULL;
   g_autoptr(GError) error = NULL;
 
   g_rec_mutex_lock (&sim->lock);
-  for (guint i = 0; i < sim->slots->len; i++)
+  for (guint i = 0; i < sim->slots->len && slot == NULL; i++)
+    if (((DefuseSimSlot *) g_ptr_array_index (sim->slots, i))->plug_later)
+      slot = g_ptr_array_index (sim->slots, i);
+  if (slot == NULL)
+    defuse_sim_log (sim, "SIGUSR1: every device is plugged in already");
+  else
     {
-      DefuseSimSlot *slot = g_ptr_array_index (sim->slots, i);
-
-      if (!slot->plug_later)
-        continue;
       slot->plug_later = FALSE;
       defuse_sim_log (sim, "device %u: plugged in (SIGUSR1)", slot->index);
       if (!defuse_sim_slot_connect (slot, &error))
         g_printerr ("defuse-sim: cannot plug in device %u: %s\n", slot->index, error->message);
       defuse_sim_slot_poll_events (slot);
-      g_rec_mutex_unlock (&sim->lock);
-      return G_SOURCE_CONTINUE;
     }
-  defuse_sim_log (sim, "SIGUSR1: every device is plugged in already");
   g_rec_mutex_unlock (&sim->lock);
   return G_SOURCE_CONTINUE;
 }
