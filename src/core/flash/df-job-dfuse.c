@@ -1,0 +1,267 @@
+/* df-job-dfuse.c: erase, write and verify on a DfuSe device, sector by
+ * sector and run by run, skipping what --diff found already right. */
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "df-error.h"
+#include "df-job-private.h"
+#include "df-memory.h"
+
+/* the sectors of a target that --diff found already right */
+gboolean
+df_job_sector_skipped (DfJob *job, guint target, guint sector)
+{
+  GArray *skips;
+
+  if (job->skip == NULL)
+    return FALSE;
+  skips = g_array_index (job->skip, GArray *, target);
+  return g_array_index (skips, gboolean, sector);
+}
+
+guint
+df_job_sector_of (DfPlanTarget *target, guint32 address)
+{
+  for (guint i = 0; i < target->sectors->len; i++)
+    {
+      DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, i);
+      if (address >= s->start && (guint64) address < (guint64) s->start + s->size)
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+run_erase (DfJob *job, GError **error)
+{
+  DfPlan *plan = job->plan;
+  guint64 total = 0;
+
+  if (plan->options.mass_erase)
+    {
+      df_job_begin_phase (job, DF_PHASE_ERASE, plan->erase_bytes);
+      if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, 0), error) ||
+          !df_dfuse_mass_erase (&job->conn, error))
+        return FALSE;
+      df_job_log (job, _("mass erase done"));
+      df_job_on_chunk (plan->erase_bytes, 0, job);
+      return TRUE;
+    }
+
+  for (guint i = 0; i < plan->targets->len; i++)
+    {
+      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
+      for (guint j = 0; j < target->sectors->len; j++)
+        {
+          DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
+          if (s->erase && !df_job_sector_skipped (job, i, j))
+            total += s->size;
+        }
+    }
+  df_job_begin_phase (job, DF_PHASE_ERASE, total);
+  for (guint i = 0; i < plan->targets->len; i++)
+    {
+      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
+
+      if (!df_job_select_alt (job, target, error))
+        return FALSE;
+      for (guint j = 0; j < target->sectors->len; j++)
+        {
+          DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
+          if (!s->erase || df_job_sector_skipped (job, i, j))
+            continue;
+          if (!df_dfuse_erase_page (&job->conn, s->start, error))
+            return FALSE;
+          job->erased_sectors++;
+          df_job_log_range (job, RANGE_ERASED, s->start, s->size);
+          df_job_on_chunk (s->size, s->start, job);
+        }
+    }
+  return TRUE;
+}
+
+/* Program units: STM32L4 programs 64-bit double words and drops the tail
+ * of a write that ends inside one; STM32H7 uses 256-bit flash words.  In a
+ * sector this job erased, 0xFF is what the cells already hold, so runs are
+ * padded (see finish_run) and joined across gaps of less than 32 bytes, so
+ * no flash word is programmed twice (MicroPython's dfu.py pads to 8 for the
+ * same reason).  Nothing is padded outside an erased sector. */
+#define PAD_UNIT 8
+#define JOIN_GAP 32
+
+static gboolean
+sector_erased (DfJob *job, guint t, guint sector)
+{
+  DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
+  DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, sector);
+
+  if (df_job_sector_skipped (job, t, sector))
+    return FALSE;
+  return s->erase || (job->plan->options.mass_erase && (s->flags & DF_SECTOR_ERASABLE));
+}
+
+/* calls func for each run of contiguous, not skipped writes of a target */
+typedef gboolean (*RunFunc) (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error);
+
+static gboolean
+finish_run (DfJob *job, guint t, guint32 start, GByteArray *run, RunFunc func, GError **error)
+{
+  DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
+  guint last = df_job_sector_of (target, start + run->len - 1);
+  DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, last);
+  guint64 room = (guint64) s->start + s->size - start;
+  guint chunk = job->conn.transfer_size;
+  guint64 padded = 0;
+
+  /* Best, a whole last chunk: no extra SET_ADDRESS for a short one, and
+   * programming 0xFF costs less than that request's wait on every known
+   * bootloader.  Else a whole program unit. */
+  if (sector_erased (job, t, last))
+    {
+      if (((guint64) run->len + chunk - 1) / chunk * chunk <= room)
+        padded = ((guint64) run->len + chunk - 1) / chunk * chunk;
+      else if (((guint64) run->len + PAD_UNIT - 1) / PAD_UNIT * PAD_UNIT <= room)
+        padded = ((guint64) run->len + PAD_UNIT - 1) / PAD_UNIT * PAD_UNIT;
+    }
+  if (padded > run->len)
+    {
+      guint old = run->len;
+      g_byte_array_set_size (run, (guint) padded);
+      memset (run->data + old, 0xff, run->len - old);
+    }
+  return func (job, start, run->data, run->len, error);
+}
+
+static gboolean
+for_each_run (DfJob *job, guint t, RunFunc func, GError **error)
+{
+  DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
+  g_autoptr(GByteArray) run = g_byte_array_new ();
+  guint32 run_start = 0;
+
+  for (guint w = 0; w < target->writes->len; w++)
+    {
+      DfPlanWrite *write = g_ptr_array_index (target->writes, w);
+      guint sector = df_job_sector_of (target, write->address);
+      guint64 run_end = (guint64) run_start + run->len;
+
+      if (df_job_sector_skipped (job, t, sector))
+        continue;
+      if (run->len > 0 && write->address != run_end)
+        {
+          /* a small gap inside one erased sector is filled, not a new run */
+          gboolean join = write->address > run_end && write->address - run_end < JOIN_GAP &&
+                          sector == df_job_sector_of (target, (guint32) run_end - 1) &&
+                          sector_erased (job, t, sector);
+          if (join)
+            {
+              guint gap = (guint) (write->address - run_end);
+              g_byte_array_set_size (run, run->len + gap);
+              memset (run->data + run->len - gap, 0xff, gap);
+            }
+          else
+            {
+              if (!finish_run (job, t, run_start, run, func, error))
+                return FALSE;
+              g_byte_array_set_size (run, 0);
+            }
+        }
+      if (run->len == 0)
+        run_start = write->address;
+      g_byte_array_append (run, g_bytes_get_data (write->data, NULL), (guint) g_bytes_get_size (write->data));
+    }
+  if (run->len > 0)
+    return finish_run (job, t, run_start, run, func, error);
+  return TRUE;
+}
+
+static gboolean
+write_run (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error)
+{
+  if (!df_memory_write_run (&job->conn, address, data, size, df_job_on_write_chunk, job, error))
+    return FALSE;
+  df_job_log_range (job, RANGE_WRITTEN, address, size);
+  return TRUE;
+}
+
+gboolean
+df_job_verify_run (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error)
+{
+  g_autofree guint8 *have = g_malloc (size);
+
+  if (!df_memory_read (&job->conn, address, have, size, df_job_on_chunk, job, error))
+    {
+      g_prefix_error (error, _("verifying: "));
+      return FALSE;
+    }
+  for (gsize i = 0; i < size; i++)
+    if (have[i] != data[i])
+      {
+        g_set_error (error, DF_ERROR, DF_ERROR_VERIFY,
+                     _("verify failed: at 0x%08x the device holds 0x%02x instead of 0x%02x; "
+                       "flash again, and if it fails again the memory may be worn or protected"),
+                     address + (guint32) i, have[i], data[i]);
+        return FALSE;
+      }
+  df_job_log_range (job, RANGE_VERIFIED, address, size);
+  return TRUE;
+}
+
+guint64
+df_job_bytes_to_write (DfJob *job)
+{
+  guint64 total = 0;
+  for (guint i = 0; i < job->plan->targets->len; i++)
+    {
+      DfPlanTarget *target = g_ptr_array_index (job->plan->targets, i);
+      for (guint w = 0; w < target->writes->len; w++)
+        {
+          DfPlanWrite *write = g_ptr_array_index (target->writes, w);
+          if (!df_job_sector_skipped (job, i, df_job_sector_of (target, write->address)))
+            total += g_bytes_get_size (write->data);
+        }
+    }
+  return total;
+}
+
+gboolean
+df_job_run_dfuse (DfJob *job, GError **error)
+{
+  DfPlan *plan = job->plan;
+  guint64 total;
+
+  if (job->backup_path != NULL && !df_job_run_backup (job, error))
+    return FALSE;
+  if (plan->options.diff && !df_job_run_diff (job, error))
+    return FALSE;
+  if (!run_erase (job, error))
+    return FALSE;
+
+  total = df_job_bytes_to_write (job);
+  df_job_begin_phase (job, DF_PHASE_WRITE, total);
+  for (guint i = 0; i < plan->targets->len; i++)
+    if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, i), error) ||
+        !for_each_run (job, i, write_run, error))
+      return FALSE;
+
+  if (plan->options.verify)
+    {
+      df_job_begin_phase (job, DF_PHASE_VERIFY, total);
+      for (guint i = 0; i < plan->targets->len; i++)
+        if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, i), error) ||
+            !for_each_run (job, i, df_job_verify_run, error))
+          return FALSE;
+    }
+
+  if (plan->options.leave)
+    {
+      df_job_begin_phase (job, DF_PHASE_LEAVE, 1);
+      /* STM32C0 needs the address set before leaving; all jump there */
+      if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, 0), error) ||
+          !df_dfuse_set_address (&job->conn, plan->start_address, error) ||
+          !df_dfu_leave (&job->conn, error))
+        return FALSE;
+      df_job_on_chunk (1, plan->start_address, job);
+    }
+  return TRUE;
+}

@@ -1,0 +1,57 @@
+/* df-job-plain.c: a download to a plain DFU 1.1 device: blocks from 0, a
+ * zero-length DNLOAD, manifestation, then a reset where the device needs one. */
+#include <glib/gi18n.h>
+
+#include "df-job-private.h"
+#include "df-memory.h"
+
+gboolean
+df_job_run_plain (DfJob *job, GError **error)
+{
+  DfPlan *plan = job->plan;
+  DfPlanTarget *target = g_ptr_array_index (plan->targets, 0);
+  DfPlanWrite *write = g_ptr_array_index (target->writes, 0);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (write->data, &size);
+  gboolean tolerant = (job->device->attributes & DF_ATTR_MANIFESTATION_TOLERANT) != 0;
+  DfStatus status;
+
+  if (!df_job_select_alt (job, target, error))
+    return FALSE;
+  df_job_begin_phase (job, DF_PHASE_WRITE, size);
+  if (!df_memory_download_plain (&job->conn, data, size, df_job_on_write_chunk, job, error))
+    return FALSE;
+
+  /* a zero-length DNLOAD ends the download and starts manifestation */
+  df_job_begin_phase (job, DF_PHASE_LEAVE, 1);
+  if (!df_dfu_dnload (&job->conn, 0, NULL, 0, error) ||
+      !df_dfu_wait_while_busy (&job->conn, &status, error))
+    {
+      g_prefix_error (error, _("finishing the download (manifestation): "));
+      return FALSE;
+    }
+  if (plan->options.verify && tolerant)
+    {
+      g_autoptr(GBytes) back = NULL;
+
+      if (!df_dfu_ensure_idle (&job->conn, error))
+        return FALSE;
+      df_job_begin_phase (job, DF_PHASE_VERIFY, size);
+      back = df_memory_upload_plain (&job->conn, size, df_job_on_chunk, job, error);
+      if (back == NULL || !df_job_verify_run (job, 0, data, size, error))
+        return FALSE;
+    }
+  else if (plan->options.verify)
+    df_job_log (job, _("not verified: this device cannot be read back after manifestation"));
+
+  /* devices that are not manifestation tolerant wait for a reset to run
+   * the new firmware */
+  if (plan->options.leave && (!tolerant || status.state == DF_STATE_MANIFEST_WAIT_RESET))
+    {
+      g_autoptr(GError) local = NULL;
+      if (!df_transport_reset (job->conn.transport, &local))
+        df_job_log (job, _("reset after download: %s"), local->message);
+    }
+  df_job_on_chunk (1, 0, job);
+  return TRUE;
+}
