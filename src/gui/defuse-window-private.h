@@ -57,14 +57,18 @@ struct _DefuseWindow
 };
 
 /* defuse-window.c */
-void             defuse_window_add_device (DefuseWindow *self, DfDevice *device);
-void             defuse_window_remove_device (DefuseWindow *self, DfDevice *device);
-void             defuse_window_select_device (DefuseWindow *self, const gchar *id);
-DfDevice        *defuse_window_get_selected_device (DefuseWindow *self);
 void             defuse_window_update_plan (DefuseWindow *self);
 void             defuse_window_toast (DefuseWindow *self, const gchar *message);
 /* opens file; when it is read, offers to flash the device with this id */
 void             defuse_window_open_file_for_device (DefuseWindow *self, GFile *file, const gchar *device_id);
+
+/* defuse-window-devices.c */
+void             defuse_window_add_device (DefuseWindow *self, DfDevice *device);
+void             defuse_window_remove_device (DefuseWindow *self, DfDevice *device);
+void             defuse_window_select_device (DefuseWindow *self, const gchar *id);
+DfDevice        *defuse_window_get_selected_device (DefuseWindow *self);
+/* follows the shared DfMonitor (unless DEFUSE_NO_MONITOR: tests add devices) */
+void             _defuse_window_devices_start_monitor (DefuseWindow *self);
 
 /* defuse-window-actions.c */
 void             _defuse_window_class_actions_init (GtkWidgetClass *widget_class);
