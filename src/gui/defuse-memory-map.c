@@ -3,92 +3,20 @@
  * the 16 KiB sectors of an STM32F4 stay visible next to its 128 KiB ones
  * while bigger sectors still look bigger.  Inside a touched sector the
  * bytes the file writes are drawn solid and the rest of the erased sector
- * pale, so the user sees what an erase costs before anything happens. */
+ * pale, so the user sees what an erase costs before anything happens.
+ * What each sector holds is worked out in defuse-memory-map-model.c, the
+ * tooltips and accessible text in defuse-memory-map-tooltip.c. */
 #include "defuse-config.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <string.h>
 
-#include "defuse-memory-map.h"
+#include "defuse-memory-map-private.h"
 
-#define BAR_HEIGHT    30
 #define ROW_GAP       18
 #define SWATCH        12
 
-typedef struct {
-  guint32          start;
-  guint32          size;
-  guint            flags;
-  DefuseSectorKind kind;
-  gfloat           x, width;   /* in the bar, after allocation */
-} MapSector;
-
-typedef struct {
-  guint32 address;
-  guint32 size;
-} MapRange;
-
-typedef struct {
-  gchar   *title;
-  gchar   *summary;
-  gchar   *message;     /* instead of a bar: why nothing can be drawn */
-  GArray  *sectors;     /* of MapSector; empty for a plain DFU download */
-  GArray  *writes;      /* of MapRange, ascending */
-  guint64  plain_bytes; /* plain DFU: bytes downloaded, no addresses */
-  guint64  outside;     /* bytes of the file outside the memory */
-  guint32  first, last; /* addresses of the bar's ends */
-  gfloat   y;           /* top of the row, after allocation */
-  gfloat   overflow_w;  /* width of the "+12 KiB" block after the bar, 0 if none */
-} MapRow;
-
-typedef enum {
-  LEGEND_WRITTEN,
-  LEGEND_ERASED,
-  LEGEND_WRITE_NO_ERASE,
-  LEGEND_UNTOUCHED,
-  LEGEND_NO_FIT,
-  N_LEGEND,
-} LegendItem;
-
-struct _DefuseMemoryMap
-{
-  GtkWidget  parent_instance;
-
-  DfPlan    *plan;
-  GPtrArray *rows;          /* of MapRow */
-  gboolean   legend[N_LEGEND];
-  gfloat     legend_y;
-};
-
 G_DEFINE_FINAL_TYPE (DefuseMemoryMap, defuse_memory_map, GTK_TYPE_WIDGET)
-
-static void
-map_row_free (gpointer data)
-{
-  MapRow *row = data;
-  g_free (row->title);
-  g_free (row->summary);
-  g_free (row->message);
-  g_array_unref (row->sectors);
-  g_array_unref (row->writes);
-  g_free (row);
-}
-
-static MapRow *
-map_row_new (guint8 alt, const gchar *name)
-{
-  MapRow *row = g_new0 (MapRow, 1);
-
-  if (name != NULL && name[0] != '\0')
-    /* TRANSLATORS: a memory map row: alt setting number and memory name */
-    row->title = g_strdup_printf (_("Alt %u · %s"), alt, name);
-  else
-    row->title = g_strdup_printf (_("Alt %u"), alt);
-  row->sectors = g_array_new (FALSE, TRUE, sizeof (MapSector));
-  row->writes = g_array_new (FALSE, TRUE, sizeof (MapRange));
-  return row;
-}
 
 static const gchar *
 legend_text (LegendItem item)
@@ -108,192 +36,6 @@ legend_text (LegendItem item)
     case N_LEGEND:
     default:
       return "";
-    }
-}
-
-static const gchar *
-kind_text (DefuseSectorKind kind)
-{
-  switch (kind)
-    {
-    case DEFUSE_SECTOR_ERASE_WRITE:
-      return _("Erased, then written");
-    case DEFUSE_SECTOR_WRITE:
-      return _("Written without erasing (the device cannot erase it)");
-    case DEFUSE_SECTOR_ERASE_ONLY:
-      return _("Erased by the mass erase, nothing written");
-    case DEFUSE_SECTOR_NO_FIT:
-      return _("The file writes here, but the device cannot write this sector");
-    case DEFUSE_SECTOR_UNTOUCHED:
-    default:
-      return _("Untouched");
-    }
-}
-
-static guint64
-overlap (guint64 a_start, guint64 a_end, guint64 b_start, guint64 b_end)
-{
-  guint64 start = MAX (a_start, b_start), end = MIN (a_end, b_end);
-  return end > start ? end - start : 0;
-}
-
-static DfPlanTarget *
-find_plan_target (DfPlan *plan, guint8 alt)
-{
-  for (guint i = 0; i < plan->targets->len; i++)
-    {
-      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
-      if (target->alt == alt)
-        return target;
-    }
-  return NULL;
-}
-
-/* the sectors and writes of the plan, then what the plan refused: bytes
- * outside every region, sectors the device cannot write */
-static void
-fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt)
-{
-  DfPlan *plan = self->plan;
-  DfPlanTarget *planned = find_plan_target (plan, alt->alt);
-  g_autoptr(GArray) layout_sectors = df_layout_get_sectors (alt->layout);
-  guint erased = 0;
-  guint64 written = 0;
-
-  for (guint i = 0; i < layout_sectors->len; i++)
-    {
-      DfSector *s = &g_array_index (layout_sectors, DfSector, i);
-      MapSector ms = { .start = s->start, .size = s->size, .flags = s->flags };
-      DfPlanSector *ps = planned != NULL && i < planned->sectors->len
-                             ? &g_array_index (planned->sectors, DfPlanSector, i) : NULL;
-      gboolean mass = plan->options.mass_erase && (s->flags & DF_SECTOR_ERASABLE);
-
-      if (ps != NULL && (ps->erase || (ps->touched && mass)))
-        ms.kind = DEFUSE_SECTOR_ERASE_WRITE;
-      else if (ps != NULL && ps->touched)
-        ms.kind = DEFUSE_SECTOR_WRITE;
-      else if (mass)
-        ms.kind = DEFUSE_SECTOR_ERASE_ONLY;
-      else
-        ms.kind = DEFUSE_SECTOR_UNTOUCHED;
-      g_array_append_val (row->sectors, ms);
-    }
-  if (planned != NULL)
-    for (guint i = 0; i < planned->writes->len; i++)
-      {
-        DfPlanWrite *w = g_ptr_array_index (planned->writes, i);
-        MapRange range = { w->address, (guint32) g_bytes_get_size (w->data) };
-        g_array_append_val (row->writes, range);
-        written += range.size;
-      }
-
-  for (guint i = 0; i < target->segments->len; i++)
-    {
-      DfSegment *segment = g_ptr_array_index (target->segments, i);
-      guint64 start, end, inside = 0;
-
-      if (!segment->has_address && !plan->options.has_address)
-        {
-          g_free (row->message);
-          row->message = g_strdup (_("The file has no load address for this memory."));
-          continue;
-        }
-      start = segment->has_address ? segment->address : plan->options.address;
-      end = start + g_bytes_get_size (segment->data);
-      for (guint r = 0; r < alt->layout->regions->len; r++)
-        {
-          DfRegion *region = g_ptr_array_index (alt->layout->regions, r);
-          inside += overlap (start, end, region->start, region->start + region->size);
-        }
-      row->outside += (end - start) - inside;
-      for (guint j = 0; j < row->sectors->len; j++)
-        {
-          MapSector *ms = &g_array_index (row->sectors, MapSector, j);
-          if (!(ms->flags & DF_SECTOR_WRITEABLE) &&
-              overlap (start, end, ms->start, (guint64) ms->start + ms->size) > 0)
-            ms->kind = DEFUSE_SECTOR_NO_FIT;
-        }
-    }
-
-  for (guint j = 0; j < row->sectors->len; j++)
-    {
-      MapSector *ms = &g_array_index (row->sectors, MapSector, j);
-      erased += ms->kind == DEFUSE_SECTOR_ERASE_WRITE || ms->kind == DEFUSE_SECTOR_ERASE_ONLY;
-      self->legend[LEGEND_ERASED] |= ms->kind == DEFUSE_SECTOR_ERASE_WRITE || ms->kind == DEFUSE_SECTOR_ERASE_ONLY;
-      self->legend[LEGEND_WRITE_NO_ERASE] |= ms->kind == DEFUSE_SECTOR_WRITE;
-      self->legend[LEGEND_UNTOUCHED] |= ms->kind == DEFUSE_SECTOR_UNTOUCHED;
-      self->legend[LEGEND_NO_FIT] |= ms->kind == DEFUSE_SECTOR_NO_FIT;
-    }
-  self->legend[LEGEND_WRITTEN] |= written > 0;
-  self->legend[LEGEND_NO_FIT] |= row->outside > 0;
-
-  if (row->sectors->len > 0)
-    {
-      MapSector *last = &g_array_index (row->sectors, MapSector, row->sectors->len - 1);
-      g_autofree gchar *size = g_format_size_full (written, G_FORMAT_SIZE_IEC_UNITS);
-      g_autoptr(GString) summary = g_string_new (NULL);
-
-      row->first = g_array_index (row->sectors, MapSector, 0).start;
-      row->last = last->start + last->size - 1;
-      /* TRANSLATORS: memory map summary, e.g. "2 of 12 sectors erased · 315 KiB written" */
-      g_string_printf (summary, g_dngettext (GETTEXT_PACKAGE, "%u of %u sector erased · %s written",
-                                             "%u of %u sectors erased · %s written", row->sectors->len),
-                       erased, row->sectors->len, size);
-      if (row->outside > 0)
-        {
-          g_autofree gchar *outside = g_format_size_full (row->outside, G_FORMAT_SIZE_IEC_UNITS);
-          /* TRANSLATORS: appended to the memory map summary */
-          g_string_append_printf (summary, _(" · %s outside the memory"), outside);
-        }
-      row->summary = g_string_free (g_steal_pointer (&summary), FALSE);
-    }
-}
-
-static void
-rebuild (DefuseMemoryMap *self)
-{
-  DfPlan *plan = self->plan;
-  DfImage *image;
-  gboolean from_dfuse;
-
-  g_ptr_array_set_size (self->rows, 0);
-  memset (self->legend, 0, sizeof self->legend);
-  if (plan == NULL)
-    return;
-
-  image = plan->image;
-  from_dfuse = image->format == DF_FORMAT_DFUSE;
-  for (guint i = 0; i < image->targets->len; i++)
-    {
-      DfTarget *target = g_ptr_array_index (image->targets, i);
-      guint8 number = target->alt;
-      DfAlt *alt;
-      MapRow *row;
-
-      /* the same choice of alt as df_plan_new() makes */
-      if (from_dfuse && plan->options.alt >= 0 && target->alt != plan->options.alt)
-        continue;
-      if (!from_dfuse && plan->options.alt >= 0)
-        number = (guint8) plan->options.alt;
-      alt = df_device_find_alt (plan->device, number);
-      row = map_row_new (number, alt != NULL && alt->layout != NULL ? alt->layout->name
-                                 : alt != NULL ? alt->name : NULL);
-      g_ptr_array_add (self->rows, row);
-
-      if (plan->device->mode == DF_DEVICE_MODE_RUNTIME)
-        row->message = g_strdup (_("The device runs its application: switch it to DFU mode to see its memory."));
-      else if (alt == NULL)
-        row->message = g_strdup_printf (_("The device has no alt setting %u, so this part of the file cannot be written."), number);
-      else if (!plan->dfuse)
-        {
-          for (guint j = 0; j < target->segments->len; j++)
-            row->plain_bytes += g_bytes_get_size (((DfSegment *) g_ptr_array_index (target->segments, j))->data);
-          self->legend[LEGEND_WRITTEN] = TRUE;
-        }
-      else if (alt->layout == NULL)
-        row->message = g_strdup (_("The device does not describe the layout of this memory, so the file cannot be placed in it."));
-      else
-        fill_dfuse_row (self, row, target, alt);
     }
 }
 
@@ -464,6 +206,12 @@ row_height (DefuseMemoryMap *self, MapRow *row)
   if (row->message != NULL)
     return title_h + 4 + small_h;
   return title_h + 6 + BAR_HEIGHT + 4 + small_h;
+}
+
+gfloat
+_defuse_memory_map_bar_y (DefuseMemoryMap *self, MapRow *row)
+{
+  return row->y + line_height (self, FALSE) + 6;
 }
 
 static gint
@@ -684,56 +432,6 @@ defuse_memory_map_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     legend_layout (self, width, snapshot, self->legend_y);
 }
 
-static gboolean
-defuse_memory_map_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip)
-{
-  DefuseMemoryMap *self = DEFUSE_MEMORY_MAP (widget);
-  gint title_h = line_height (self, FALSE);
-
-  for (guint i = 0; i < self->rows->len; i++)
-    {
-      MapRow *row = g_ptr_array_index (self->rows, i);
-      gfloat bar_y = row->y + title_h + 6;
-
-      if (row->message != NULL || y < bar_y || y >= bar_y + BAR_HEIGHT)
-        continue;
-      for (guint j = 0; j < row->sectors->len; j++)
-        {
-          MapSector *ms = &g_array_index (row->sectors, MapSector, j);
-          g_autofree gchar *size = NULL, *text = NULL;
-
-          if (x < ms->x || x >= ms->x + ms->width)
-            continue;
-          size = g_format_size_full (ms->size, G_FORMAT_SIZE_IEC_UNITS);
-          /* TRANSLATORS: memory map tooltip: sector number, address range, size, what happens */
-          text = g_strdup_printf (_("Sector %u · 0x%08X–0x%08X · %s\n%s"), j, ms->start,
-                                  ms->start + ms->size - 1, size, kind_text (ms->kind));
-          gtk_tooltip_set_text (tooltip, text);
-          return TRUE;
-        }
-      if (row->overflow_w > 0 && x >= gtk_widget_get_width (widget) - row->overflow_w)
-        {
-          gtk_tooltip_set_text (tooltip, _("Part of the file lies outside this memory: it cannot be flashed."));
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-static void
-update_accessible (DefuseMemoryMap *self)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  for (guint i = 0; i < self->rows->len; i++)
-    {
-      MapRow *row = g_ptr_array_index (self->rows, i);
-      g_string_append_printf (text, "%s: %s. ", row->title,
-                              row->message != NULL ? row->message : row->summary != NULL ? row->summary : "");
-    }
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text->str, -1);
-}
-
 void
 defuse_memory_map_set_plan (DefuseMemoryMap *self, DfPlan *plan)
 {
@@ -743,8 +441,8 @@ defuse_memory_map_set_plan (DefuseMemoryMap *self, DfPlan *plan)
     df_plan_ref (plan);
   g_clear_pointer (&self->plan, df_plan_unref);
   self->plan = plan;
-  rebuild (self);
-  update_accessible (self);
+  _defuse_memory_map_rebuild (self);
+  _defuse_memory_map_update_accessible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
@@ -807,7 +505,7 @@ defuse_memory_map_class_init (DefuseMemoryMapClass *klass)
   widget_class->measure = defuse_memory_map_measure;
   widget_class->size_allocate = defuse_memory_map_size_allocate;
   widget_class->snapshot = defuse_memory_map_snapshot;
-  widget_class->query_tooltip = defuse_memory_map_query_tooltip;
+  widget_class->query_tooltip = _defuse_memory_map_query_tooltip;
   widget_class->css_changed = defuse_memory_map_css_changed;
   gtk_widget_class_set_css_name (widget_class, "memorymap");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -816,7 +514,7 @@ defuse_memory_map_class_init (DefuseMemoryMapClass *klass)
 static void
 defuse_memory_map_init (DefuseMemoryMap *self)
 {
-  self->rows = g_ptr_array_new_with_free_func (map_row_free);
+  self->rows = g_ptr_array_new_with_free_func (_defuse_memory_map_row_free);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Memory map"), -1);
 }
