@@ -55,16 +55,11 @@ find_plan_target (DfPlan *plan, guint8 alt)
   return NULL;
 }
 
-/* the sectors and writes of the plan, then what the plan refused: bytes
- * outside every region, sectors the device cannot write */
+/* each sector of the layout with what the plan does to it */
 static void
-fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt)
+add_sectors (MapRow *row, DfPlan *plan, DfPlanTarget *planned, DfAlt *alt)
 {
-  DfPlan *plan = self->plan;
-  DfPlanTarget *planned = find_plan_target (plan, alt->alt);
   g_autoptr(GArray) layout_sectors = df_layout_get_sectors (alt->layout);
-  guint erased = 0;
-  guint64 written = 0;
 
   for (guint i = 0; i < layout_sectors->len; i++)
     {
@@ -84,6 +79,14 @@ fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt
         ms.kind = DEFUSE_SECTOR_UNTOUCHED;
       g_array_append_val (row->sectors, ms);
     }
+}
+
+/* the plan's writes; returns the bytes written */
+static guint64
+add_writes (MapRow *row, DfPlanTarget *planned)
+{
+  guint64 written = 0;
+
   if (planned != NULL)
     for (guint i = 0; i < planned->writes->len; i++)
       {
@@ -92,7 +95,14 @@ fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt
         g_array_append_val (row->writes, range);
         written += range.size;
       }
+  return written;
+}
 
+/* what the plan refused: bytes outside every region, sectors the device
+ * cannot write */
+static void
+mark_refused (MapRow *row, DfPlan *plan, DfTarget *target, DfAlt *alt)
+{
   for (guint i = 0; i < target->segments->len; i++)
     {
       DfSegment *segment = g_ptr_array_index (target->segments, i);
@@ -120,6 +130,43 @@ fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt
             ms->kind = DEFUSE_SECTOR_NO_FIT;
         }
     }
+}
+
+/* "2 of 12 sectors erased · 315 KiB written", and the bar's end addresses */
+static void
+summarize_row (MapRow *row, guint erased, guint64 written)
+{
+  MapSector *last = &g_array_index (row->sectors, MapSector, row->sectors->len - 1);
+  g_autofree gchar *size = g_format_size_full (written, G_FORMAT_SIZE_IEC_UNITS);
+  g_autoptr(GString) summary = g_string_new (NULL);
+
+  row->first = g_array_index (row->sectors, MapSector, 0).start;
+  row->last = last->start + last->size - 1;
+  /* TRANSLATORS: memory map summary, e.g. "2 of 12 sectors erased · 315 KiB written" */
+  g_string_printf (summary, g_dngettext (GETTEXT_PACKAGE, "%u of %u sector erased · %s written",
+                                         "%u of %u sectors erased · %s written", row->sectors->len),
+                   erased, row->sectors->len, size);
+  if (row->outside > 0)
+    {
+      g_autofree gchar *outside = g_format_size_full (row->outside, G_FORMAT_SIZE_IEC_UNITS);
+      /* TRANSLATORS: appended to the memory map summary */
+      g_string_append_printf (summary, _(" · %s outside the memory"), outside);
+    }
+  row->summary = g_string_free (g_steal_pointer (&summary), FALSE);
+}
+
+/* the sectors and writes of the plan, then what the plan refused */
+static void
+fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt)
+{
+  DfPlan *plan = self->plan;
+  DfPlanTarget *planned = find_plan_target (plan, alt->alt);
+  guint erased = 0;
+  guint64 written;
+
+  add_sectors (row, plan, planned, alt);
+  written = add_writes (row, planned);
+  mark_refused (row, plan, target, alt);
 
   for (guint j = 0; j < row->sectors->len; j++)
     {
@@ -134,25 +181,7 @@ fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt
   self->legend[LEGEND_NO_FIT] |= row->outside > 0;
 
   if (row->sectors->len > 0)
-    {
-      MapSector *last = &g_array_index (row->sectors, MapSector, row->sectors->len - 1);
-      g_autofree gchar *size = g_format_size_full (written, G_FORMAT_SIZE_IEC_UNITS);
-      g_autoptr(GString) summary = g_string_new (NULL);
-
-      row->first = g_array_index (row->sectors, MapSector, 0).start;
-      row->last = last->start + last->size - 1;
-      /* TRANSLATORS: memory map summary, e.g. "2 of 12 sectors erased · 315 KiB written" */
-      g_string_printf (summary, g_dngettext (GETTEXT_PACKAGE, "%u of %u sector erased · %s written",
-                                             "%u of %u sectors erased · %s written", row->sectors->len),
-                       erased, row->sectors->len, size);
-      if (row->outside > 0)
-        {
-          g_autofree gchar *outside = g_format_size_full (row->outside, G_FORMAT_SIZE_IEC_UNITS);
-          /* TRANSLATORS: appended to the memory map summary */
-          g_string_append_printf (summary, _(" · %s outside the memory"), outside);
-        }
-      row->summary = g_string_free (g_steal_pointer (&summary), FALSE);
-    }
+    summarize_row (row, erased, written);
 }
 
 void

@@ -198,6 +198,13 @@ overflow_layout (DefuseMemoryMap *self, MapRow *row)
   return make_layout (self, text, TRUE, TRUE);
 }
 
+/* the bar leaves room after it for the "+12 KiB" block */
+static gfloat
+bar_width (MapRow *row, gint width)
+{
+  return width - (row->overflow_w > 0 ? row->overflow_w + 4 : 0);
+}
+
 static gint
 row_height (DefuseMemoryMap *self, MapRow *row)
 {
@@ -261,7 +268,7 @@ defuse_memory_map_size_allocate (GtkWidget *widget, int width, int height, int b
           pango_layout_get_pixel_size (label, &label_w, NULL);
           row->overflow_w = MIN (MAX (label_w + 16, 48), width / 3);
         }
-      bar_w = width - (row->overflow_w > 0 ? row->overflow_w + 4 : 0);
+      bar_w = bar_width (row, width);
 
       row->y = y;
       y += row_height (self, row) + ROW_GAP;
@@ -317,13 +324,86 @@ draw_text (GtkSnapshot *snapshot, PangoLayout *layout, gfloat x, gfloat y, const
   gtk_snapshot_restore (snapshot);
 }
 
+/* plain DFU: one download, no addresses; DfuSe: a cell per sector */
+static void
+draw_bar (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gfloat bar_y, gfloat bar_w)
+{
+  GskRoundedRect clip;
+
+  gsk_rounded_rect_init_from_rect (&clip, &GRAPHENE_RECT_INIT (0, bar_y, bar_w, BAR_HEIGHT), 6);
+  gtk_snapshot_push_rounded_clip (snapshot, &clip);
+  if (row->sectors->len == 0)
+    {
+      GdkRGBA pale, solid;
+      kind_colors (self, DEFUSE_SECTOR_ERASE_WRITE, &pale, &solid);
+      gtk_snapshot_append_color (snapshot, &solid, &clip.bounds);
+    }
+  for (guint j = 0; j < row->sectors->len; j++)
+    draw_sector (self, snapshot, row, &g_array_index (row->sectors, MapSector, j), bar_y);
+  gtk_snapshot_pop (snapshot);
+}
+
+/* the "+12 KiB" block after the bar: bytes outside the memory */
+static void
+draw_overflow (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gint width, gfloat bar_y)
+{
+  GdkRGBA pale, solid;
+  GskRoundedRect over;
+  g_autoptr(PangoLayout) label = overflow_layout (self, row);
+  GdkRGBA white = { 1, 1, 1, 1 };
+  gfloat ow = row->overflow_w;
+  gint lw, lh;
+
+  kind_colors (self, DEFUSE_SECTOR_NO_FIT, &pale, &solid);
+  gsk_rounded_rect_init_from_rect (&over, &GRAPHENE_RECT_INIT (width - ow, bar_y, ow, BAR_HEIGHT), 6);
+  gtk_snapshot_push_rounded_clip (snapshot, &over);
+  gtk_snapshot_append_color (snapshot, &solid, &over.bounds);
+  gtk_snapshot_pop (snapshot);
+  pango_layout_set_width (label, (gint) (ow - 4) * PANGO_SCALE);
+  pango_layout_set_ellipsize (label, PANGO_ELLIPSIZE_END);
+  pango_layout_get_pixel_size (label, &lw, &lh);
+  draw_text (snapshot, label, width - ow + (ow - lw) / 2.f,
+             bar_y + (BAR_HEIGHT - lh) / 2.f, &white);
+}
+
+/* the addresses at both ends of the bar */
+static void
+draw_bar_ends (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gint width, gfloat bar_y,
+               const GdkRGBA *dim)
+{
+  g_autofree gchar *first = NULL, *last = NULL;
+  g_autoptr(PangoLayout) left = NULL, right = NULL;
+  gint rw;
+
+  if (row->sectors->len == 0)
+    {
+      g_autofree gchar *size = g_format_size_full (row->plain_bytes, G_FORMAT_SIZE_IEC_UNITS);
+      /* TRANSLATORS: under the bar of a plain DFU device, which has no addresses */
+      first = g_strdup_printf (_("%s downloaded as one piece (plain DFU: no addresses)"), size);
+    }
+  else
+    {
+      first = g_strdup_printf ("0x%08X", row->first);
+      last = g_strdup_printf ("0x%08X", row->last);
+    }
+  left = make_layout (self, first, FALSE, TRUE);
+  draw_text (snapshot, left, 0, bar_y + BAR_HEIGHT + 4, dim);
+  if (last != NULL)
+    {
+      right = make_layout (self, last, FALSE, TRUE);
+      pango_layout_get_pixel_size (right, &rw, NULL);
+      draw_text (snapshot, right, bar_width (row, width) - rw,
+                 bar_y + BAR_HEIGHT + 4, dim);
+    }
+}
+
 static void
 draw_row (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gint width)
 {
   gint title_h = line_height (self, FALSE);
   g_autoptr(PangoLayout) title = make_layout (self, row->title, TRUE, FALSE);
   GdkRGBA fg, dim;
-  gfloat bar_y = row->y + title_h + 6;
+  gfloat bar_y = _defuse_memory_map_bar_y (self, row);
   gint title_w;
 
   foreground (self, 1.0, &fg);
@@ -352,72 +432,10 @@ draw_row (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gint width)
         draw_text (snapshot, summary, width - summary_w, row->y + (title_h - summary_h), &dim);
     }
 
-  {
-    GskRoundedRect clip;
-    gfloat bar_w = width - (row->overflow_w > 0 ? row->overflow_w + 4 : 0);
-
-    gsk_rounded_rect_init_from_rect (&clip, &GRAPHENE_RECT_INIT (0, bar_y, bar_w, BAR_HEIGHT), 6);
-    gtk_snapshot_push_rounded_clip (snapshot, &clip);
-    if (row->sectors->len == 0)
-      {
-        /* plain DFU: one download, no addresses */
-        GdkRGBA pale, solid;
-        kind_colors (self, DEFUSE_SECTOR_ERASE_WRITE, &pale, &solid);
-        gtk_snapshot_append_color (snapshot, &solid, &clip.bounds);
-      }
-    for (guint j = 0; j < row->sectors->len; j++)
-      draw_sector (self, snapshot, row, &g_array_index (row->sectors, MapSector, j), bar_y);
-    gtk_snapshot_pop (snapshot);
-
-    if (row->outside > 0)
-      {
-        GdkRGBA pale, solid;
-        GskRoundedRect over;
-        g_autoptr(PangoLayout) label = overflow_layout (self, row);
-        GdkRGBA white = { 1, 1, 1, 1 };
-        gfloat ow = row->overflow_w;
-        gint lw, lh;
-
-        kind_colors (self, DEFUSE_SECTOR_NO_FIT, &pale, &solid);
-        gsk_rounded_rect_init_from_rect (&over, &GRAPHENE_RECT_INIT (width - ow, bar_y, ow, BAR_HEIGHT), 6);
-        gtk_snapshot_push_rounded_clip (snapshot, &over);
-        gtk_snapshot_append_color (snapshot, &solid, &over.bounds);
-        gtk_snapshot_pop (snapshot);
-        pango_layout_set_width (label, (gint) (ow - 4) * PANGO_SCALE);
-        pango_layout_set_ellipsize (label, PANGO_ELLIPSIZE_END);
-        pango_layout_get_pixel_size (label, &lw, &lh);
-        draw_text (snapshot, label, width - ow + (ow - lw) / 2.f,
-                   bar_y + (BAR_HEIGHT - lh) / 2.f, &white);
-      }
-  }
-
-  /* the addresses at both ends of the bar */
-  {
-    g_autofree gchar *first = NULL, *last = NULL;
-    g_autoptr(PangoLayout) left = NULL, right = NULL;
-    gint rw;
-
-    if (row->sectors->len == 0)
-      {
-        g_autofree gchar *size = g_format_size_full (row->plain_bytes, G_FORMAT_SIZE_IEC_UNITS);
-        /* TRANSLATORS: under the bar of a plain DFU device, which has no addresses */
-        first = g_strdup_printf (_("%s downloaded as one piece (plain DFU: no addresses)"), size);
-      }
-    else
-      {
-        first = g_strdup_printf ("0x%08X", row->first);
-        last = g_strdup_printf ("0x%08X", row->last);
-      }
-    left = make_layout (self, first, FALSE, TRUE);
-    draw_text (snapshot, left, 0, bar_y + BAR_HEIGHT + 4, &dim);
-    if (last != NULL)
-      {
-        right = make_layout (self, last, FALSE, TRUE);
-        pango_layout_get_pixel_size (right, &rw, NULL);
-        draw_text (snapshot, right, width - (row->overflow_w > 0 ? row->overflow_w + 4 : 0) - rw,
-                   bar_y + BAR_HEIGHT + 4, &dim);
-      }
-  }
+  draw_bar (self, snapshot, row, bar_y, bar_width (row, width));
+  if (row->outside > 0)
+    draw_overflow (self, snapshot, row, width, bar_y);
+  draw_bar_ends (self, snapshot, row, width, bar_y, &dim);
 }
 
 static void
