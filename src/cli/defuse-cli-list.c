@@ -5,10 +5,29 @@
 #include <stdio.h>
 
 #include "defuse-cli.h"
+#include "df-quirks.h"
 #include "df-usb.h"
 
+/* which quirk-table entries apply to the device, and why */
 static void
-print_text (DfDevice *device)
+print_quirks (DfDevice *device)
+{
+  if (device->quirks == NULL || device->quirks->matches->len == 0)
+    {
+      printf ("  %s\n", _("quirks: none"));
+      return;
+    }
+  for (guint i = 0; i < device->quirks->matches->len; i++)
+    {
+      DfQuirkMatch *match = g_ptr_array_index (device->quirks->matches, i);
+      /* TRANSLATORS: a quirk-table entry, where it comes from, what it sets, and what matched */
+      printf (_("  quirk %s (%s): %s\n    because %s\n"), match->entry, match->origin,
+              match->settings, match->reason);
+    }
+}
+
+static void
+print_text (DfDevice *device, gboolean verbose)
 {
   g_autofree gchar *description = df_device_describe (device);
 
@@ -27,6 +46,26 @@ print_text (DfDevice *device)
       g_autofree gchar *words = alt->layout != NULL ? df_layout_describe (alt->layout) : NULL;
       printf ("  alt %u  %s\n", alt->alt, words != NULL ? words : (alt->name != NULL ? alt->name : ""));
     }
+  if (verbose)
+    print_quirks (device);
+}
+
+static void
+add_quirks_json (JsonBuilder *builder, DfDevice *device)
+{
+  json_builder_set_member_name (builder, "quirks");
+  json_builder_begin_array (builder);
+  for (guint i = 0; device->quirks != NULL && i < device->quirks->matches->len; i++)
+    {
+      DfQuirkMatch *match = g_ptr_array_index (device->quirks->matches, i);
+      json_builder_begin_object (builder);
+      cli_json_string (builder, "entry", match->entry);
+      cli_json_string (builder, "origin", match->origin);
+      cli_json_string (builder, "settings", match->settings);
+      cli_json_string (builder, "reason", match->reason);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
 }
 
 static void
@@ -50,6 +89,7 @@ add_device_json (JsonBuilder *builder, DfDevice *device)
   cli_json_int (builder, "attributes", device->attributes);
   cli_json_int (builder, "detach_timeout", device->detach_timeout_ms);
   cli_json_bool (builder, "permission_denied", device->permission_denied);
+  add_quirks_json (builder, device);
   json_builder_set_member_name (builder, "alts");
   json_builder_begin_array (builder);
   for (guint i = 0; i < device->alts->len; i++)
@@ -90,9 +130,10 @@ add_device_json (JsonBuilder *builder, DfDevice *device)
 int
 cli_list (int argc, char **argv)
 {
-  gboolean json = FALSE;
+  gboolean json = FALSE, verbose = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON array of devices"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also show which quirks apply to each device and why"), NULL },
     { NULL },
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -125,6 +166,8 @@ cli_list (int argc, char **argv)
     printf ("%s\n", _("No DFU device found. Put the board in DFU mode (STM32: hold BOOT0 and press reset; "
                       "MicroPython: machine.bootloader()) and check that the cable carries data."));
   for (guint i = 0; i < devices->len; i++)
-    print_text (g_ptr_array_index (devices, i));
+    print_text (g_ptr_array_index (devices, i), verbose);
+  for (const gchar * const *w = df_quirk_table_warnings (); verbose && *w != NULL; w++)
+    printf ("%s\n", *w);
   return CLI_EXIT_OK;
 }

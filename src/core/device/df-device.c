@@ -1,6 +1,7 @@
 #include <glib/gi18n.h>
 
 #include "df-device.h"
+#include "df-quirks.h"
 
 static void
 alt_free (gpointer data)
@@ -38,6 +39,7 @@ df_device_unref (DfDevice *device)
   g_free (device->serial);
   g_free (device->path);
   g_ptr_array_unref (device->alts);
+  g_clear_pointer (&device->quirks, df_quirks_unref);
   g_free (device);
 }
 

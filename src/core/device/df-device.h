@@ -27,6 +27,9 @@ typedef struct {
   DfLayout *layout;  /* parsed DfuSe layout, NULL if the name is not one */
 } DfAlt;
 
+/* what the quirk table says about a device (df-quirks.h) */
+typedef struct _DfQuirks DfQuirks;
+
 typedef struct {
   gint          ref_count;
   guint16       vid;
@@ -47,6 +50,7 @@ typedef struct {
   guint16       dfu_version;  /* bcdDFUVersion: 0x0110, 0x011a... */
   GPtrArray    *alts;         /* of DfAlt */
   gboolean      permission_denied; /* strings unreadable: the udev rule is missing */
+  DfQuirks     *quirks;       /* set by enumeration (df_quirks_apply), NULL: none known */
 } DfDevice;
 
 DfDevice    *df_device_new (void);

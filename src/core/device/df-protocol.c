@@ -208,6 +208,16 @@ set_device_error (DfConnection *c, const DfStatus *status, GError **error)
                df_status_to_string (status->status), df_status_describe (status->status));
 }
 
+/* the bwPollTimeout the device reports, corrected by the quirk table's
+ * factor for devices known to over- or under-report it */
+static guint
+scaled_poll_timeout (DfConnection *c, const DfStatus *status)
+{
+  if (c->quirks == NULL || c->quirks->poll_timeout_factor == 1.0)
+    return status->poll_timeout_ms;
+  return (guint) (status->poll_timeout_ms * c->quirks->poll_timeout_factor + 0.5);
+}
+
 /* busy_ms: how long this operation may keep the device busy.  The device
  * holds (NAKs) GETSTATUS while it works, so one status may take that long:
  * STM32F405 reports 100 ms for a mass erase that takes seconds (dfu-util
@@ -254,7 +264,7 @@ wait_while_busy (DfConnection *c, guint busy_ms, DfStatus *status_out, GError **
         }
       /* the spec says: wait bwPollTimeout before the next GETSTATUS; any
        * longer is time the device is ready and the host is not */
-      if (!df_sleep_ms (status.poll_timeout_ms, c->cancellable, error))
+      if (!df_sleep_ms (scaled_poll_timeout (c, &status), c->cancellable, error))
         return FALSE;
       /* a device that asks for long waits gets them, with room to spare */
       status_timeout = MAX (status_timeout, status.poll_timeout_ms + REQUEST_TIMEOUT_MS);
@@ -337,9 +347,54 @@ df_dfuse_set_address (DfConnection *c, guint32 address, GError **error)
   return TRUE;
 }
 
+/* STM32H743 rev V can stay in dfuDNBUSY after an erase; what
+ * STM32CubeProgrammer does (betaflight-configurator webusbdfu.js): CLRSTATUS
+ * (-> dfuERROR), CLRSTATUS (-> dfuIDLE), and the erase counts as done.
+ * The quirk table says where and after how long. */
+static gboolean
+erase_may_wedge (DfConnection *c, guint32 address)
+{
+  return c->quirks != NULL && c->quirks->clear_twice_after_erase_from != 0 &&
+         address >= c->quirks->clear_twice_after_erase_from &&
+         c->quirks->clear_twice_after_ms > 0 && !c->quirks->clear_status_only_in_error;
+}
+
+static gboolean
+unwedge (DfConnection *c, GError **error)
+{
+  DfStatus status;
+
+  g_debug ("still dfuDNBUSY after %u ms: clearing status twice", c->quirks->clear_twice_after_ms);
+  if (!df_dfu_clear_status (c, error) || !df_dfu_clear_status (c, error) ||
+      !df_dfu_get_status (c, &status, error))
+    return FALSE;
+  if (status.state != DF_STATE_DFU_IDLE)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
+                   _("the device stayed busy after the erase and did not return to dfuIDLE (%s)"),
+                   df_state_to_string (status.state));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error)
 {
+  if (erase_may_wedge (c, address))
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (!dfuse_command (c, DFUSE_ERASE, &address, c->quirks->clear_twice_after_ms, &local) &&
+          !(g_error_matches (local, DF_ERROR, DF_ERROR_TIMEOUT) && unwedge (c, error)))
+        {
+          if (local != NULL && (error == NULL || *error == NULL))
+            g_propagate_error (error, g_steal_pointer (&local));
+          g_prefix_error (error, _("erasing the sector at 0x%08x: "), address);
+          return FALSE;
+        }
+      return TRUE;
+    }
   if (!dfuse_command (c, DFUSE_ERASE, &address, c->max_busy_ms, error))
     {
       g_prefix_error (error, _("erasing the sector at 0x%08x: "), address);
@@ -391,6 +446,10 @@ df_dfu_leave (DfConnection *c, GError **error)
 
   if (!df_dfu_dnload (c, c->dfuse ? 2 : 0, NULL, 0, error))
     return FALSE;
+  /* GD32VF103 goes at the DNLOAD and answers nothing more (dfu-util's
+   * QUIRK_DFUSE_LEAVE) */
+  if (c->quirks != NULL && c->quirks->leave_without_status)
+    return TRUE;
   /* the device answers dfuMANIFEST and goes, or goes at once: errors from
    * here on are the device leaving, not failures */
   if (!df_dfu_get_status (c, &status, &local))

@@ -5,6 +5,7 @@
  * answer that is not success into one clear error. */
 #pragma once
 
+#include "df-quirks.h"
 #include "df-transport.h"
 
 G_BEGIN_DECLS
@@ -65,6 +66,7 @@ typedef struct {
   gboolean      dfuse;          /* speaks ST's DfuSe extension */
   GCancellable *cancellable;
   guint         max_busy_ms;    /* how long an erase may keep the device busy */
+  const DfQuirks *quirks;       /* the device's (borrowed from the DfDevice), NULL: none */
 } DfConnection;
 
 /* single requests */

@@ -1,60 +1,386 @@
+#include <glib/gi18n.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "df-error.h"
+#include "df-key-table.h"
+#include "df-match.h"
 #include "df-quirks.h"
 
-#define GD32_VID 0x28e9
-#define GD32VF103_PID 0x0189
-#define GD32VF103_FLASH_BASE 0x08000000
+/* longer than this is not a wedge but a hang */
+#define DF_MAX_WEDGE_MS 60000
 
-DfQuirks
-df_quirks_for (guint16 vid, guint16 pid)
+#define QUIRKS_RESOURCE "/io/github/defuse/core/quirks/defuse.quirk"
+
+static const gchar *early_status_names[] = {
+  [DF_EARLY_STATUS_SPEC] = "spec",
+  [DF_EARLY_STATUS_HOLD] = "hold",
+  [DF_EARLY_STATUS_ANSWER_BUSY] = "answer-busy",
+  [DF_EARLY_STATUS_STALL] = "stall",
+};
+
+static const gchar *protocol_names[] = {
+  [DF_QUIRK_PROTOCOL_AUTO] = "auto",
+  [DF_QUIRK_PROTOCOL_DFU] = "dfu",
+  [DF_QUIRK_PROTOCOL_DFUSE] = "dfuse",
+};
+
+const gchar *
+df_early_status_to_string (DfEarlyStatus early_status)
 {
-  /* GD32VF103: the serial descriptor holds 8-bit characters (dfu-util's
-   * QUIRK_UTF8_SERIAL) and alt 0 claims 512 x 2 KiB pages where the part
-   * has 1 KiB pages (dfu-util's QUIRK_DFUSE_LAYOUT) */
-  if (vid == GD32_VID && pid == GD32VF103_PID)
-    return DF_QUIRK_UTF8_SERIAL | DF_QUIRK_GD32_LAYOUT;
-  return DF_QUIRK_NONE;
+  return early_status < G_N_ELEMENTS (early_status_names) ? early_status_names[early_status] : "?";
 }
 
-/* The serial is the part number's tail, e.g. "3CBJ": its third character
- * gives the flash size (GD32VF103 datasheet, tables 2-1 and 2-2); every
- * GD32VF103 has 1 KiB pages. */
-static guint
-gd32_page_count (const gchar *serial)
+static void
+match_free (gpointer data)
 {
-  switch (serial[2])
-    {
-    case '4':
-      return 16;
-    case '6':
-      return 32;
-    case '8':
-      return 64;
-    default:
-      return 128;  /* 'B', and the largest part for anything unknown */
-    }
+  DfQuirkMatch *match = data;
+  g_free (match->entry);
+  g_free (match->origin);
+  g_free (match->reason);
+  g_free (match->settings);
+  g_free (match);
+}
+
+DfQuirks *
+df_quirks_new (void)
+{
+  DfQuirks *quirks = g_new0 (DfQuirks, 1);
+  quirks->ref_count = 1;
+  quirks->poll_timeout_factor = 1.0;
+  quirks->matches = g_ptr_array_new_with_free_func (match_free);
+  return quirks;
+}
+
+DfQuirks *
+df_quirks_ref (DfQuirks *quirks)
+{
+  g_atomic_int_inc (&quirks->ref_count);
+  return quirks;
 }
 
 void
-df_quirks_fix_device (DfDevice *device)
+df_quirks_unref (DfQuirks *quirks)
 {
-  DfAlt *alt;
-  g_autofree gchar *fixed = NULL;
+  if (!g_atomic_int_dec_and_test (&quirks->ref_count))
+    return;
+  g_free (quirks->layout);
+  g_ptr_array_unref (quirks->matches);
+  g_free (quirks);
+}
+
+/* --- values ------------------------------------------------------------ */
+
+static gboolean
+parse_enum (const gchar *value, const gchar **names, guint n, guint *out, GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (value, names[i]) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("“%s” is not one of the values allowed"), value);
+  return FALSE;
+}
+
+static gboolean
+parse_bool (const gchar *value, gboolean *out, GError **error)
+{
+  if (g_strcmp0 (value, "true") == 0 || g_strcmp0 (value, "false") == 0)
+    {
+      *out = g_str_equal (value, "true");
+      return TRUE;
+    }
+  g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("“%s” is not true or false"), value);
+  return FALSE;
+}
+
+static gboolean
+parse_factor (const gchar *value, gdouble *out, GError **error)
+{
+  gchar *end = NULL;
+  gdouble v = g_ascii_strtod (value, &end);
+
+  if (*end != '\0' || !(v > 0.0 && v <= 100.0))
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("“%s” is not a factor between 0 and 100"), value);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_layout (const gchar *value, gchar **out, GError **error)
+{
+  g_autoptr(DfLayout) layout = df_layout_parse (value, error);
+
+  if (layout == NULL)
+    return FALSE;
+  g_free (*out);
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+/* Sets one quirk key on quirks; FALSE for an unknown key or a bad value.
+ * Match keys and the layout-by-serial keys are handled elsewhere. */
+static gboolean
+parse_value (DfQuirks *q, const gchar *key, const gchar *value, GError **error)
+{
+  guint e = 0;
+  guint64 n = 0;
+  gboolean ok;
+
+  if (g_str_equal (key, "early-status"))
+    {
+      ok = parse_enum (value, early_status_names, G_N_ELEMENTS (early_status_names), &e, error);
+      q->early_status = e;
+      return ok;
+    }
+  if (g_str_equal (key, "protocol"))
+    {
+      ok = parse_enum (value, protocol_names, G_N_ELEMENTS (protocol_names), &e, error);
+      q->protocol = e;
+      return ok;
+    }
+  if (g_str_equal (key, "serial-encoding"))
+    {
+      static const gchar *encodings[] = { "utf16", "8bit" };
+      ok = parse_enum (value, encodings, G_N_ELEMENTS (encodings), &e, error);
+      q->serial_8bit = e == 1;
+      return ok;
+    }
+  if (g_str_equal (key, "poll-timeout-factor"))
+    return parse_factor (value, &q->poll_timeout_factor, error);
+  if (g_str_equal (key, "max-transfer-size"))
+    {
+      ok = df_match_parse_number (value, 0xffff, &n, error);
+      q->max_transfer_size = (guint) n;
+      return ok;
+    }
+  if (g_str_equal (key, "clear-status-twice-after-erase-from"))
+    {
+      ok = df_match_parse_number (value, G_MAXUINT32, &n, error);
+      q->clear_twice_after_erase_from = (guint32) n;
+      return ok;
+    }
+  if (g_str_equal (key, "clear-status-twice-after-ms"))
+    {
+      ok = df_match_parse_number (value, DF_MAX_WEDGE_MS, &n, error);
+      q->clear_twice_after_ms = (guint) n;
+      return ok;
+    }
+  if (g_str_equal (key, "layout"))
+    return parse_layout (value, &q->layout, error);
+  if (g_str_equal (key, "layout-serial-char"))
+    return df_match_parse_number (value, 31, &n, error);
+  if (g_str_has_prefix (key, "layout-") && strlen (key) == strlen ("layout-") + 1)
+    {
+      g_autofree gchar *scratch = NULL;
+      return parse_layout (value, &scratch, error);
+    }
+  if (g_str_equal (key, "enabled"))
+    return parse_bool (value, &ok, error);
+  {
+    static const struct { const gchar *key; gsize offset; } flags[] = {
+      { "leave-without-status", G_STRUCT_OFFSET (DfQuirks, leave_without_status) },
+      { "clear-status-only-in-error", G_STRUCT_OFFSET (DfQuirks, clear_status_only_in_error) },
+      { "set-address-before-leave", G_STRUCT_OFFSET (DfQuirks, set_address_before_leave) },
+      { "serial-not-unique", G_STRUCT_OFFSET (DfQuirks, serial_not_unique) },
+      { "returns-in-dfu-after-leave", G_STRUCT_OFFSET (DfQuirks, returns_in_dfu_after_leave) },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+      if (g_str_equal (key, flags[i].key))
+        return parse_bool (value, G_STRUCT_MEMBER_P (q, flags[i].offset), error);
+  }
+  g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("unknown key “%s”"), key);
+  return FALSE;
+}
+
+/* whether an entry is well formed: every key known, every value valid */
+static gboolean
+check_entry (GKeyFile *file, const gchar *group, GError **error)
+{
+  g_autoptr(DfQuirks) scratch = df_quirks_new ();
+  g_autoptr(DfMatch) match = df_match_new (file, group, error);
+  g_auto(GStrv) keys = NULL;
+
+  if (match == NULL)
+    return FALSE;
+  keys = g_key_file_get_keys (file, group, NULL, NULL);
+  for (guint k = 0; keys[k] != NULL; k++)
+    {
+      g_autofree gchar *value = g_key_file_get_string (file, group, keys[k], NULL);
+      if (df_match_is_key (keys[k]) || value == NULL || value[0] == '\0')
+        continue;
+      if (!parse_value (scratch, keys[k], value, error))
+        {
+          g_prefix_error (error, "%s: ", keys[k]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* --- the table ----------------------------------------------------------- */
+
+static DfKeyTable *
+get_table (void)
+{
+  static gsize once = 0;
+  static DfKeyTable *table;
+
+  if (g_once_init_enter (&once))
+    {
+      g_autofree gchar *user_dir = df_key_table_user_dir ("DEFUSE_QUIRKS_DIR", "quirks.d");
+      table = df_key_table_load (QUIRKS_RESOURCE, user_dir, ".quirk", check_entry);
+      g_once_init_leave (&once, 1);
+    }
+  return table;
+}
+
+gchar **
+df_quirk_table_entry_names (void)
+{
+  return g_key_file_get_groups (df_key_table_get_file (get_table ()), NULL);
+}
+
+const gchar * const *
+df_quirk_table_warnings (void)
+{
+  return df_key_table_get_warnings (get_table ());
+}
+
+gboolean
+df_quirk_table_check_data (const gchar *data, gsize length, GError **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_auto(GStrv) groups = NULL;
+
+  if (!g_key_file_load_from_data (file, data, length, G_KEY_FILE_NONE, error))
+    return FALSE;
+  groups = g_key_file_get_groups (file, NULL);
+  for (guint g = 0; groups[g] != NULL; g++)
+    if (!check_entry (file, groups[g], error))
+      {
+        g_prefix_error (error, "[%s] ", groups[g]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* the layout an entry gives for this device: by a character of the serial
+ * when "layout-serial-char" is set (GD32 parts size their flash so) */
+static gchar *
+entry_layout (GKeyFile *file, const gchar *group, const DfDevice *device)
+{
+  g_autofree gchar *index = g_key_file_get_string (file, group, "layout-serial-char", NULL);
+  guint64 i;
+
+  if (index != NULL && index[0] != '\0' && df_match_parse_number (index, 31, &i, NULL) &&
+      device->serial != NULL && strlen (device->serial) > i)
+    {
+      g_autofree gchar *key = g_strdup_printf ("layout-%c", device->serial[i]);
+      gchar *layout = g_key_file_get_string (file, group, key, NULL);
+      if (layout != NULL && layout[0] != '\0')
+        return layout;
+      g_free (layout);
+    }
+  return g_key_file_get_string (file, group, "layout", NULL);
+}
+
+static void
+apply_entry (DfQuirks *quirks, GKeyFile *file, const gchar *group, const DfDevice *device,
+             GString *settings)
+{
+  g_auto(GStrv) keys = g_key_file_get_keys (file, group, NULL, NULL);
+  g_autofree gchar *layout = entry_layout (file, group, device);
+
+  for (guint k = 0; keys[k] != NULL; k++)
+    {
+      g_autofree gchar *value = g_key_file_get_string (file, group, keys[k], NULL);
+      if (df_match_is_key (keys[k]) || g_str_has_prefix (keys[k], "layout") ||
+          g_str_equal (keys[k], "enabled") || value == NULL || value[0] == '\0')
+        continue;
+      if (!parse_value (quirks, keys[k], value, NULL))
+        continue;  /* checked when loaded; an unset key is "" */
+      g_string_append_printf (settings, "%s%s=%s", settings->len > 0 ? ", " : "", keys[k], value);
+    }
+  if (layout != NULL && layout[0] != '\0' && parse_layout (layout, &quirks->layout, NULL))
+    g_string_append_printf (settings, "%slayout=%s", settings->len > 0 ? ", " : "", layout);
+}
+
+DfQuirks *
+df_quirks_lookup (DfDevice *device)
+{
+  DfKeyTable *table = get_table ();
+  GKeyFile *file = df_key_table_get_file (table);
+  g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
+  DfQuirks *quirks = df_quirks_new ();
+
+  for (guint g = 0; groups[g] != NULL; g++)
+    {
+      g_autoptr(DfMatch) match = df_match_new (file, groups[g], NULL);
+      g_autoptr(GString) settings = g_string_new (NULL);
+      gchar *reason = NULL;
+      DfQuirkMatch *applied;
+
+      g_autofree gchar *enabled = g_key_file_get_value (file, groups[g], "enabled", NULL);
+
+      if (g_strcmp0 (enabled, "false") == 0 || match == NULL ||
+          !df_match_device (match, device, &reason))
+        continue;
+      apply_entry (quirks, file, groups[g], device, settings);
+      applied = g_new0 (DfQuirkMatch, 1);
+      applied->entry = g_strdup (groups[g]);
+      applied->origin = g_strdup (df_key_table_get_origin (table, groups[g]));
+      applied->reason = reason;
+      applied->settings = g_string_free (g_steal_pointer (&settings), FALSE);
+      g_ptr_array_add (quirks->matches, applied);
+    }
+  return quirks;
+}
+
+static void
+replace_layout (DfDevice *device, const gchar *layout_text)
+{
+  DfAlt *alt = df_device_find_alt (device, 0);
   DfLayout *layout;
 
-  if (!(df_quirks_for (device->vid, device->pid) & DF_QUIRK_GD32_LAYOUT))
+  if (alt == NULL)
     return;
-  alt = df_device_find_alt (device, 0);
-  if (alt == NULL || alt->layout == NULL || device->serial == NULL ||
-      strlen (device->serial) != 4 || device->serial[0] != '3' || device->serial[3] != 'J')
-    return;
-  fixed = g_strdup_printf ("@%s/0x%08x/%u*001Kg", alt->layout->name, GD32VF103_FLASH_BASE,
-                           gd32_page_count (device->serial));
-  layout = df_layout_parse (fixed, NULL);
+  layout = df_layout_parse (layout_text, NULL);
   if (layout == NULL)
     return;
-  g_debug ("GD32VF103: layout “%s” replaced by “%s”", alt->name, fixed);
-  df_layout_free (alt->layout);
+  g_debug ("alt 0: layout “%s” replaced by “%s” (quirk table)", alt->name, layout_text);
+  g_clear_pointer (&alt->layout, df_layout_free);
   alt->layout = layout;
+}
+
+void
+df_quirks_apply (DfDevice *device, DfQuirkSerialFunc reread_serial, gpointer user_data)
+{
+  DfQuirks *quirks;
+
+  g_clear_pointer (&device->quirks, df_quirks_unref);
+  quirks = df_quirks_lookup (device);
+  /* the serial decides some entries: read it the way the table says and
+   * look again */
+  if (quirks->serial_8bit && reread_serial != NULL)
+    {
+      g_free (device->serial);
+      device->serial = reread_serial (user_data);
+      df_quirks_unref (quirks);
+      quirks = df_quirks_lookup (device);
+    }
+  device->quirks = quirks;
+  if (quirks->layout != NULL)
+    replace_layout (device, quirks->layout);
+  if (quirks->max_transfer_size > 0 && quirks->max_transfer_size < device->transfer_size)
+    device->transfer_size = (guint16) quirks->max_transfer_size;
+  if (device->mode != DF_DEVICE_MODE_RUNTIME && quirks->protocol == DF_QUIRK_PROTOCOL_DFU)
+    device->mode = DF_DEVICE_MODE_DFU;
+  else if (device->mode != DF_DEVICE_MODE_RUNTIME && quirks->protocol == DF_QUIRK_PROTOCOL_DFUSE)
+    device->mode = DF_DEVICE_MODE_DFUSE;
 }

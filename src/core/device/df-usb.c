@@ -88,6 +88,19 @@ read_raw_string (libusb_device_handle *handle, guint8 index)
   return g_strndup ((const gchar *) buf + 2, MIN ((gsize) n, buf[0]) - 2);
 }
 
+/* what df_quirks_apply needs to read the serial again, as 8-bit */
+typedef struct {
+  libusb_device_handle *handle;
+  guint8                index;
+} SerialRead;
+
+static gchar *
+reread_serial_raw (gpointer user_data)
+{
+  SerialRead *read = user_data;
+  return read_raw_string (read->handle, read->index);
+}
+
 static gchar *
 read_string (libusb_device_handle *handle, guint8 index)
 {
@@ -152,6 +165,7 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
   struct libusb_config_descriptor *config = NULL;
   libusb_device_handle *handle = NULL;
   gint open_status;
+  SerialRead serial_read;
 
   if (libusb_get_device_descriptor (dev, &desc) != 0 ||
       libusb_get_active_config_descriptor (dev, &config) != 0)
@@ -189,9 +203,7 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
       device->permission_denied = handle == NULL && open_status == LIBUSB_ERROR_ACCESS;
       device->manufacturer = read_string (handle, desc.iManufacturer);
       device->product = read_string (handle, desc.iProduct);
-      device->serial = (df_quirks_for (desc.idVendor, desc.idProduct) & DF_QUIRK_UTF8_SERIAL)
-                         ? read_raw_string (handle, desc.iSerialNumber)
-                         : read_string (handle, desc.iSerialNumber);
+      device->serial = read_string (handle, desc.iSerialNumber);
       device->transfer_size = 1024;
       device->dfu_version = 0x0110;
       find_functional_descriptor (interface, device);
@@ -203,8 +215,6 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
           df_device_add_alt (device, alt->bAlternateSetting, name);
         }
 
-      df_quirks_fix_device (device);
-
       if (first->bInterfaceProtocol == DFU_PROTO_RUNTIME)
         device->mode = DF_DEVICE_MODE_RUNTIME;
       else if (device->dfu_version == 0x011A ||
@@ -212,6 +222,10 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
         device->mode = DF_DEVICE_MODE_DFUSE;
       else
         device->mode = DF_DEVICE_MODE_DFU;
+
+      serial_read.handle = handle;
+      serial_read.index = desc.iSerialNumber;
+      df_quirks_apply (device, reread_serial_raw, &serial_read);
       g_ptr_array_add (devices, device);
     }
 
@@ -391,6 +405,7 @@ df_usb_connect (DfDevice *device, GCancellable *cancellable, DfConnection *conn,
     .dfuse = device->mode == DF_DEVICE_MODE_DFUSE,
     .cancellable = cancellable,
     .max_busy_ms = DF_MAX_BUSY_MS,
+    .quirks = device->quirks,
   };
   return transport;
 }

@@ -255,12 +255,19 @@ df_job_run_dfuse (DfJob *job, GError **error)
 
   if (plan->options.leave)
     {
+      const DfQuirks *quirks = job->device->quirks;
+
       df_job_begin_phase (job, DF_PHASE_LEAVE, 1);
-      /* STM32C0 needs the address set before leaving; all jump there */
+      /* the device jumps to its address pointer (quirk table) */
       if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, 0), error) ||
-          !df_dfuse_set_address (&job->conn, plan->start_address, error) ||
+          (quirks != NULL && quirks->set_address_before_leave &&
+           !df_dfuse_set_address (&job->conn, plan->start_address, error)) ||
           !df_dfu_leave (&job->conn, error))
         return FALSE;
+      if (quirks != NULL && quirks->returns_in_dfu_after_leave)
+        df_job_log (job, _("This chip starts its bootloader again while it believes its flash is empty: if it "
+                           "comes back in DFU mode, the firmware is written and verified; unplug it (power it off) "
+                           "and plug it in again to start it."));
       df_job_on_chunk (1, plan->start_address, job);
     }
   return TRUE;
