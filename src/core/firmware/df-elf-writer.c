@@ -106,6 +106,81 @@ read_scratch_file (gint fd, GError **error)
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
+/* a section holding size bytes at file offset; NULL when libelf fails */
+static Elf_Scn *
+add_section (Elf *elf, gconstpointer buf, gsize size, guint32 offset, Elf32_Shdr **shdr_out)
+{
+  Elf_Scn *scn = elf_newscn (elf);
+  Elf_Data *edata = scn != NULL ? elf_newdata (scn) : NULL;
+  Elf32_Shdr *shdr = scn != NULL ? elf32_getshdr (scn) : NULL;
+
+  if (edata == NULL || shdr == NULL)
+    return NULL;
+  edata->d_buf = (gpointer) buf; /* only read by elf_update */
+  edata->d_size = size;
+  edata->d_type = ELF_T_BYTE;
+  edata->d_align = 1;
+  edata->d_off = 0;
+  edata->d_version = EV_CURRENT;
+  shdr->sh_offset = offset;
+  shdr->sh_size = (Elf32_Word) size;
+  shdr->sh_addralign = 1;
+  *shdr_out = shdr;
+  return scn;
+}
+
+/* a PROGBITS section and the PT_LOAD that points at it, for one segment;
+ * returns the file offset after it, or 0 when libelf fails */
+static guint32
+add_segment (Elf *elf, DfSegment *seg, guint32 name, guint32 offset, Elf32_Phdr *phdr)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (seg->data, &size);
+  Elf32_Shdr *shdr;
+
+  /* file offset congruent to the address modulo p_align, as the ELF
+   * specification asks of loadable segments */
+  offset += (seg->address - offset) & 3;
+
+  if (add_section (elf, data, size, offset, &shdr) == NULL)
+    return 0;
+  shdr->sh_name = name;
+  shdr->sh_type = SHT_PROGBITS;
+  shdr->sh_flags = SHF_ALLOC | SHF_EXECINSTR;
+  shdr->sh_addr = seg->address;
+
+  phdr->p_type = PT_LOAD;
+  phdr->p_offset = offset;
+  phdr->p_vaddr = seg->address;
+  phdr->p_paddr = seg->address;
+  phdr->p_filesz = (Elf32_Word) size;
+  phdr->p_memsz = (Elf32_Word) size;
+  phdr->p_flags = PF_R | PF_X;
+  phdr->p_align = 4;
+  return offset + (guint32) size;
+}
+
+static void
+fill_header (Elf32_Ehdr *ehdr, GPtrArray *segments, guint32 end, Elf_Scn *names)
+{
+  memcpy (ehdr->e_ident, ELFMAG, SELFMAG);
+  ehdr->e_ident[EI_CLASS] = ELFCLASS32;
+  ehdr->e_ident[EI_DATA] = ELFDATA2LSB;
+  ehdr->e_ident[EI_VERSION] = EV_CURRENT;
+  ehdr->e_ident[EI_OSABI] = ELFOSABI_NONE;
+  ehdr->e_type = ET_EXEC;
+  ehdr->e_machine = EM_ARM;
+  ehdr->e_version = EV_CURRENT;
+  ehdr->e_entry = guess_entry (segments);
+  ehdr->e_phoff = PHDR_OFFSET;
+  ehdr->e_shoff = (end + 3) & ~3u;
+  ehdr->e_flags = EF_ARM_EABI5;
+  ehdr->e_ehsize = sizeof (Elf32_Ehdr);
+  ehdr->e_phentsize = sizeof (Elf32_Phdr);
+  ehdr->e_shentsize = sizeof (Elf32_Shdr);
+  ehdr->e_shstrndx = (Elf32_Half) elf_ndxscn (names);
+}
+
 /* Lays the file out by hand (ELF_F_LAYOUT) so each PT_LOAD can point at
  * its section's data: header, program headers, segment data, section name
  * table, section headers. */
@@ -115,7 +190,6 @@ write_elf (Elf *elf, GPtrArray *segments, GError **error)
   Elf32_Ehdr *ehdr;
   Elf32_Phdr *phdr;
   Elf_Scn *scn;
-  Elf_Data *edata;
   Elf32_Shdr *shdr;
   g_autoptr(GString) names = g_string_new_len ("", 1); /* index 0: "" */
   g_autofree guint32 *name_index = g_new0 (guint32, segments->len);
@@ -141,78 +215,19 @@ write_elf (Elf *elf, GPtrArray *segments, GError **error)
   offset = PHDR_OFFSET + segments->len * sizeof (Elf32_Phdr);
   for (guint i = 0; i < segments->len; i++)
     {
-      DfSegment *seg = g_ptr_array_index (segments, i);
-      gsize size;
-      const guint8 *data = g_bytes_get_data (seg->data, &size);
-
-      /* file offset congruent to the address modulo p_align, as the ELF
-       * specification asks of loadable segments */
-      offset += (seg->address - offset) & 3;
-
-      scn = elf_newscn (elf);
-      edata = scn != NULL ? elf_newdata (scn) : NULL;
-      shdr = scn != NULL ? elf32_getshdr (scn) : NULL;
-      if (edata == NULL || shdr == NULL)
+      offset = add_segment (elf, g_ptr_array_index (segments, i), name_index[i], offset, &phdr[i]);
+      if (offset == 0)
         goto fail;
-      edata->d_buf = (gpointer) data; /* only read by elf_update */
-      edata->d_size = size;
-      edata->d_type = ELF_T_BYTE;
-      edata->d_align = 1;
-      edata->d_off = 0;
-      edata->d_version = EV_CURRENT;
-      shdr->sh_name = name_index[i];
-      shdr->sh_type = SHT_PROGBITS;
-      shdr->sh_flags = SHF_ALLOC | SHF_EXECINSTR;
-      shdr->sh_addr = seg->address;
-      shdr->sh_offset = offset;
-      shdr->sh_size = (Elf32_Word) size;
-      shdr->sh_addralign = 1;
-
-      phdr[i].p_type = PT_LOAD;
-      phdr[i].p_offset = offset;
-      phdr[i].p_vaddr = seg->address;
-      phdr[i].p_paddr = seg->address;
-      phdr[i].p_filesz = (Elf32_Word) size;
-      phdr[i].p_memsz = (Elf32_Word) size;
-      phdr[i].p_flags = PF_R | PF_X;
-      phdr[i].p_align = 4;
-      offset += (guint32) size;
     }
 
-  scn = elf_newscn (elf);
-  edata = scn != NULL ? elf_newdata (scn) : NULL;
-  shdr = scn != NULL ? elf32_getshdr (scn) : NULL;
-  if (edata == NULL || shdr == NULL)
+  scn = add_section (elf, names->str, names->len, offset, &shdr);
+  if (scn == NULL)
     goto fail;
-  edata->d_buf = names->str;
-  edata->d_size = names->len;
-  edata->d_type = ELF_T_BYTE;
-  edata->d_align = 1;
-  edata->d_version = EV_CURRENT;
   shdr->sh_name = shstrtab_name;
   shdr->sh_type = SHT_STRTAB;
-  shdr->sh_offset = offset;
-  shdr->sh_size = (Elf32_Word) names->len;
-  shdr->sh_addralign = 1;
   offset += (guint32) names->len;
 
-  memcpy (ehdr->e_ident, ELFMAG, SELFMAG);
-  ehdr->e_ident[EI_CLASS] = ELFCLASS32;
-  ehdr->e_ident[EI_DATA] = ELFDATA2LSB;
-  ehdr->e_ident[EI_VERSION] = EV_CURRENT;
-  ehdr->e_ident[EI_OSABI] = ELFOSABI_NONE;
-  ehdr->e_type = ET_EXEC;
-  ehdr->e_machine = EM_ARM;
-  ehdr->e_version = EV_CURRENT;
-  ehdr->e_entry = guess_entry (segments);
-  ehdr->e_phoff = PHDR_OFFSET;
-  ehdr->e_shoff = (offset + 3) & ~3u;
-  ehdr->e_flags = EF_ARM_EABI5;
-  ehdr->e_ehsize = sizeof (Elf32_Ehdr);
-  ehdr->e_phentsize = sizeof (Elf32_Phdr);
-  ehdr->e_shentsize = sizeof (Elf32_Shdr);
-  ehdr->e_shstrndx = (Elf32_Half) elf_ndxscn (scn);
-
+  fill_header (ehdr, segments, offset, scn);
   if (elf_update (elf, ELF_C_WRITE) < 0)
     goto fail;
   return TRUE;

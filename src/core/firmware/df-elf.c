@@ -130,42 +130,43 @@ check_overlaps (DfImage *image, const LoadSegment *segs, guint n)
     }
 }
 
-/* the ELF work, on an open handle; FALSE after an error diagnostic */
+/* the ELF header, and a note saying what the file is for */
 static gboolean
-parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
+read_header (DfImage *image, Elf *elf, const guint8 *data, GElf_Ehdr *ehdr)
 {
-  gsize size;
-  const guint8 *data = g_bytes_get_data (bytes, &size);
   gboolean is64 = data[EI_CLASS] == ELFCLASS64;
-  gsize phentsize = is64 ? sizeof (Elf64_Phdr) : sizeof (Elf32_Phdr);
-  /* field offsets in the ELF header, for messages */
-  gint64 off_phoff = is64 ? 0x20 : 0x1c;
-  gint64 off_phentsize = is64 ? 0x36 : 0x2a;
-  GElf_Ehdr ehdr;
-  size_t phnum;
-  g_autoptr(GArray) segs = g_array_new (FALSE, FALSE, sizeof (LoadSegment));
-  gboolean all_paddr_zero = TRUE, any_vaddr = FALSE, ok = TRUE;
   const gchar *machine;
   g_autofree gchar *machine_number = NULL;
-  DfTarget *target;
 
-  if (gelf_getehdr (elf, &ehdr) == NULL)
+  if (gelf_getehdr (elf, ehdr) == NULL)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, 0, 0,
                                _("cannot read the ELF header: %s"), elf_errmsg (-1));
       return FALSE;
     }
-  machine = machine_name (ehdr.e_machine);
+  machine = machine_name (ehdr->e_machine);
   if (machine == NULL)
-    machine = machine_number = g_strdup_printf ("machine %u", ehdr.e_machine);
+    machine = machine_number = g_strdup_printf ("machine %u", ehdr->e_machine);
   df_image_add_diagnostic (image, DF_SEVERITY_NOTE, 0x18, 0,
                            _("ELF%s %s-endian %s, entry point 0x%08" PRIx64),
                            is64 ? "64" : "32", data[EI_DATA] == ELFDATA2LSB ? "little" : "big",
-                           machine, (guint64) ehdr.e_entry);
+                           machine, (guint64) ehdr->e_entry);
+  return TRUE;
+}
 
+/* the number of program headers, once the table is known to lie whole
+ * inside the file; FALSE after an error diagnostic */
+static gboolean
+count_program_headers (DfImage *image, Elf *elf, const GElf_Ehdr *ehdr, gboolean is64, gsize phentsize,
+                       gsize size, size_t *phnum_out)
+{
+  /* field offsets in the ELF header, for messages */
+  gint64 off_phoff = is64 ? 0x20 : 0x1c;
+  gint64 off_phentsize = is64 ? 0x36 : 0x2a;
   /* not elf_getphdrnum (): it quietly shrinks a table that runs past the
    * end of the file, and a truncated file must be an error */
-  phnum = ehdr.e_phnum;
+  size_t phnum = ehdr->e_phnum;
+
   if (phnum == PN_XNUM)
     {
       /* more than 65534 entries: the count is in section 0's sh_info */
@@ -180,27 +181,38 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
         }
       phnum = shdr0.sh_info;
     }
-  if (phnum > 0 && ehdr.e_phentsize != phentsize)
+  if (phnum > 0 && ehdr->e_phentsize != phentsize)
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, off_phentsize, 0,
                                _("program header entries are %u bytes; ELF%s needs %zu"),
-                               ehdr.e_phentsize, is64 ? "64" : "32", phentsize);
+                               ehdr->e_phentsize, is64 ? "64" : "32", phentsize);
       return FALSE;
     }
-  if (phnum > 0 && (ehdr.e_phoff > size || (size - ehdr.e_phoff) / phentsize < phnum))
+  if (phnum > 0 && (ehdr->e_phoff > size || (size - ehdr->e_phoff) / phentsize < phnum))
     {
       df_image_add_diagnostic (image, DF_SEVERITY_ERROR, off_phoff, 0,
                                _("truncated: the program header table at offset 0x%" PRIx64 " "
                                "(%" PRIu64 " bytes) runs past the end of the file (%zu bytes)"),
-                               (guint64) ehdr.e_phoff, (guint64) phnum * phentsize, size);
+                               (guint64) ehdr->e_phoff, (guint64) phnum * phentsize, size);
       return FALSE;
     }
+  *phnum_out = phnum;
+  return TRUE;
+}
+
+/* the PT_LOAD segments with data in the file, in file order, at their
+ * physical address; FALSE after an error diagnostic */
+static gboolean
+collect_load_segments (DfImage *image, Elf *elf, const GElf_Ehdr *ehdr, size_t phnum, gsize phentsize,
+                       gsize size, GArray *segs)
+{
+  gboolean ok = TRUE;
 
   for (size_t i = 0; i < phnum; i++)
     {
       GElf_Phdr phdr;
       LoadSegment seg;
-      gsize where = (gsize) ehdr.e_phoff + i * phentsize;
+      gsize where = (gsize) ehdr->e_phoff + i * phentsize;
 
       if (gelf_getphdr (elf, (int) i, &phdr) == NULL)
         {
@@ -234,27 +246,29 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
       seg.phdr = where;
       seg.index = (guint) i;
       g_array_append_val (segs, seg);
-      if (phdr.p_paddr != 0)
+    }
+  return ok;
+}
+
+/* Like binutils: physical addresses that are all zero were never filled
+ * in by the linker, so the virtual ones are the real ones.  Notes each
+ * segment stored somewhere else than where it runs. */
+static void
+choose_addresses (DfImage *image, const GElf_Ehdr *ehdr, GArray *segs)
+{
+  gboolean all_paddr_zero = TRUE, any_vaddr = FALSE;
+
+  for (guint i = 0; i < segs->len; i++)
+    {
+      LoadSegment *seg = &g_array_index (segs, LoadSegment, i);
+      if (seg->address != 0)
         all_paddr_zero = FALSE;
-      if (phdr.p_vaddr != 0)
+      if (seg->vaddr != 0)
         any_vaddr = TRUE;
     }
-  if (!ok)
-    return FALSE;
-
-  if (segs->len == 0)
-    {
-      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, phnum > 0 ? (gint64) ehdr.e_phoff : -1, 0,
-                               _("the ELF file has no loadable segment with data: nothing to flash%s"),
-                               ehdr.e_type == ET_REL ? " (it is an object file: link it into an executable first)" : "");
-      return FALSE;
-    }
-
-  /* Like binutils: physical addresses that are all zero were never filled
-   * in by the linker, so the virtual ones are the real ones. */
   if (all_paddr_zero && any_vaddr)
     {
-      df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) ehdr.e_phoff, 0,
+      df_image_add_diagnostic (image, DF_SEVERITY_NOTE, (gint64) ehdr->e_phoff, 0,
                                _("every segment has physical address 0; using the virtual addresses"));
       for (guint i = 0; i < segs->len; i++)
         g_array_index (segs, LoadSegment, i).address = g_array_index (segs, LoadSegment, i).vaddr;
@@ -268,6 +282,13 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
                                  "0x%08" PRIx64 "; it is flashed at its stored (physical) address"),
                                  seg->index, seg->address, seg->vaddr);
     }
+}
+
+/* a DFU device addresses 32 bits; FALSE after an error diagnostic */
+static gboolean
+check_32bit (DfImage *image, GArray *segs)
+{
+  gboolean ok = TRUE;
 
   for (guint i = 0; i < segs->len; i++)
     {
@@ -281,7 +302,36 @@ parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
           ok = FALSE;
         }
     }
-  if (!ok)
+  return ok;
+}
+
+/* the ELF work, on an open handle; FALSE after an error diagnostic */
+static gboolean
+parse_elf (DfImage *image, GBytes *bytes, Elf *elf)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  gboolean is64 = data[EI_CLASS] == ELFCLASS64;
+  gsize phentsize = is64 ? sizeof (Elf64_Phdr) : sizeof (Elf32_Phdr);
+  GElf_Ehdr ehdr;
+  size_t phnum;
+  g_autoptr(GArray) segs = g_array_new (FALSE, FALSE, sizeof (LoadSegment));
+  DfTarget *target;
+
+  if (!read_header (image, elf, data, &ehdr) ||
+      !count_program_headers (image, elf, &ehdr, is64, phentsize, size, &phnum) ||
+      !collect_load_segments (image, elf, &ehdr, phnum, phentsize, size, segs))
+    return FALSE;
+
+  if (segs->len == 0)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, phnum > 0 ? (gint64) ehdr.e_phoff : -1, 0,
+                               _("the ELF file has no loadable segment with data: nothing to flash%s"),
+                               ehdr.e_type == ET_REL ? " (it is an object file: link it into an executable first)" : "");
+      return FALSE;
+    }
+  choose_addresses (image, &ehdr, segs);
+  if (!check_32bit (image, segs))
     return FALSE;
 
   g_array_sort (segs, load_segment_cmp);
