@@ -41,6 +41,96 @@ parse_output_format (const gchar *to, const gchar *output, DfImage *image,
   return TRUE;
 }
 
+/* the input, checked; NULL after the error is printed, with the exit status */
+static DfImage *
+load_input (const gchar *path, gboolean has_address, guint32 address, gboolean ignore_crc, int *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DfImage) input = df_image_load_file (path, DF_FORMAT_UNKNOWN, has_address, address,
+                                                 ignore_crc ? DF_LOAD_IGNORE_CRC : DF_LOAD_NONE, &error);
+
+  if (input == NULL)
+    {
+      cli_error ("%s", error->message);
+      *status = error->code == DF_ERROR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_BAD_FILE;
+      return NULL;
+    }
+  if (!df_image_check (input, &error))
+    {
+      cli_error ("%s", error->message);
+      *status = CLI_EXIT_BAD_FILE;
+      return NULL;
+    }
+  return g_steal_pointer (&input);
+}
+
+/* a DFU input keeps its device ids unless told otherwise */
+static void
+keep_input_ids (DfImage *input, DfWriteOptions *options)
+{
+  if (input->has_suffix)
+    {
+      options->vid = input->suffix.vid;
+      options->pid = input->suffix.pid;
+      options->bcd_device = input->suffix.bcd_device;
+    }
+}
+
+/* --alt: only that target; NULL after the error is printed */
+static DfImage *
+select_target (DfImage *input, gint alt, const gchar *input_name)
+{
+  if (alt < 0)
+    return df_image_ref (input);
+  if (df_image_find_target (input, (guint8) alt) == NULL)
+    {
+      cli_error (_("%s has no target for alt %d"), input_name, alt);
+      return NULL;
+    }
+  return df_image_extract_target (input, (guint8) alt);
+}
+
+/* HEX, S-record, ELF and bin have no alt settings: mixing the memories of
+ * several targets (flash, option bytes...) in one would lose which is
+ * which.  FALSE after the error is printed. */
+static gboolean
+check_one_memory (DfImage *image, DfFormat format, const gchar *input_name)
+{
+  g_autoptr(GString) alts = NULL;
+
+  if (image->targets->len <= 1 || format == DF_FORMAT_DFUSE)
+    return TRUE;
+  alts = g_string_new (NULL);
+  for (guint i = 0; i < image->targets->len; i++)
+    g_string_append_printf (alts, "%s%u", i > 0 ? ", " : "",
+                            ((DfTarget *) g_ptr_array_index (image->targets, i))->alt);
+  cli_error (_("%s has %u targets (alt %s) and %s has no alt settings: choose one with --alt"),
+             input_name, image->targets->len, alts->str, df_format_to_string (format));
+  return FALSE;
+}
+
+/* a bin file forgets where it goes: say the base address */
+static int
+write_raw (DfImage *image, const DfWriteOptions *options, const gchar *output)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  guint32 base = 0;
+
+  bytes = df_raw_write (image, options, &base, &error);
+  if (bytes == NULL || !g_file_set_contents_full (output, g_bytes_get_data (bytes, NULL),
+                                                  (gssize) g_bytes_get_size (bytes),
+                                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+    {
+      cli_error ("%s", error->message);
+      return CLI_EXIT_BAD_FILE;
+    }
+  if (df_image_has_addresses (image))
+    printf (_("%s: %zu bytes for base address 0x%08x (gaps filled with 0x%02x)\n"),
+            output, g_bytes_get_size (bytes), base, options->fill);
+  return CLI_EXIT_OK;
+}
+
 int
 cli_convert (int argc, char **argv)
 {
@@ -69,6 +159,7 @@ cli_convert (int argc, char **argv)
   DfWriteOptions options;
   DfFormat format;
   guint32 address = 0, fill;
+  int status;
 
   g_option_context_set_summary (context, _("Convert a firmware file to another format."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -91,78 +182,30 @@ cli_convert (int argc, char **argv)
   if (fill_text != NULL)
     options.fill = (guint8) fill;
 
-  input = df_image_load_file (files[0], DF_FORMAT_UNKNOWN, address_text != NULL, address,
-                              ignore_crc ? DF_LOAD_IGNORE_CRC : DF_LOAD_NONE, &error);
+  input = load_input (files[0], address_text != NULL, address, ignore_crc, &status);
   if (input == NULL)
-    {
-      cli_error ("%s", error->message);
-      return error->code == DF_ERROR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_BAD_FILE;
-    }
-  if (!df_image_check (input, &error))
-    {
-      cli_error ("%s", error->message);
-      return CLI_EXIT_BAD_FILE;
-    }
+    return status;
 
-  /* a DFU input keeps its device ids unless told otherwise */
-  if (input->has_suffix)
-    {
-      options.vid = input->suffix.vid;
-      options.pid = input->suffix.pid;
-      options.bcd_device = input->suffix.bcd_device;
-    }
+  keep_input_ids (input, &options);
   if (!cli_parse_ids (vid_text, pid_text, device_text, &options, &error))
     {
       cli_error ("%s", error->message);
       return CLI_EXIT_USAGE;
     }
 
-  if (alt >= 0 && df_image_find_target (input, (guint8) alt) == NULL)
-    {
-      cli_error (_("%s has no target for alt %d"), files[0], alt);
-      return CLI_EXIT_USAGE;
-    }
-  image = alt >= 0 ? df_image_extract_target (input, (guint8) alt) : df_image_ref (input);
+  image = select_target (input, alt, files[0]);
+  if (image == NULL)
+    return CLI_EXIT_USAGE;
   if (!parse_output_format (to, files[1], image, &format, &error))
     {
       cli_error ("%s", error->message);
       return CLI_EXIT_USAGE;
     }
 
-  /* HEX, S-record, ELF and bin have no alt settings: mixing the memories
-   * of several targets (flash, option bytes...) in one would lose which
-   * is which */
-  if (image->targets->len > 1 && format != DF_FORMAT_DFUSE)
-    {
-      g_autoptr(GString) alts = g_string_new (NULL);
-      for (guint i = 0; i < image->targets->len; i++)
-        g_string_append_printf (alts, "%s%u", i > 0 ? ", " : "",
-                                ((DfTarget *) g_ptr_array_index (image->targets, i))->alt);
-      cli_error (_("%s has %u targets (alt %s) and %s has no alt settings: choose one with --alt"),
-                 files[0], image->targets->len, alts->str, df_format_to_string (format));
-      return CLI_EXIT_USAGE;
-    }
-
+  if (!check_one_memory (image, format, files[0]))
+    return CLI_EXIT_USAGE;
   if (format == DF_FORMAT_RAW)
-    {
-      g_autoptr(GBytes) bytes = NULL;
-      guint32 base = 0;
-
-      bytes = df_raw_write (image, &options, &base, &error);
-      if (bytes == NULL || !g_file_set_contents_full (files[1], g_bytes_get_data (bytes, NULL),
-                                                      (gssize) g_bytes_get_size (bytes),
-                                                      G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
-        {
-          cli_error ("%s", error->message);
-          return CLI_EXIT_BAD_FILE;
-        }
-      /* a bin file forgets where it goes: tell the user */
-      if (df_image_has_addresses (image))
-        printf (_("%s: %zu bytes for base address 0x%08x (gaps filled with 0x%02x)\n"),
-                files[1], g_bytes_get_size (bytes), base, options.fill);
-      return CLI_EXIT_OK;
-    }
-
+    return write_raw (image, &options, files[1]);
   if (!df_image_save_file (image, files[1], format, &options, &error))
     {
       cli_error ("%s", error->message);

@@ -135,6 +135,94 @@ backup_path_for (const gchar *path, DfDevice *device, gboolean several)
                           device->serial != NULL ? device->serial : device->path, dot);
 }
 
+/* --alt for one device: its number, or the number given when a device
+ * in runtime mode cannot say yet; FALSE after the error is printed */
+static gboolean
+choose_alt (DfDevice *device, const gchar *alt_text, const gchar *label, gint *alt_out)
+{
+  DfAlt *alt = df_device_find_alt_by_text (device, alt_text);
+
+  if (alt == NULL && device->mode != DF_DEVICE_MODE_RUNTIME)
+    {
+      cli_error (_("%s has no alt setting “%s”"), label, alt_text);
+      return FALSE;
+    }
+  *alt_out = alt != NULL ? alt->alt : (gint) g_ascii_strtoull (alt_text, NULL, 10);
+  return TRUE;
+}
+
+/* a job for one device, its progress printed under label */
+static Flash *
+flash_new (DfDevice *device, DfImage *image, const DfPlanOptions *options, const gchar *label,
+           gboolean json, gboolean several)
+{
+  Flash *flash = g_new0 (Flash, 1);
+
+  flash->job = df_job_new (device, image, options);
+  flash->progress = cli_progress_new (label, json, several);
+  df_job_set_progress_func (flash->job, on_progress, flash);
+  df_job_set_log_func (flash->job, on_log, flash);
+  return flash;
+}
+
+/* a job per device; NULL after an error is printed */
+static GPtrArray *
+prepare_flashes (GPtrArray *devices, DfImage *image, DfPlanOptions *options, const gchar *alt_text,
+                 const gchar *backup, gboolean force, gboolean json)
+{
+  g_autoptr(GPtrArray) flashes = g_ptr_array_new_with_free_func (flash_free);
+
+  for (guint i = 0; i < devices->len; i++)
+    {
+      DfDevice *device = g_ptr_array_index (devices, i);
+      g_autofree gchar *label = df_device_describe (device);
+      Flash *flash;
+
+      options->alt = -1;
+      if (alt_text != NULL && !choose_alt (device, alt_text, label, &options->alt))
+        return NULL;
+      flash = flash_new (device, image, options, label, json, devices->len > 1);
+      df_job_set_force (flash->job, force);
+      if (backup != NULL)
+        {
+          g_autofree gchar *path = backup_path_for (backup, device, devices->len > 1);
+          df_job_set_backup (flash->job, path);
+        }
+      g_ptr_array_add (flashes, flash);
+    }
+  return g_steal_pointer (&flashes);
+}
+
+/* every job at once, each on its own thread, until the last is done;
+ * Ctrl+C cancels them all.  Returns the exit status of the first failure. */
+static int
+run_flashes (GPtrArray *flashes)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  FlashRun run = { 0 };
+  guint sigint;
+  int status = CLI_EXIT_OK;
+
+  run.flashes = flashes;
+  run.loop = loop;
+  run.cancellable = cancellable;
+  run.running = flashes->len;
+  sigint = g_unix_signal_add (SIGINT, on_interrupt, &run);
+  for (guint i = 0; i < flashes->len; i++)
+    df_job_run_async (((Flash *) g_ptr_array_index (flashes, i))->job, cancellable, on_done, &run);
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+
+  for (guint i = 0; i < flashes->len; i++)
+    {
+      Flash *flash = g_ptr_array_index (flashes, i);
+      if (flash->error != NULL && status == CLI_EXIT_OK)
+        status = cli_exit_for_error (flash->error);
+    }
+  return status;
+}
+
 int
 cli_flash (int argc, char **argv)
 {
@@ -162,14 +250,9 @@ cli_flash (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(DfImage) image = NULL;
   g_autoptr(GPtrArray) devices = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GPtrArray) flashes = g_ptr_array_new_with_free_func (flash_free);
-  FlashRun run = { 0 };
+  g_autoptr(GPtrArray) flashes = NULL;
   DfPlanOptions options;
   guint32 address = 0;
-  guint sigint;
-  int status = CLI_EXIT_OK;
 
   g_option_context_set_summary (context,
                                 _("Write FILE to the device: erase only the sectors it needs, write, verify, leave DFU mode.\n\n"
@@ -218,53 +301,8 @@ cli_flash (int argc, char **argv)
   options.mass_erase = mass_erase;
   options.has_address = address_text != NULL;
   options.address = address;
-  for (guint i = 0; i < devices->len; i++)
-    {
-      DfDevice *device = g_ptr_array_index (devices, i);
-      g_autofree gchar *label = df_device_describe (device);
-      Flash *flash = g_new0 (Flash, 1);
-
-      options.alt = -1;
-      if (alt_text != NULL)
-        {
-          DfAlt *alt = df_device_find_alt_by_text (device, alt_text);
-          if (alt == NULL && device->mode != DF_DEVICE_MODE_RUNTIME)
-            {
-              cli_error (_("%s has no alt setting “%s”"), label, alt_text);
-              g_free (flash);
-              return CLI_EXIT_USAGE;
-            }
-          options.alt = alt != NULL ? alt->alt : (gint) g_ascii_strtoull (alt_text, NULL, 10);
-        }
-      flash->job = df_job_new (device, image, &options);
-      flash->progress = cli_progress_new (label, json, devices->len > 1);
-      df_job_set_force (flash->job, force);
-      if (backup != NULL)
-        {
-          g_autofree gchar *path = backup_path_for (backup, device, devices->len > 1);
-          df_job_set_backup (flash->job, path);
-        }
-      df_job_set_progress_func (flash->job, on_progress, flash);
-      df_job_set_log_func (flash->job, on_log, flash);
-      g_ptr_array_add (flashes, flash);
-    }
-
-  loop = g_main_loop_new (NULL, FALSE);
-  run.flashes = flashes;
-  run.loop = loop;
-  run.cancellable = cancellable;
-  run.running = flashes->len;
-  sigint = g_unix_signal_add (SIGINT, on_interrupt, &run);
-  for (guint i = 0; i < flashes->len; i++)
-    df_job_run_async (((Flash *) g_ptr_array_index (flashes, i))->job, cancellable, on_done, &run);
-  g_main_loop_run (loop);
-  g_source_remove (sigint);
-
-  for (guint i = 0; i < flashes->len; i++)
-    {
-      Flash *flash = g_ptr_array_index (flashes, i);
-      if (flash->error != NULL && status == CLI_EXIT_OK)
-        status = cli_exit_for_error (flash->error);
-    }
-  return status;
+  flashes = prepare_flashes (devices, image, &options, alt_text, backup, force, json);
+  if (flashes == NULL)
+    return CLI_EXIT_USAGE;
+  return run_flashes (flashes);
 }

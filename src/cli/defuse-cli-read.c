@@ -32,6 +32,55 @@ default_range (DfAlt *alt, guint32 *address, guint64 *length, GError **error)
   return FALSE;
 }
 
+/* Where to read: a DfuSe device reads its first readable region unless
+ * told otherwise, from the given address to the region's end; a plain DFU
+ * device has no addresses and sends until its short block.  With both
+ * --address and --length given, any layout will do. */
+static gboolean
+choose_range (DfDevice *device, DfAlt *alt, gboolean has_address, gboolean has_length,
+              guint32 *address, guint64 *length, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  guint32 region_start;
+
+  if (device->mode != DF_DEVICE_MODE_DFUSE)
+    {
+      *length = G_MAXUINT32;  /* plain DFU: until the device's short block */
+      return TRUE;
+    }
+  if (!default_range (alt, &region_start, length, &local) && (!has_address || !has_length))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (!has_address)
+    *address = region_start;
+  else if (!has_length && *address >= region_start && *address - region_start < *length)
+    *length -= *address - region_start;
+  return TRUE;
+}
+
+/* the bytes read as a file: DfuSe (or plain DFU for a plain device), HEX... */
+static gboolean
+save_memory (DfDevice *device, DfAlt *alt, guint32 address, GBytes *data, const gchar *path,
+             DfFormat format, GError **error)
+{
+  g_autoptr(DfImage) image = df_image_new (format, path);
+  DfWriteOptions options;
+
+  if (device->mode == DF_DEVICE_MODE_DFUSE)
+    df_target_add_segment (df_image_add_target (image, alt->alt, alt->layout != NULL ? alt->layout->name : NULL),
+                           address, data);
+  else
+    df_target_add_payload (df_image_add_target (image, alt->alt, NULL), data);
+  df_write_options_init (&options);
+  options.vid = device->vid;
+  options.pid = device->pid;
+  if (device->mode != DF_DEVICE_MODE_DFUSE && format == DF_FORMAT_DFUSE)
+    format = DF_FORMAT_DFU;
+  return df_image_save_file (image, path, format, &options, error);
+}
+
 int
 cli_read (int argc, char **argv)
 {
@@ -49,12 +98,10 @@ cli_read (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) devices = NULL;
   g_autoptr(GBytes) data = NULL;
-  g_autoptr(DfImage) image = NULL;
   CliProgress *progress;
   DfDevice *device;
   DfAlt *alt;
   DfFormat format;
-  DfWriteOptions options;
   guint32 address = 0, length32 = 0;
   guint64 length = 0;
 
@@ -91,24 +138,11 @@ cli_read (int argc, char **argv)
       cli_error (_("the device has no alt setting “%s”"), alt_text);
       return CLI_EXIT_USAGE;
     }
-  if (device->mode == DF_DEVICE_MODE_DFUSE)
+  if (!choose_range (device, alt, address_text != NULL, length_text != NULL, &address, &length, &error))
     {
-      guint32 region_start;
-      if (!default_range (alt, &region_start, &length, &error))
-        {
-          if (address_text == NULL || length_text == NULL)
-            {
-              cli_error ("%s", error->message);
-              return CLI_EXIT_USAGE;
-            }
-        }
-      if (address_text == NULL)
-        address = region_start;
-      else if (length_text == NULL && address >= region_start && address - region_start < length)
-        length -= address - region_start;
+      cli_error ("%s", error->message);
+      return CLI_EXIT_USAGE;
     }
-  else
-    length = G_MAXUINT32;  /* plain DFU: until the device's short block */
   if (length_text != NULL)
     length = length32;
 
@@ -119,18 +153,7 @@ cli_read (int argc, char **argv)
   if (data == NULL)
     return cli_exit_for_error (error);
 
-  image = df_image_new (format, files[0]);
-  if (device->mode == DF_DEVICE_MODE_DFUSE)
-    df_target_add_segment (df_image_add_target (image, alt->alt, alt->layout != NULL ? alt->layout->name : NULL),
-                           address, data);
-  else
-    df_target_add_payload (df_image_add_target (image, alt->alt, NULL), data);
-  df_write_options_init (&options);
-  options.vid = device->vid;
-  options.pid = device->pid;
-  if (device->mode != DF_DEVICE_MODE_DFUSE && format == DF_FORMAT_DFUSE)
-    format = DF_FORMAT_DFU;
-  if (!df_image_save_file (image, files[0], format, &options, &error))
+  if (!save_memory (device, alt, address, data, files[0], format, &error))
     {
       cli_error ("%s", error->message);
       return CLI_EXIT_BAD_FILE;
