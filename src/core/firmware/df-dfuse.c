@@ -37,6 +37,65 @@ check_overlaps (DfImage *image, DfTarget *target, const gsize *offsets)
     }
 }
 
+/* szTargetName: up to 255 bytes, NUL-terminated when shorter, made valid
+ * UTF-8 */
+static gchar *
+target_name (const guint8 *prefix)
+{
+  const gchar *raw = (const gchar *) prefix + 11;
+  gsize len = strnlen (raw, TARGET_NAME_SIZE);
+
+  if (g_utf8_validate (raw, (gssize) len, NULL))
+    return g_strndup (raw, len);
+  return g_utf8_make_valid (raw, (gssize) len);
+}
+
+/* element (0-based) of target number index at *pos, added to target; sizes
+ * that are not a multiple of 8 are listed in unaligned.  FALSE after an
+ * error that makes the rest unreadable. */
+static gboolean
+parse_element (DfImage *image, GBytes *bytes, gsize end, DfTarget *target, guint index, guint32 element,
+               GString *unaligned, gsize *pos)
+{
+  const guint8 *data = g_bytes_get_data (bytes, NULL);
+  guint32 address, size;
+
+  if (end - *pos < ELEMENT_HEADER)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
+                               _("truncated: element %u of target %u has no room for its header"),
+                               element + 1, index + 1);
+      return FALSE;
+    }
+  address = df_le32 (data + *pos);
+  size = df_le32 (data + *pos + 4);
+  if (size > end - *pos - ELEMENT_HEADER)
+    {
+      df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
+                               _("element %u of target %u (alt %u) at 0x%08x claims %u bytes, "
+                               "running %zu bytes past the end of the file"),
+                               element + 1, index + 1, target->alt, address, size,
+                               (gsize) size - (end - *pos - ELEMENT_HEADER));
+      return FALSE;
+    }
+  if ((guint64) address + size > (guint64) G_MAXUINT32 + 1)
+    df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
+                             _("element %u of target %u at 0x%08x with %u bytes runs past the 4 GiB address space"),
+                             element + 1, index + 1, address, size);
+  if (size % 8 != 0)
+    {
+      if (unaligned->len > 0)
+        g_string_append (unaligned, ", ");
+      g_string_append_printf (unaligned, "%u (%u bytes)", element + 1, size);
+    }
+  {
+    g_autoptr(GBytes) chunk = g_bytes_new_from_bytes (bytes, *pos + ELEMENT_HEADER, size);
+    df_target_add_segment (target, address, chunk);
+  }
+  *pos += ELEMENT_HEADER + size;
+  return TRUE;
+}
+
 /* one target at *pos; FALSE after an error that makes the rest unreadable */
 static gboolean
 parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
@@ -71,14 +130,7 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
   target_size = df_le32 (p + 266);
   count = df_le32 (p + 270);
   if (named != 0)
-    {
-      const gchar *raw = (const gchar *) p + 11;
-      gsize len = strnlen (raw, TARGET_NAME_SIZE);
-      if (g_utf8_validate (raw, (gssize) len, NULL))
-        name = g_strndup (raw, len);
-      else
-        name = g_utf8_make_valid (raw, (gssize) len);
-    }
+    name = target_name (p);
   if (df_image_find_target (image, alt) != NULL)
     df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) *pos + 6, 0,
                              _("target %u uses alternate setting %u, like an earlier target"), index + 1, alt);
@@ -102,42 +154,12 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
 
   for (guint32 i = 0; i < count; i++)
     {
-      guint32 address, size;
+      gsize element_start = *pos;
 
-      if (end - *pos < ELEMENT_HEADER)
-        {
-          df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
-                                   _("truncated: element %u of target %u has no room for its header"), i + 1, index + 1);
-          return FALSE;
-        }
-      address = df_le32 (data + *pos);
-      size = df_le32 (data + *pos + 4);
       offsets[i] = *pos;
-      if (size > end - *pos - ELEMENT_HEADER)
-        {
-          df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
-                                   _("element %u of target %u (alt %u) at 0x%08x claims %u bytes, "
-                                   "running %zu bytes past the end of the file"),
-                                   i + 1, index + 1, alt, address, size,
-                                   (gsize) size - (end - *pos - ELEMENT_HEADER));
-          return FALSE;
-        }
-      if ((guint64) address + size > (guint64) G_MAXUINT32 + 1)
-        df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
-                                 _("element %u of target %u at 0x%08x with %u bytes runs past the 4 GiB address space"),
-                                 i + 1, index + 1, address, size);
-      if (size % 8 != 0)
-        {
-          if (unaligned->len > 0)
-            g_string_append (unaligned, ", ");
-          g_string_append_printf (unaligned, "%u (%u bytes)", i + 1, size);
-        }
-      {
-        g_autoptr(GBytes) chunk = g_bytes_new_from_bytes (bytes, *pos + ELEMENT_HEADER, size);
-        df_target_add_segment (target, address, chunk);
-      }
-      *pos += ELEMENT_HEADER + size;
-      consumed += ELEMENT_HEADER + (gsize) size;
+      if (!parse_element (image, bytes, end, target, index, i, unaligned, pos))
+        return FALSE;
+      consumed += *pos - element_start;
     }
 
   if (consumed != target_size)
