@@ -26,6 +26,72 @@ enum {
   TYPE_LINEAR_START = 0x05,
 };
 
+/* The record's bytes into rec, checked: whole, its byte count right, its
+ * checksum right (or ignored).  FALSE after an error diagnostic. */
+static gboolean
+decode_record (DfRecords *r, const guint8 *text, gsize len, guint8 *rec, gsize *n)
+{
+  guint8 count, sum = 0;
+
+  if (!df_records_decode_hex (r, text, len, 2, rec, RECORD_MAX, n))
+    return FALSE;
+  if (*n < 5)
+    {
+      df_records_diagnostic (r, DF_SEVERITY_ERROR,
+                             "record too short: %zu bytes, but even an empty record has 5 "
+                             "(count, address, type, checksum)", *n);
+      return FALSE;
+    }
+  count = rec[0];
+  if (count != *n - 5)
+    {
+      df_records_diagnostic (r, DF_SEVERITY_ERROR,
+                             "byte count is 0x%02x (%u) but the record holds %zu data bytes",
+                             count, count, *n - 5);
+      return FALSE;
+    }
+  for (gsize i = 0; i < *n - 1; i++)
+    sum += rec[i];
+  return df_records_check_sum (r, rec[*n - 1], (guint8) -sum);
+}
+
+/* type 00: count bytes at base + offset */
+static gboolean
+add_data_record (DfRecords *r, guint32 base, guint16 offset, const guint8 *data, guint8 count)
+{
+  guint64 address = (guint64) base + offset;
+
+  if (address + count > (guint64) G_MAXUINT32 + 1)
+    {
+      df_records_diagnostic (r, DF_SEVERITY_ERROR,
+                             "%u bytes at 0x%08" PRIx64 " run past the 4 GiB address space",
+                             count, address);
+      return FALSE;
+    }
+  if (count > 0)
+    df_records_add_data (r, (guint32) address, data, count);
+  return TRUE;
+}
+
+/* types 03 and 05: a start address, which flashing does not need */
+static gboolean
+note_start_address (DfRecords *r, guint8 type, const guint8 *data, guint8 count)
+{
+  if (count != 4)
+    {
+      df_records_diagnostic (r, DF_SEVERITY_ERROR, "a start address record (type 0%u) must hold 4 bytes, not %u",
+                             type, count);
+      return FALSE;
+    }
+  if (type == TYPE_SEGMENT_START)
+    df_records_diagnostic (r, DF_SEVERITY_NOTE, "start address CS:IP %02x%02x:%02x%02x (not needed to flash; ignored)",
+                           data[0], data[1], data[2], data[3]);
+  else
+    df_records_diagnostic (r, DF_SEVERITY_NOTE, "start address 0x%02x%02x%02x%02x (not needed to flash; ignored)",
+                           data[0], data[1], data[2], data[3]);
+  return TRUE;
+}
+
 /* One record (the line without its ':').  base is the one from the last
  * type 02 or 04 record.  Sets *eof on the EOF record.  FALSE after an error
  * diagnostic. */
@@ -35,51 +101,20 @@ parse_record (DfRecords *r, const guint8 *text, gsize len, gboolean *eof, gpoint
   guint32 *base = user_data;
   guint8 rec[RECORD_MAX];
   gsize n;
-  guint8 count, type, sum = 0;
+  guint8 count, type;
   guint16 offset;
   const guint8 *data;
 
-  if (!df_records_decode_hex (r, text, len, 2, rec, sizeof rec, &n))
+  if (!decode_record (r, text, len, rec, &n))
     return FALSE;
-  if (n < 5)
-    {
-      df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                             "record too short: %zu bytes, but even an empty record has 5 "
-                             "(count, address, type, checksum)", n);
-      return FALSE;
-    }
   count = rec[0];
-  if (count != n - 5)
-    {
-      df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                             "byte count is 0x%02x (%u) but the record holds %zu data bytes",
-                             count, count, n - 5);
-      return FALSE;
-    }
-  for (gsize i = 0; i < n - 1; i++)
-    sum += rec[i];
-  if (!df_records_check_sum (r, rec[n - 1], (guint8) -sum))
-    return FALSE;
-
   offset = (guint16) (rec[1] << 8 | rec[2]);
   type = rec[3];
   data = rec + 4;
   switch (type)
     {
     case TYPE_DATA:
-      {
-        guint64 address = (guint64) *base + offset;
-        if (address + count > (guint64) G_MAXUINT32 + 1)
-          {
-            df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                                   "%u bytes at 0x%08" PRIx64 " run past the 4 GiB address space",
-                                   count, address);
-            return FALSE;
-          }
-        if (count > 0)
-          df_records_add_data (r, (guint32) address, data, count);
-        return TRUE;
-      }
+      return add_data_record (r, *base, offset, data, count);
     case TYPE_EOF:
       if (count != 0)
         df_records_diagnostic (r, DF_SEVERITY_WARNING, "the end-of-file record should hold no data but has a byte count of %u; the data is ignored", count);
@@ -98,19 +133,7 @@ parse_record (DfRecords *r, const guint8 *text, gsize len, gboolean *eof, gpoint
       return TRUE;
     case TYPE_SEGMENT_START:
     case TYPE_LINEAR_START:
-      if (count != 4)
-        {
-          df_records_diagnostic (r, DF_SEVERITY_ERROR, "a start address record (type 0%u) must hold 4 bytes, not %u",
-                                 type, count);
-          return FALSE;
-        }
-      if (type == TYPE_SEGMENT_START)
-        df_records_diagnostic (r, DF_SEVERITY_NOTE, "start address CS:IP %02x%02x:%02x%02x (not needed to flash; ignored)",
-                               data[0], data[1], data[2], data[3]);
-      else
-        df_records_diagnostic (r, DF_SEVERITY_NOTE, "start address 0x%02x%02x%02x%02x (not needed to flash; ignored)",
-                               data[0], data[1], data[2], data[3]);
-      return TRUE;
+      return note_start_address (r, type, data, count);
     default:
       df_records_diagnostic (r, DF_SEVERITY_ERROR, "unknown record type 0x%02x (Intel HEX has types 00 to 05)", type);
       return FALSE;

@@ -32,6 +32,59 @@ header_note (DfRecords *r, const guint8 *data, gsize size)
     df_records_diagnostic (r, DF_SEVERITY_NOTE, "header (S0): \"%s\"", escaped);
 }
 
+/* the digit after the "S"; FALSE after an error diagnostic */
+static gboolean
+record_type (DfRecords *r, const guint8 *text, gsize len, guint *type)
+{
+  if (len == 0 || !g_ascii_isdigit (text[0]) || text[0] == '4')
+    {
+      if (len > 0 && g_ascii_isprint (text[0]))
+        df_records_diagnostic (r, DF_SEVERITY_ERROR, "unknown record type 'S%c' (S-records have S0 to S3 and S5 to S9)",
+                               text[0]);
+      else
+        df_records_diagnostic (r, DF_SEVERITY_ERROR, "unknown record type: no digit after the 'S'");
+      return FALSE;
+    }
+  *type = (guint) (text[0] - '0');
+  return TRUE;
+}
+
+/* The record's bytes after its type into rec, checked: whole, its byte
+ * count right, room for its address, its checksum right (or ignored).
+ * FALSE after an error diagnostic. */
+static gboolean
+decode_record (DfRecords *r, const guint8 *text, gsize len, guint type, guint8 *rec, gsize *n)
+{
+  guint address_size = address_sizes[type];
+  guint8 count, sum = 0;
+
+  if (!df_records_decode_hex (r, text + 1, len - 1, 3, rec, 1 + RECORD_MAX, n))
+    return FALSE;
+  if (*n == 0)
+    {
+      df_records_diagnostic (r, DF_SEVERITY_ERROR, "record too short: S%u with no byte count", type);
+      return FALSE;
+    }
+  count = rec[0];
+  if (count != *n - 1)
+    {
+      df_records_diagnostic (r, DF_SEVERITY_ERROR,
+                             "byte count is 0x%02x (%u) but %zu bytes follow it",
+                             count, count, *n - 1);
+      return FALSE;
+    }
+  if (count < address_size + 1)
+    {
+      df_records_diagnostic (r, DF_SEVERITY_ERROR,
+                             "record too short: an S%u record needs a %u-byte address and a checksum, "
+                             "but holds %u bytes", type, address_size, count);
+      return FALSE;
+    }
+  for (gsize i = 0; i < *n - 1; i++)
+    sum += rec[i];
+  return df_records_check_sum (r, rec[*n - 1], (guint8) ~sum);
+}
+
 /* One record (the line without its "S").  data_records counts the S1/S2/S3
  * records so far, for S5/S6.  Sets *end on S7/S8/S9.  FALSE after an error
  * diagnostic. */
@@ -42,48 +95,12 @@ parse_record (DfRecords *r, const guint8 *text, gsize len, gboolean *end, gpoint
   guint8 rec[1 + RECORD_MAX];
   gsize n, size;
   guint type, address_size;
-  guint8 count, sum = 0;
   guint64 address = 0;
   const guint8 *data;
 
-  if (len == 0 || !g_ascii_isdigit (text[0]) || text[0] == '4')
-    {
-      if (len > 0 && g_ascii_isprint (text[0]))
-        df_records_diagnostic (r, DF_SEVERITY_ERROR, "unknown record type 'S%c' (S-records have S0 to S3 and S5 to S9)",
-                               text[0]);
-      else
-        df_records_diagnostic (r, DF_SEVERITY_ERROR, "unknown record type: no digit after the 'S'");
-      return FALSE;
-    }
-  type = (guint) (text[0] - '0');
+  if (!record_type (r, text, len, &type) || !decode_record (r, text, len, type, rec, &n))
+    return FALSE;
   address_size = address_sizes[type];
-  if (!df_records_decode_hex (r, text + 1, len - 1, 3, rec, sizeof rec, &n))
-    return FALSE;
-  if (n == 0)
-    {
-      df_records_diagnostic (r, DF_SEVERITY_ERROR, "record too short: S%u with no byte count", type);
-      return FALSE;
-    }
-  count = rec[0];
-  if (count != n - 1)
-    {
-      df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                             "byte count is 0x%02x (%u) but %zu bytes follow it",
-                             count, count, n - 1);
-      return FALSE;
-    }
-  if (count < address_size + 1)
-    {
-      df_records_diagnostic (r, DF_SEVERITY_ERROR,
-                             "record too short: an S%u record needs a %u-byte address and a checksum, "
-                             "but holds %u bytes", type, address_size, count);
-      return FALSE;
-    }
-  for (gsize i = 0; i < n - 1; i++)
-    sum += rec[i];
-  if (!df_records_check_sum (r, rec[n - 1], (guint8) ~sum))
-    return FALSE;
-
   for (guint i = 0; i < address_size; i++)
     address = address << 8 | rec[1 + i];
   data = rec + 1 + address_size;
