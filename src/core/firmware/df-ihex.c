@@ -11,7 +11,6 @@
 
 #include <glib/gi18n.h>
 
-#include "df-error.h"
 #include "df-records.h"
 
 #define RECORD_MAX  (5 + 255) /* count, offset (2), type, 255 data, checksum */
@@ -183,38 +182,31 @@ GBytes *
 df_ihex_write (DfImage *image, GError **error)
 {
   g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GPtrArray) segments = NULL;
   guint32 upper = 0; /* the 04 base in effect: 0 until one is written */
 
-  if (df_image_total_size (image) == 0)
-    {
-      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("%s holds no data: nothing to write"), image->source);
-      return NULL;
-    }
-  if (!df_image_check_addresses (image, "Intel HEX", error))
+  if (!df_records_check_writable (image, "Intel HEX", error))
     return NULL;
-  for (guint i = 0; i < image->targets->len; i++)
+  segments = df_image_list_segments (image);
+  for (guint i = 0; i < segments->len; i++)
     {
-      DfTarget *target = g_ptr_array_index (image->targets, i);
-      for (guint j = 0; j < target->segments->len; j++)
-        {
-          DfSegment *segment = g_ptr_array_index (target->segments, j);
-          gsize size;
-          const guint8 *data = g_bytes_get_data (segment->data, &size);
-          guint64 address = segment->address;
+      DfSegment *segment = g_ptr_array_index (segments, i);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (segment->data, &size);
+      guint64 address = segment->address;
 
-          for (gsize pos = 0; pos < size;)
+      for (gsize pos = 0; pos < size;)
+        {
+          /* a record must not cross a 64 KiB boundary: its offset is 16 bits */
+          gsize chunk = MIN (MIN (size - pos, DATA_MAX), 0x10000 - (address & 0xffff));
+          if (address >> 16 != upper)
             {
-              /* a record must not cross a 64 KiB boundary: its offset is 16 bits */
-              gsize chunk = MIN (MIN (size - pos, DATA_MAX), 0x10000 - (address & 0xffff));
-              if (address >> 16 != upper)
-                {
-                  upper = (guint32) (address >> 16);
-                  append_record (out, TYPE_LINEAR_BASE, 0, (const guint8[]) { upper >> 8, upper & 0xff }, 2);
-                }
-              append_record (out, TYPE_DATA, address & 0xffff, data + pos, (guint8) chunk);
-              pos += chunk;
-              address += chunk;
+              upper = (guint32) (address >> 16);
+              append_record (out, TYPE_LINEAR_BASE, 0, (const guint8[]) { upper >> 8, upper & 0xff }, 2);
             }
+          append_record (out, TYPE_DATA, address & 0xffff, data + pos, (guint8) chunk);
+          pos += chunk;
+          address += chunk;
         }
     }
   append_record (out, TYPE_EOF, 0, NULL, 0);

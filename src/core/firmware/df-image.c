@@ -221,6 +221,20 @@ df_image_total_size (DfImage *image)
   return total;
 }
 
+GPtrArray *
+df_image_list_segments (DfImage *image)
+{
+  GPtrArray *segments = g_ptr_array_new ();
+
+  for (guint i = 0; i < image->targets->len; i++)
+    {
+      DfTarget *target = g_ptr_array_index (image->targets, i);
+      for (guint j = 0; j < target->segments->len; j++)
+        g_ptr_array_add (segments, g_ptr_array_index (target->segments, j));
+    }
+  return segments;
+}
+
 gboolean
 df_image_has_addresses (DfImage *image)
 {

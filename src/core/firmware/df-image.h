@@ -107,6 +107,9 @@ gboolean   df_image_check (DfImage *image, GError **error);
 DfImage   *df_image_extract_target (DfImage *image, guint8 alt);
 
 gsize      df_image_total_size (DfImage *image);  /* payload bytes, all targets */
+/* every segment of every target, in image order; the array is new, the
+ * segments are the image's */
+GPtrArray *df_image_list_segments (DfImage *image);
 gboolean   df_image_has_addresses (DfImage *image);
 /* For writers of formats that place every byte at an address: FALSE with
  * DF_ERROR_INVALID_ARGUMENT for a payload without address (it asks for the

@@ -42,23 +42,65 @@ segment_compare (gconstpointer a, gconstpointer b)
   return sa->address < sb->address ? -1 : sa->address > sb->address;
 }
 
+/* From the lowest address to the highest, over segments sorted by address:
+ * FALSE with an error for a payload among addressed segments, bytes past
+ * 4 GiB, or a gap too big to fill. */
+static gboolean
+find_span (DfImage *image, GPtrArray *segments, const DfWriteOptions *options,
+           guint64 *start_out, guint64 *end_out, GError **error)
+{
+  guint64 start, end = 0;
+
+  start = ((DfSegment *) g_ptr_array_index (segments, 0))->address;
+  for (guint i = 0; i < segments->len; i++)
+    {
+      DfSegment *segment = g_ptr_array_index (segments, i);
+      guint64 segment_end = (guint64) segment->address + g_bytes_get_size (segment->data);
+
+      if (!segment->has_address)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
+                       _("%s mixes a payload with no address with addressed segments; "
+                       "a raw binary cannot place it: give its address"), image->source);
+          return FALSE;
+        }
+      if (segment_end > (guint64) G_MAXUINT32 + 1)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
+                       _("the segment at 0x%08x runs past the 4 GiB address space"), segment->address);
+          return FALSE;
+        }
+      if (i > 0 && segment->address > end && segment->address - end > GAP_MAX)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
+                       _("a gap of %" PRIu64 " MiB (0x%" PRIx64 " bytes) lies between the data "
+                       "ending at 0x%08" PRIx64 " and the data at 0x%08x; a raw binary would have to "
+                       "fill it with 0x%02x: write Intel HEX or S-record instead (--to ihex), which keep the addresses"),
+                       (segment->address - end) >> 20, segment->address - end, end - 1, segment->address,
+                       options->fill);
+          return FALSE;
+        }
+      end = MAX (end, segment_end);
+    }
+  *start_out = start;
+  *end_out = end;
+  return TRUE;
+}
+
 GBytes *
 df_raw_write (DfImage *image, const DfWriteOptions *options, guint32 *base, GError **error)
 {
+  g_autoptr(GPtrArray) all = df_image_list_segments (image);
   g_autoptr(GPtrArray) segments = g_ptr_array_new ();
-  guint64 start, end = 0;
+  guint64 start, end;
   guint8 *out;
 
   /* every non-empty segment of every target */
-  for (guint i = 0; i < image->targets->len; i++)
+  for (guint i = 0; i < all->len; i++)
     {
-      DfTarget *target = g_ptr_array_index (image->targets, i);
-      for (guint j = 0; j < target->segments->len; j++)
-        {
-          DfSegment *segment = g_ptr_array_index (target->segments, j);
-          if (g_bytes_get_size (segment->data) > 0)
-            g_ptr_array_add (segments, segment);
-        }
+      DfSegment *segment = g_ptr_array_index (all, i);
+      if (g_bytes_get_size (segment->data) > 0)
+        g_ptr_array_add (segments, segment);
     }
   if (segments->len == 0)
     {
@@ -74,53 +116,20 @@ df_raw_write (DfImage *image, const DfWriteOptions *options, guint32 *base, GErr
     }
 
   g_ptr_array_sort (segments, segment_compare);
-  start = ((DfSegment *) g_ptr_array_index (segments, 0))->address;
-  for (guint i = 0; i < segments->len; i++)
-    {
-      DfSegment *segment = g_ptr_array_index (segments, i);
-      guint64 segment_end = (guint64) segment->address + g_bytes_get_size (segment->data);
-
-      if (!segment->has_address)
-        {
-          g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                       _("%s mixes a payload with no address with addressed segments; "
-                       "a raw binary cannot place it: give its address"), image->source);
-          return NULL;
-        }
-      if (segment_end > (guint64) G_MAXUINT32 + 1)
-        {
-          g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                       _("the segment at 0x%08x runs past the 4 GiB address space"), segment->address);
-          return NULL;
-        }
-      if (i > 0 && segment->address > end && segment->address - end > GAP_MAX)
-        {
-          g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
-                       _("a gap of %" PRIu64 " MiB (0x%" PRIx64 " bytes) lies between the data "
-                       "ending at 0x%08" PRIx64 " and the data at 0x%08x; a raw binary would have to "
-                       "fill it with 0x%02x: write Intel HEX or S-record instead (--to ihex), which keep the addresses"),
-                       (segment->address - end) >> 20, segment->address - end, end - 1, segment->address,
-                       options->fill);
-          return NULL;
-        }
-      end = MAX (end, segment_end);
-    }
+  if (!find_span (image, segments, options, &start, &end, error))
+    return NULL;
 
   /* copied in image order: where segments overlap, the later one wins, as
    * it would on the device */
   out = g_malloc (end - start);
   memset (out, options->fill, end - start);
-  for (guint i = 0; i < image->targets->len; i++)
+  for (guint i = 0; i < all->len; i++)
     {
-      DfTarget *target = g_ptr_array_index (image->targets, i);
-      for (guint j = 0; j < target->segments->len; j++)
-        {
-          DfSegment *segment = g_ptr_array_index (target->segments, j);
-          gsize size;
-          const guint8 *data = g_bytes_get_data (segment->data, &size);
-          if (size > 0)
-            memcpy (out + (segment->address - start), data, size);
-        }
+      DfSegment *segment = g_ptr_array_index (all, i);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (segment->data, &size);
+      if (size > 0)
+        memcpy (out + (segment->address - start), data, size);
     }
   *base = (guint32) start;
   return g_bytes_new_take (out, end - start);

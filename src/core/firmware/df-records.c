@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "df-error.h"
 #include "df-records.h"
 
 #define MAX_ERRORS  10  /* past this, the file is not of that format at all */
@@ -224,6 +225,17 @@ df_records_parse (const DfRecordsSyntax *syntax, GBytes *bytes, const gchar *nam
     df_image_add_diagnostic (r.image, DF_SEVERITY_ERROR, -1, 0, "%s", _(syntax->no_data));
   add_segments (&r);
   return r.image;
+}
+
+gboolean
+df_records_check_writable (DfImage *image, const gchar *format_name, GError **error)
+{
+  if (df_image_total_size (image) == 0)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("%s holds no data: nothing to write"), image->source);
+      return FALSE;
+    }
+  return df_image_check_addresses (image, format_name, error);
 }
 
 void

@@ -53,6 +53,9 @@ gboolean  df_records_check_sum (DfRecords *records, guint8 stored, guint8 comput
 /* size bytes at address from the current line */
 void      df_records_add_data (DfRecords *records, guint32 address, const guint8 *data, gsize size);
 
+/* For the writers: FALSE with an error when the image holds no byte, or
+ * one without an address.  format_name as for df_image_check_addresses(). */
+gboolean  df_records_check_writable (DfImage *image, const gchar *format_name, GError **error);
 /* two upper-case hex digits, for the writers */
 void      df_records_append_byte (GString *out, guint8 byte);
 

@@ -13,7 +13,6 @@
 
 #include <glib/gi18n.h>
 
-#include "df-error.h"
 #include "df-records.h"
 
 #define RECORD_MAX  255 /* the count byte's reach */
@@ -190,46 +189,35 @@ df_srec_write (DfImage *image, GError **error)
 {
   static const gchar header[] = "defuse";
   g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GPtrArray) segments = NULL;
   guint64 last = 0; /* highest address holding a byte */
   guint type, records = 0;
 
-  if (df_image_total_size (image) == 0)
-    {
-      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT, _("%s holds no data: nothing to write"), image->source);
-      return NULL;
-    }
-  if (!df_image_check_addresses (image, "S-record", error))
+  if (!df_records_check_writable (image, "S-record", error))
     return NULL;
-  for (guint i = 0; i < image->targets->len; i++)
+  segments = df_image_list_segments (image);
+  for (guint i = 0; i < segments->len; i++)
     {
-      DfTarget *target = g_ptr_array_index (image->targets, i);
-      for (guint j = 0; j < target->segments->len; j++)
-        {
-          DfSegment *segment = g_ptr_array_index (target->segments, j);
-          gsize size = g_bytes_get_size (segment->data);
+      DfSegment *segment = g_ptr_array_index (segments, i);
+      gsize size = g_bytes_get_size (segment->data);
 
-          if (size > 0)
-            last = MAX (last, (guint64) segment->address + size - 1);
-        }
+      if (size > 0)
+        last = MAX (last, (guint64) segment->address + size - 1);
     }
 
   /* the shortest address that reaches every byte, as objcopy chooses */
   type = last <= 0xffff ? 1 : last <= 0xffffff ? 2 : 3;
   append_record (out, 0, 0, (const guint8 *) header, strlen (header));
-  for (guint i = 0; i < image->targets->len; i++)
+  for (guint i = 0; i < segments->len; i++)
     {
-      DfTarget *target = g_ptr_array_index (image->targets, i);
-      for (guint j = 0; j < target->segments->len; j++)
-        {
-          DfSegment *segment = g_ptr_array_index (target->segments, j);
-          gsize size;
-          const guint8 *data = g_bytes_get_data (segment->data, &size);
+      DfSegment *segment = g_ptr_array_index (segments, i);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (segment->data, &size);
 
-          for (gsize pos = 0; pos < size; pos += DATA_MAX)
-            {
-              append_record (out, type, segment->address + (guint32) pos, data + pos, MIN (size - pos, DATA_MAX));
-              records++;
-            }
+      for (gsize pos = 0; pos < size; pos += DATA_MAX)
+        {
+          append_record (out, type, segment->address + (guint32) pos, data + pos, MIN (size - pos, DATA_MAX));
+          records++;
         }
     }
   if (records <= 0xffff)
