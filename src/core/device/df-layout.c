@@ -153,13 +153,64 @@ parse_address (Parser *p, guint32 *address, GError **error)
 }
 
 /* one "N*SIZE[mult]type" group; *end is the region's end so far */
+/* the B, K, M or space after a sector size (which started at size_pos),
+ * applied to *size */
+static gboolean
+parse_multiplier (Parser *p, guint number, gsize size_pos, guint64 *size, GError **error)
+{
+  gchar c = peek (p);
+
+  if (c == 'B')
+    p->pos++;
+  else if (c == 'K')
+    {
+      *size *= 1024;
+      p->pos++;
+    }
+  else if (c == 'M')
+    {
+      *size *= 1024 * 1024;
+      p->pos++;
+    }
+  else if (c == ' ')
+    skip_spaces (p);  /* ST's reference bootloader: a space means bytes */
+  else if (c >= 'a' && c <= 'g')
+    note (p, "sector group %u (\"%.*s\") has no multiplier before its type '%c'; its size is read as bytes",
+          number, (int) (p->pos + 1 - size_pos), p->str + size_pos, c);
+  else
+    {
+      g_autofree gchar *found = describe_char (c);
+      return fail_at (p, error, "expected a multiplier (B, K, M or a space) after the sector size, found %s", found);
+    }
+  return TRUE;
+}
+
+/* the letter a..g: bit 0 readable, bit 1 erasable, bit 2 writeable */
+static gboolean
+parse_sector_type (Parser *p, guint number, DfSectorFlags *flags, GError **error)
+{
+  gchar c = peek (p);
+  g_autofree gchar *found = NULL;
+
+  if (c >= 'a' && c <= 'g')
+    {
+      *flags = (DfSectorFlags) (c & 0x7);
+      p->pos++;
+      return TRUE;
+    }
+  if (c == '\0' || c == ',' || c == '/')
+    return fail_at (p, error, "sector group %u has no type letter (a..g) saying whether it can be read, erased or written",
+                    number);
+  found = describe_char (c);
+  return fail_at (p, error, "unknown sector type %s (expected a letter a..g)", found);
+}
+
 static gboolean
 parse_group (Parser *p, DfRegion *region, guint number, guint64 *end, GError **error)
 {
   DfSectorGroup group = { 0 };
   guint64 count, size;
   gsize size_pos;
-  gchar c;
 
   skip_spaces (p);
   if (!parse_decimal (p, "sector count", &count, error))
@@ -179,44 +230,9 @@ parse_group (Parser *p, DfRegion *region, guint number, guint64 *end, GError **e
   if (!parse_decimal (p, "sector size", &size, error))
     return FALSE;
 
-  c = peek (p);
-  if (c == 'B')
-    p->pos++;
-  else if (c == 'K')
-    {
-      size *= 1024;
-      p->pos++;
-    }
-  else if (c == 'M')
-    {
-      size *= 1024 * 1024;
-      p->pos++;
-    }
-  else if (c == ' ')
-    skip_spaces (p);  /* ST's reference bootloader: a space means bytes */
-  else if (c >= 'a' && c <= 'g')
-    note (p, "sector group %u (\"%.*s\") has no multiplier before its type '%c'; its size is read as bytes",
-          number, (int) (p->pos + 1 - size_pos), p->str + size_pos, c);
-  else
-    {
-      g_autofree gchar *found = describe_char (c);
-      return fail_at (p, error, "expected a multiplier (B, K, M or a space) after the sector size, found %s", found);
-    }
-
-  c = peek (p);
-  if (c >= 'a' && c <= 'g')
-    {
-      group.flags = (DfSectorFlags) (c & 0x7);
-      p->pos++;
-    }
-  else if (c == '\0' || c == ',' || c == '/')
-    return fail_at (p, error, "sector group %u has no type letter (a..g) saying whether it can be read, erased or written",
-                    number);
-  else
-    {
-      g_autofree gchar *found = describe_char (c);
-      return fail_at (p, error, "unknown sector type %s (expected a letter a..g)", found);
-    }
+  if (!parse_multiplier (p, number, size_pos, &size, error) ||
+      !parse_sector_type (p, number, &group.flags, error))
+    return FALSE;
 
   if (size == 0)
     {
