@@ -40,7 +40,24 @@ struct _DefuseSimMem {
   guint8 *data;
   gsize   len;
   guint64 client_addr;
+  gint    ref;     /* 1 when the transport makes it */
 };
+
+/* Every transport counts references the same way; what the last unref
+ * frees is the transport's (its mem_unref calls defuse_sim_mem_release). */
+static inline DefuseSimMem *
+defuse_sim_mem_ref (DefuseSimMem *mem)
+{
+  g_atomic_int_inc (&mem->ref);
+  return mem;
+}
+
+/* TRUE when that was the last reference */
+static inline gboolean
+defuse_sim_mem_release (DefuseSimMem *mem)
+{
+  return g_atomic_int_dec_and_test (&mem->ref);
+}
 
 /* One ioctl being answered.  It ends with complete() or hold(). */
 struct _DefuseSimCall {
@@ -61,7 +78,6 @@ struct _DefuseSimBackend {
   DefuseSimMem *(*resolve)   (DefuseSimCall *call, DefuseSimMem *parent, gsize offset, gsize len);
   /* stores child's address at offset in parent: how a reap hands back an URB */
   void          (*set_ptr)   (DefuseSimMem *parent, gsize offset, DefuseSimMem *child);
-  DefuseSimMem *(*mem_ref)   (DefuseSimMem *mem);
   void          (*mem_unref) (DefuseSimMem *mem);
   /* the ioctl returns now */
   void          (*complete)  (DefuseSimCall *call, glong result, gint errnum);

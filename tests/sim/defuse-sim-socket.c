@@ -75,7 +75,6 @@ typedef struct {
 
 typedef struct {
   DefuseSimMem mem;      /* first: the public view */
-  gint         ref;
   Conn        *conn;
   guint8      *snapshot; /* the program's copy, to write back only changes */
   GPtrArray   *children; /* Mem, at child_offsets */
@@ -285,7 +284,7 @@ mem_new (Conn *conn, guint64 client_addr, gsize len)
 {
   Mem *mem = g_new0 (Mem, 1);
 
-  mem->ref = 1;
+  mem->mem.ref = 1;
   mem->conn = conn;
   mem->mem.data = g_malloc0 (MAX (len, 1));
   mem->mem.len = len;
@@ -295,19 +294,12 @@ mem_new (Conn *conn, guint64 client_addr, gsize len)
   return &mem->mem;
 }
 
-static DefuseSimMem *
-mem_ref (DefuseSimMem *mem)
-{
-  g_atomic_int_inc (&((Mem *) mem)->ref);
-  return mem;
-}
-
 static void
 mem_unref (DefuseSimMem *mem)
 {
   Mem *self = (Mem *) mem;
 
-  if (!g_atomic_int_dec_and_test (&self->ref))
+  if (!defuse_sim_mem_release (mem))
     return;
   for (guint i = 0; i < self->children->len; i++)
     mem_unref (g_ptr_array_index (self->children, i));
@@ -321,7 +313,7 @@ mem_unref (DefuseSimMem *mem)
 static void
 mem_add_child (Mem *parent, gsize offset, DefuseSimMem *child)
 {
-  g_ptr_array_add (parent->children, mem_ref (child));
+  g_ptr_array_add (parent->children, defuse_sim_mem_ref (child));
   g_array_append_val (parent->child_offsets, offset);
 }
 
@@ -334,7 +326,7 @@ mem_resolve (DefuseSimCall *call, DefuseSimMem *parent, gsize offset, gsize len)
 
   for (guint i = 0; i < self->children->len; i++)
     if (g_array_index (self->child_offsets, gsize, i) == offset)
-      return mem_ref (g_ptr_array_index (self->children, i));
+      return defuse_sim_mem_ref (g_ptr_array_index (self->children, i));
   if (offset + sizeof (gpointer) > parent->len)
     return NULL;
   memcpy (&address, parent->data + offset, sizeof (gpointer));
@@ -752,7 +744,6 @@ const DefuseSimBackend defuse_sim_backend_socket = {
   .name = "socket",
   .resolve = mem_resolve,
   .set_ptr = mem_set_ptr,
-  .mem_ref = mem_ref,
   .mem_unref = mem_unref,
   .complete = call_complete,
   .hold = call_hold,

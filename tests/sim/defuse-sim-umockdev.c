@@ -19,7 +19,6 @@ G_DEFINE_TYPE (DefuseSimHandler, defuse_sim_handler, UMOCKDEV_TYPE_IOCTL_BASE)
 
 typedef struct {
   DefuseSimMem       mem;  /* first: the public view */
-  gint               ref;
   UMockdevIoctlData *data;
 } Mem;
 
@@ -41,7 +40,7 @@ mem_wrap (UMockdevIoctlData *data)
 {
   Mem *mem = g_new0 (Mem, 1);
 
-  mem->ref = 1;
+  mem->mem.ref = 1;
   mem->data = data;
   mem->mem.data = data->data;
   mem->mem.len = (gsize) data->data_len;
@@ -49,19 +48,12 @@ mem_wrap (UMockdevIoctlData *data)
   return &mem->mem;
 }
 
-static DefuseSimMem *
-mem_ref (DefuseSimMem *mem)
-{
-  g_atomic_int_inc (&((Mem *) mem)->ref);
-  return mem;
-}
-
 static void
 mem_unref (DefuseSimMem *mem)
 {
   Mem *self = (Mem *) mem;
 
-  if (g_atomic_int_dec_and_test (&self->ref))
+  if (defuse_sim_mem_release (mem))
     {
       g_object_unref (self->data);
       g_free (self);
@@ -208,7 +200,6 @@ const DefuseSimBackend defuse_sim_backend_umockdev = {
   .name = "umockdev",
   .resolve = mem_resolve,
   .set_ptr = mem_set_ptr,
-  .mem_ref = mem_ref,
   .mem_unref = mem_unref,
   .complete = call_complete,
   .hold = call_hold,

@@ -439,7 +439,7 @@ handle_control (DefuseSimCall *call)
       held->result = in ? (glong) actual : xfer->wLength;
       if (in && actual > 0)
         {
-          held->ctrl_data = backend->mem_ref (data);
+          held->ctrl_data = defuse_sim_mem_ref (data);
           held->in_data = g_steal_pointer (&in_data);
         }
       break;
