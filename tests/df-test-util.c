@@ -85,6 +85,42 @@ df_test_dump_diagnostics (DfImage *image)
     }
 }
 
+void
+df_test_assert_segments (DfImage *image, DfFormat format, const DfTestExpected *expected, guint n)
+{
+  DfTarget *target;
+
+  df_test_dump_diagnostics (image);
+  g_assert_false (df_image_has_errors (image));
+  g_assert_null (df_test_find_diagnostic (image, DF_SEVERITY_WARNING, ""));
+  g_assert_cmpint (image->format, ==, format);
+  g_assert_cmpuint (image->targets->len, ==, 1);
+  target = g_ptr_array_index (image->targets, 0);
+  g_assert_cmpuint (target->alt, ==, 0);
+  g_assert_null (target->name);
+  g_assert_cmpuint (target->segments->len, ==, n);
+  for (guint j = 0; j < n; j++)
+    {
+      DfSegment *segment = g_ptr_array_index (target->segments, j);
+      g_autoptr(GBytes) bytes = df_test_bytes_from_hex (expected[j].hex);
+      g_assert_true (segment->has_address);
+      g_assert_cmphex (segment->address, ==, expected[j].address);
+      g_assert_true (g_bytes_equal (segment->data, bytes));
+    }
+}
+
+void
+df_test_assert_diagnostic (DfImage *image, DfSeverity severity, guint line, const gchar *phrase)
+{
+  DfDiagnostic *diag;
+
+  df_test_dump_diagnostics (image);
+  diag = df_test_find_diagnostic (image, severity, phrase);
+  g_assert_nonnull (diag);
+  g_assert_cmpuint (diag->line, ==, line);
+  g_assert_true (df_image_has_errors (image) == (severity == DF_SEVERITY_ERROR));
+}
+
 gchar *
 df_test_objcopy_dir (const gchar *prefix)
 {
@@ -123,6 +159,33 @@ df_test_run_objcopy (const gchar *const *args)
       g_test_message ("objcopy: %s", err);
       g_assert_no_error (error);
     }
+}
+
+void
+df_test_assert_objcopy_reads (const gchar *dir, const gchar *ours, const gchar *objcopy_format,
+                              GBytes *written, DfImage *image)
+{
+  g_autofree gchar *ours_path = g_build_filename (dir, ours, NULL);
+  g_autofree gchar *bin_path = g_build_filename (dir, "theirs.bin", NULL);
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GBytes) theirs = NULL;
+  g_autoptr(GError) error = NULL;
+  DfWriteOptions options;
+  g_autofree gchar *contents = NULL;
+  gsize size;
+  guint32 base;
+
+  df_write_options_init (&options);
+  raw = df_raw_write (image, &options, &base, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (ours_path, g_bytes_get_data (written, NULL), (gssize) g_bytes_get_size (written), &error);
+  g_assert_no_error (error);
+  df_test_run_objcopy ((const gchar *[]) { "-I", objcopy_format, "-O", "binary", "--gap-fill", "0xff",
+                                           ours_path, bin_path, NULL });
+  g_file_get_contents (bin_path, &contents, &size, &error);
+  g_assert_no_error (error);
+  theirs = g_bytes_new_take (g_steal_pointer (&contents), size);
+  g_assert_true (g_bytes_equal (raw, theirs));
 }
 
 void

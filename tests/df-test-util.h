@@ -24,6 +24,19 @@ DfDiagnostic *df_test_find_diagnostic (DfImage *image, DfSeverity severity, cons
 /* every diagnostic of image as a test message */
 void          df_test_dump_diagnostics (DfImage *image);
 
+/* a segment a parse should give: its address and its bytes as hex digits */
+typedef struct {
+  guint32      address;
+  const gchar *hex;
+} DfTestExpected;
+
+/* image was read in format without an error or a warning into one target
+ * (alt 0, no name) holding exactly the n expected segments */
+void          df_test_assert_segments (DfImage *image, DfFormat format, const DfTestExpected *expected, guint n);
+/* image has a diagnostic of severity holding phrase, on line (0: about the
+ * whole file), and has errors exactly when severity is an error */
+void          df_test_assert_diagnostic (DfImage *image, DfSeverity severity, guint line, const gchar *phrase);
+
 /* a scratch directory named after prefix, or NULL with the test skipped if
  * objcopy (binutils) is missing */
 gchar        *df_test_objcopy_dir (const gchar *prefix);
@@ -31,3 +44,8 @@ gchar        *df_test_objcopy_dir (const gchar *prefix);
 void          df_test_run_objcopy (const gchar *const *args);
 /* removes the NULL-terminated files from dir, then dir */
 void          df_test_remove_dir (const gchar *dir, const gchar *const *files);
+/* objcopy -I objcopy_format -O binary --gap-fill 0xff turns written, our
+ * file of image, into the bytes our raw writer makes of image; the files
+ * are dir/ours and dir/theirs.bin */
+void          df_test_assert_objcopy_reads (const gchar *dir, const gchar *ours, const gchar *objcopy_format,
+                                            GBytes *written, DfImage *image);

@@ -4,11 +4,6 @@
 #include "df-error.h"
 #include "df-test-util.h"
 
-typedef struct {
-  guint32      address;
-  const gchar *hex;  /* the segment's bytes as hex digits */
-} Expected;
-
 static DfImage *
 parse_text (const gchar *text, DfLoadFlags flags)
 {
@@ -22,7 +17,7 @@ test_parse_good (void)
   static const struct {
     const gchar *name;
     const gchar *text;
-    Expected     segments[3];
+    DfTestExpected segments[3];
     guint        n_segments;
   } cases[] = {
     { "one S1 record", "S107000001020304EE\nS9030000FC\n", { { 0, "01020304" } }, 1 },
@@ -51,26 +46,9 @@ test_parse_good (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(DfImage) image = parse_text (cases[i].text, DF_LOAD_NONE);
-      DfTarget *target;
 
       g_test_message ("case: %s", cases[i].name);
-      df_test_dump_diagnostics (image);
-      g_assert_false (df_image_has_errors (image));
-      g_assert_null (df_test_find_diagnostic (image, DF_SEVERITY_WARNING, ""));
-      g_assert_cmpint (image->format, ==, DF_FORMAT_SREC);
-      g_assert_cmpuint (image->targets->len, ==, 1);
-      target = g_ptr_array_index (image->targets, 0);
-      g_assert_cmpuint (target->alt, ==, 0);
-      g_assert_null (target->name);
-      g_assert_cmpuint (target->segments->len, ==, cases[i].n_segments);
-      for (guint j = 0; j < cases[i].n_segments; j++)
-        {
-          DfSegment *segment = g_ptr_array_index (target->segments, j);
-          g_autoptr(GBytes) expected = df_test_bytes_from_hex (cases[i].segments[j].hex);
-          g_assert_true (segment->has_address);
-          g_assert_cmphex (segment->address, ==, cases[i].segments[j].address);
-          g_assert_true (g_bytes_equal (segment->data, expected));
-        }
+      df_test_assert_segments (image, DF_FORMAT_SREC, cases[i].segments, cases[i].n_segments);
     }
 }
 
@@ -142,14 +120,9 @@ test_parse_bad (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(DfImage) image = parse_text (cases[i].text, DF_LOAD_NONE);
-      DfDiagnostic *diag;
 
       g_test_message ("case: %s", cases[i].name);
-      df_test_dump_diagnostics (image);
-      diag = df_test_find_diagnostic (image, cases[i].severity, cases[i].phrase);
-      g_assert_nonnull (diag);
-      g_assert_cmpuint (diag->line, ==, cases[i].line);
-      g_assert_true (df_image_has_errors (image) == (cases[i].severity == DF_SEVERITY_ERROR));
+      df_test_assert_diagnostic (image, cases[i].severity, cases[i].line, cases[i].phrase);
     }
 }
 
@@ -298,43 +271,23 @@ test_objcopy_reads_ours (void)
 {
   g_autofree gchar *dir = df_test_objcopy_dir ("test-srec");
   const gchar *files[] = { "ours.srec", "theirs.bin", NULL };
-  g_autofree gchar *srec_path = NULL;
-  g_autofree gchar *bin_path = NULL;
 
   if (dir == NULL)
     return;
-  srec_path = g_build_filename (dir, "ours.srec", NULL);
-  bin_path = g_build_filename (dir, "theirs.bin", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
     {
       g_autoptr(DfImage) image = NULL;
       g_autoptr(GBytes) srec = NULL;
-      g_autoptr(GBytes) raw = NULL;
-      g_autoptr(GBytes) theirs = NULL;
       g_autoptr(GError) error = NULL;
-      DfWriteOptions options;
-      g_autofree gchar *contents = NULL;
-      gsize size;
-      guint32 base;
 
       /* a raw file of this one would be 2 GiB of gap */
       if (shapes[i].segments[shapes[i].n - 1].address - shapes[i].segments[0].address > 0x10000000)
         continue;
       g_test_message ("shape: %s", shapes[i].name);
       image = df_test_image (DF_FORMAT_SREC, shapes[i].segments, shapes[i].n);
-      df_write_options_init (&options);
       srec = df_srec_write (image, &error);
       g_assert_no_error (error);
-      raw = df_raw_write (image, &options, &base, &error);
-      g_assert_no_error (error);
-      g_file_set_contents (srec_path, g_bytes_get_data (srec, NULL), (gssize) g_bytes_get_size (srec), &error);
-      g_assert_no_error (error);
-      df_test_run_objcopy ((const gchar *[]) { "-I", "srec", "-O", "binary", "--gap-fill", "0xff",
-                                               srec_path, bin_path, NULL });
-      g_file_get_contents (bin_path, &contents, &size, &error);
-      g_assert_no_error (error);
-      theirs = g_bytes_new_take (g_steal_pointer (&contents), size);
-      g_assert_true (g_bytes_equal (raw, theirs));
+      df_test_assert_objcopy_reads (dir, "ours.srec", "srec", srec, image);
     }
   df_test_remove_dir (dir, files);
 }
