@@ -15,10 +15,10 @@ static void
 test_parse_good (void)
 {
   static const struct {
-    const gchar *name;
-    const gchar *text;
-    DfTestExpected segments[3];
-    guint        n_segments;
+    const gchar    *name;
+    const gchar    *text;
+    DfTestExpected  segments[3];
+    guint           n_segments;
   } cases[] = {
     { "one record", ":0400000001020304F2\n:00000001FF\n", { { 0, "01020304" } }, 1 },
     { "contiguous records merge",

@@ -15,10 +15,10 @@ static void
 test_parse_good (void)
 {
   static const struct {
-    const gchar *name;
-    const gchar *text;
-    DfTestExpected segments[3];
-    guint        n_segments;
+    const gchar    *name;
+    const gchar    *text;
+    DfTestExpected  segments[3];
+    guint           n_segments;
   } cases[] = {
     { "one S1 record", "S107000001020304EE\nS9030000FC\n", { { 0, "01020304" } }, 1 },
     { "header and count",
