@@ -251,8 +251,10 @@ cli_flash (int argc, char **argv)
   g_autoptr(DfImage) image = NULL;
   g_autoptr(GPtrArray) devices = NULL;
   g_autoptr(GPtrArray) flashes = NULL;
+  g_autoptr(DfMicroPython) board = NULL;
   DfPlanOptions options;
   guint32 address = 0;
+  int status;
 
   g_option_context_set_summary (context,
                                 _("Write FILE to the device: erase only the sectors it needs, write, verify, leave DFU mode.\n\n"
@@ -288,6 +290,16 @@ cli_flash (int argc, char **argv)
 
   devices = cli_select_devices ((const gchar *const *) selectors,
                                 !all && (selectors == NULL || g_strv_length (selectors) <= 1), &error);
+  /* no DFU device meant: a board running MicroPython is switched to DFU mode */
+  if (devices == NULL && !all && g_error_matches (error, DF_ERROR, DF_ERROR_NOT_FOUND))
+    {
+      g_autoptr(GError) none = g_steal_pointer (&error);
+      board = cli_micropython_choose ((const gchar *const *) selectors, &error);
+      if (board != NULL)
+        devices = cli_micropython_switch (board, image, mass_erase, NULL, &error);
+      else if (error == NULL)
+        error = g_steal_pointer (&none);
+    }
   if (devices == NULL)
     {
       cli_error ("%s", error->message);
@@ -304,5 +316,8 @@ cli_flash (int argc, char **argv)
   flashes = prepare_flashes (devices, image, &options, alt_text, backup, force, json);
   if (flashes == NULL)
     return CLI_EXIT_USAGE;
-  return run_flashes (flashes);
+  status = run_flashes (flashes);
+  if (board != NULL && status == CLI_EXIT_OK && !no_leave)
+    status = cli_micropython_report_back (board->port->path);
+  return status;
 }

@@ -139,6 +139,7 @@ cli_list (int argc, char **argv)
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) devices = NULL;
+  g_autoptr(GPtrArray) boards = NULL;
 
   g_option_context_set_summary (context, _("List the DFU devices plugged in, with their memory layouts."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -151,6 +152,7 @@ cli_list (int argc, char **argv)
       cli_error ("%s", error->message);
       return cli_exit_for_error (error);
     }
+  boards = df_micropython_find (NULL, NULL);
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -158,15 +160,19 @@ cli_list (int argc, char **argv)
       json_builder_begin_array (builder);
       for (guint i = 0; i < devices->len; i++)
         add_device_json (builder, g_ptr_array_index (devices, i));
+      for (guint i = 0; i < boards->len; i++)
+        cli_micropython_add_json (builder, g_ptr_array_index (boards, i));
       json_builder_end_array (builder);
       cli_json_print (builder, TRUE);
       return CLI_EXIT_OK;
     }
-  if (devices->len == 0)
+  if (devices->len == 0 && boards->len == 0)
     printf ("%s\n", _("No DFU device found. Put the board in DFU mode (STM32: hold BOOT0 and press reset; "
                       "MicroPython: machine.bootloader()) and check that the cable carries data."));
   for (guint i = 0; i < devices->len; i++)
     print_text (g_ptr_array_index (devices, i), verbose);
+  for (guint i = 0; i < boards->len; i++)
+    cli_micropython_print (g_ptr_array_index (boards, i));
   for (const gchar * const *w = df_quirk_table_warnings (); verbose && *w != NULL; w++)
     printf ("%s\n", *w);
   return CLI_EXIT_OK;

@@ -53,6 +53,21 @@ int cli_exit_for_error (const GError *error);
  * one match is an error that lists them.  Errors list what was found. */
 GPtrArray *cli_select_devices (const gchar *const *selectors, gboolean need_one, GError **error);
 
+/* MicroPython boards (defuse-cli-micropython.c) */
+#include "df-micropython.h"
+void           cli_micropython_print (DfMicroPython *board);
+void           cli_micropython_add_json (JsonBuilder *builder, DfMicroPython *board);
+/* the one MicroPython board the selectors (or none: any) mean; NULL
+ * without error when there is none */
+DfMicroPython *cli_micropython_choose (const gchar *const *selectors, GError **error);
+/* what is about to happen, the board's files included */
+void           cli_micropython_announce (DfMicroPython *board, DfImage *image, gboolean mass_erase);
+/* announces, switches the board to DFU mode and returns [the DFU device] */
+GPtrArray     *cli_micropython_switch (DfMicroPython *board, DfImage *image, gboolean mass_erase,
+                                       GCancellable *cancellable, GError **error);
+/* waits for the board at path to run MicroPython again and says what */
+int            cli_micropython_report_back (const gchar *path);
+
 /* Progress on the terminal: a bar on a TTY, plain lines otherwise, one
  * JSON object per line with --json.  Called on the main thread. */
 typedef struct _CliProgress CliProgress;

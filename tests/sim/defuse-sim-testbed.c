@@ -181,6 +181,12 @@ defuse_sim_slot_connect (DefuseSimSlot *slot, GError **error)
 
   /* announced last, when everything a listener may read is in place */
   umockdev_testbed_uevent (sim->testbed, node->syspath, "add");
+  /* the serial port after its device, as cdc_acm binds after enumeration */
+  if (!defuse_sim_tty_attach (slot, node, error))
+    {
+      g_prefix_error (error, "device %u: cannot add its serial port: ", slot->index);
+      return FALSE;
+    }
   defuse_sim_log (sim, "device %u: connected as %s (%04x:%04x \"%s\" serial %s)",
                   slot->index, node->devnode, info->vid, info->pid,
                   info->product != NULL ? info->product : "",
@@ -200,6 +206,7 @@ defuse_sim_slot_disconnect (DefuseSimSlot *slot, gint64 at_us)
   node->gone = TRUE;
   node->gone_at_us = at_us;
   defuse_sim_node_kill_urbs (node);
+  defuse_sim_tty_detach (node);
 
   /* the uevent is built from the sysfs device, so it goes out first */
   umockdev_testbed_uevent (sim->testbed, node->syspath, "remove");

@@ -1,6 +1,6 @@
 /* defuse-sim.c: runs a program with virtual USB DFU devices plugged in.
  *
- *   defuse-sim --profile NAME [--count N] [--plug-later K] [--serial S]
+ *   defuse-sim --profile NAME[,NAME2] [--count N] [--plug-later K] [--serial S]
  *              [--time-scale X]
  *              [--fault [DEV:]SPEC]... [--flash-in FILE] [--flash-out FILE]
  *              [--stats FILE.json] [--log FILE] [--ioctl socket|umockdev]
@@ -14,6 +14,7 @@
  * statistics and log.  Exits with COMMAND's status (128 + signal if it was
  * killed); 2 for a usage error, 127 if COMMAND cannot be started.
  *
+ * With --profile A,B device 1 is an A and devices 2..N are Bs.
  * With --count N the serials count up from --serial (or the profile's),
  * a fault "2:SPEC" applies to device 2 only, and --flash-out FILE.bin
  * writes FILE-1.bin .. FILE-N.bin.  --stats writes the model's statistics
@@ -207,6 +208,7 @@ defuse_sim_new (const DefuseSimBackend *backend, gboolean verbose)
   sim->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) defuse_sim_node_free);
   sim->by_devnode = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sim->next_devnum = 2;  /* 1 is the root hub */
+  sim->ttys = g_ptr_array_new_with_free_func ((GDestroyNotify) defuse_sim_tty_free);
   sim->testbed = umockdev_testbed_new ();
   sim->backend = backend;
   sim->clock = defuse_sim_clock_new ();
@@ -224,6 +226,7 @@ defuse_sim_stop (DefuseSim *sim)
   g_rec_mutex_unlock (&sim->lock);
   g_clear_pointer (&sim->clock, defuse_sim_clock_free);
   sim->backend->shutdown (sim);
+  g_ptr_array_set_size (sim->ttys, 0);
 }
 
 /* the testbed goes last, removing its directory */
@@ -234,6 +237,7 @@ defuse_sim_free (DefuseSim *sim)
   g_clear_object (&sim->testbed);
   g_ptr_array_unref (sim->slots);
   g_ptr_array_unref (sim->nodes);
+  g_ptr_array_unref (sim->ttys);
   g_hash_table_unref (sim->by_devnode);
   g_string_free (sim->log, TRUE);
   g_rec_mutex_clear (&sim->lock);
@@ -243,21 +247,27 @@ defuse_sim_free (DefuseSim *sim)
 static gboolean
 create_devices (DefuseSim *sim, const Options *options, GError **error)
 {
-  g_autoptr(SimProfile) profile = NULL;
+  g_auto(GStrv) names = g_strsplit (options->profile, ",", -1);
+  g_autoptr(GPtrArray) profiles = g_ptr_array_new_with_free_func ((GDestroyNotify) sim_profile_free);
   g_autofree gchar *base_serial = NULL;
   /* the model reads 0 as "not given" (real timings); 0 here means instant */
   gdouble time_scale = options->time_scale > 0.0 ? options->time_scale : 1e-9;
 
-  profile = sim_profile_load (options->profile, error);
-  if (profile == NULL)
-    return FALSE;
+  /* "A,B": device 1 is an A, devices 2.. are Bs (a mixed bench) */
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      SimProfile *profile = sim_profile_load (names[i], error);
+      if (profile == NULL)
+        return FALSE;
+      g_ptr_array_add (profiles, profile);
+    }
 
   if (options->serial != NULL)
     base_serial = g_strdup (options->serial);
   else if (options->count > 1)
     {
       /* the profile's own serial, counted up */
-      g_autoptr(SimDevice) first = sim_device_new (profile, NULL, time_scale);
+      g_autoptr(SimDevice) first = sim_device_new (g_ptr_array_index (profiles, 0), NULL, time_scale);
       const gchar *serial = sim_device_get_info (first)->serial;
       base_serial = g_strdup (serial != NULL && serial[0] != '\0' ? serial : "DEFUSESIM");
     }
@@ -270,7 +280,8 @@ create_devices (DefuseSim *sim, const Options *options, GError **error)
 
       slot->sim = sim;
       slot->index = (guint) i;
-      slot->device = sim_device_new (profile, serial, time_scale);
+      slot->device = sim_device_new (g_ptr_array_index (profiles, MIN ((guint) i, profiles->len) - 1),
+                                     serial, time_scale);
       slot->plug_later = i > options->count - options->plug_later;
       g_ptr_array_add (sim->slots, slot);
       if (options->flash_in != NULL && !sim_device_load_flash (slot->device, options->flash_in, error))
@@ -684,7 +695,7 @@ main (int argc, char **argv)
   Options options = { .count = 1, .time_scale = 1.0 };
   const GOptionEntry entries[] = {
     { "profile", 'p', 0, G_OPTION_ARG_STRING, &options.profile,
-      "Device profile: a name in the profile directory or a .json path", "NAME" },
+      "Device profile: a name in the profile directory or a .json path; A,B: device 1 an A, the others Bs", "NAME" },
     { "count", 'n', 0, G_OPTION_ARG_INT, &options.count, "Number of devices (default 1)", "N" },
     { "plug-later", 0, 0, G_OPTION_ARG_INT, &options.plug_later,
       "The last K devices start unplugged; each SIGUSR1 plugs in the next", "K" },

@@ -26,6 +26,7 @@ G_BEGIN_DECLS
 
 typedef struct _DefuseSimSlot DefuseSimSlot;
 typedef struct _DefuseSimNode DefuseSimNode;
+typedef struct _DefuseSimTty  DefuseSimTty;
 
 struct _DefuseSimNode {
   DefuseSimSlot *slot;
@@ -36,6 +37,7 @@ struct _DefuseSimNode {
   gint64         gone_at_us;   /* when it was removed (the event's time) */
   GList         *clients;      /* DefuseSimClient: open file descriptors */
   gpointer       claims[DEFUSE_SIM_MAX_IFACES]; /* client holding interface n */
+  DefuseSimTty  *tty;          /* its serial port (a MicroPython board), or NULL */
 };
 
 struct _DefuseSimSlot {
@@ -57,6 +59,8 @@ struct _DefuseSim {
   GPtrArray         *nodes;     /* DefuseSimNode, every one ever created */
   GHashTable        *by_devnode;/* devnode -> latest DefuseSimNode */
   guint              next_devnum;
+  guint              next_tty;  /* ttyACMn: each enumeration gets a new one */
+  GPtrArray         *ttys;      /* DefuseSimTty, every one ever served */
   gint64             start_us;
   gboolean           verbose;
   gboolean           stopping;  /* the command has exited: no more bus events */
@@ -80,6 +84,11 @@ void           defuse_sim_slot_disconnect (DefuseSimSlot *slot, gint64 at_us);
 void           defuse_sim_slot_poll_events (DefuseSimSlot *slot);
 DefuseSimNode *defuse_sim_lookup_node (DefuseSim *sim, const gchar *devnode);
 void           defuse_sim_node_free (DefuseSimNode *node);
+
+/* defuse-sim-tty.c: the serial port of a MicroPython board */
+gboolean       defuse_sim_tty_attach (DefuseSimSlot *slot, DefuseSimNode *node, GError **error);
+void           defuse_sim_tty_detach (DefuseSimNode *node);
+void           defuse_sim_tty_free (DefuseSimTty *tty);
 
 /* defuse-sim-usbdevfs.c */
 void           defuse_sim_node_kill_urbs (DefuseSimNode *node);

@@ -143,6 +143,8 @@ struct _SimDevice {
   gsize        cut_limit;      /* write: program this many bytes then die */
   gboolean     cut_pending;
   gboolean     cut_returns;
+  SimReplBehaviour repl;      /* MicroPython: how the REPL answers */
+  gboolean     no_bootloader; /* MicroPython: machine.bootloader() restarts it */
 
   guint64      n_requests;
   guint64      n_dnload;
@@ -326,10 +328,11 @@ build_descriptors (SimDevice *dev, DevMode mode)
 
   if (mode == DEV_BOOTLOADER)
     id = &dev->boot->usb;
-  else if (mode == DEV_RUNTIME)
+  else if (mode == DEV_RUNTIME || dev->root->mode == SIM_MODE_MICROPYTHON)
     id = &dev->root->usb;
   else
     id = &dev->boot->app;
+  d->info.serial_interface = -1;
 
   d->manufacturer = g_strdup (id->manufacturer != NULL ? id->manufacturer : "");
   d->product = g_strdup (id->product != NULL ? id->product : "");
@@ -376,6 +379,19 @@ build_descriptors (SimDevice *dev, DevMode mode)
       d->n_interfaces = (guint8) (dev->root->dfu_interface + 1);
       d->dfu_interface = dev->root->dfu_interface;
       d->n_alts = 1;
+    }
+  else if (dev->root->mode == SIM_MODE_MICROPYTHON)
+    {
+      /* MicroPython's stm32 default "VCP+MSC": mass storage on interface
+       * 0, CDC-ACM control on 1 and data on 2 (ports/stm32/usbdev/class/
+       * inc/usbd_cdc_msc_hid.h MSC_IFACE_NUM_WITH_CDC 0, CDC_IFACE_NUM_WITH_MSC 1) */
+      add_interface (config, 0, 0, 0x08, 0x06, 0x50, 0);
+      add_interface (config, 1, 0, 0x02, 0x02, 0x01, 0);
+      add_interface (config, 2, 0, 0x0A, 0x00, 0x00, 0);
+      d->n_interfaces = 3;
+      d->dfu_interface = 0xFF;
+      d->n_alts = 1;
+      d->info.serial_interface = 1;
     }
   else
     {
@@ -570,7 +586,8 @@ sim_device_new (const SimProfile *profile, const gchar *serial, gdouble time_sca
   SimDevice *dev = g_new0 (SimDevice, 1);
 
   dev->root = sim_profile_ref ((SimProfile *) profile);
-  dev->boot = profile->mode == SIM_MODE_RUNTIME ? profile->bootloader : dev->root;
+  dev->boot = profile->mode == SIM_MODE_RUNTIME || profile->mode == SIM_MODE_MICROPYTHON
+    ? profile->bootloader : dev->root;
   dev->scale = time_scale > 0 ? time_scale : 1.0;
   dev->serial = g_strdup (serial != NULL ? serial : profile->usb.serial != NULL ? profile->usb.serial : "0000");
   dev->transitions = g_queue_new ();
@@ -592,7 +609,8 @@ sim_device_new (const SimProfile *profile, const gchar *serial, gdouble time_sca
 
   dev->on_bus = TRUE;
   dev->eventually_on_bus = TRUE;
-  dev->info_mode = profile->mode == SIM_MODE_RUNTIME ? DEV_RUNTIME : DEV_BOOTLOADER;
+  dev->info_mode = profile->mode == SIM_MODE_RUNTIME ? DEV_RUNTIME
+                 : profile->mode == SIM_MODE_MICROPYTHON ? DEV_APP : DEV_BOOTLOADER;
   enter_mode (dev, dev->info_mode);
   return dev;
 }
@@ -647,14 +665,55 @@ sim_device_add_fault (SimDevice *dev, const gchar *spec, GError **error)
   SimFault *fault = sim_fault_parse (spec, error);
   if (fault == NULL)
     return FALSE;
-  if (fault->kind == SIM_FAULT_RDP)
+  if (fault->kind == SIM_FAULT_RDP || fault->kind == SIM_FAULT_REPL || fault->kind == SIM_FAULT_NO_BOOTLOADER)
     {
-      dev->rdp = TRUE;
+      if (fault->kind == SIM_FAULT_RDP)
+        dev->rdp = TRUE;
+      else if (fault->kind == SIM_FAULT_REPL)
+        dev->repl = fault->arg;
+      else
+        dev->no_bootloader = TRUE;
       sim_fault_free (fault);
       return TRUE;
     }
   g_ptr_array_add (dev->faults, fault);
   return TRUE;
+}
+
+/* --- MicroPython --- */
+
+SimMicroPython *
+sim_device_get_micropython (SimDevice *dev)
+{
+  guint32 start = 0;
+  gsize size = 0;
+  const guint8 *flash = NULL;
+
+  if (dev->root->mode != SIM_MODE_MICROPYTHON)
+    return NULL;
+  if (dev->root->version_in_flash != NULL && sim_memory_get_main (dev->memory, 0, &start, &size))
+    flash = sim_device_peek (dev, start, size);
+  return sim_micropython_new (&dev->root->micropython, flash, flash != NULL ? size : 0,
+                              dev->root->version_in_flash);
+}
+
+SimReplBehaviour
+sim_device_get_repl_behaviour (SimDevice *dev)
+{
+  return dev->repl;
+}
+
+void
+sim_device_micropython_bootloader (SimDevice *dev, guint64 now_us)
+{
+  if (dev->root->mode != SIM_MODE_MICROPYTHON || dev->mode != DEV_APP || !dev->on_bus)
+    return;
+  sim_stats_log (dev->stats, now_us, "bootloader", "machine.bootloader(): the application leaves the bus%s",
+                 dev->no_bootloader ? " and restarts (fault no-bootloader)" : "");
+  /* stm32 machine_bootloader(): USB off, then the jump; the ROM
+   * enumerates after the reconnect time */
+  leave_bus (dev, now_us + scaled (dev, dev->root->timing.detach_us), TRUE,
+             dev->no_bootloader ? DEV_APP : DEV_BOOTLOADER);
 }
 
 static gboolean

@@ -52,6 +52,7 @@ typedef struct {
   guint        speed_mbps;       /* 12 for full speed */
   guint8       configuration;    /* bConfigurationValue */
   GBytes      *descriptors;      /* device descriptor + config descriptor(s), as sysfs "descriptors" */
+  gint         serial_interface; /* a USB serial port (CDC-ACM): its control interface, else -1 */
 } SimUsbInfo;
 
 const SimUsbInfo *sim_device_get_info (SimDevice *device);
@@ -109,6 +110,32 @@ gboolean     sim_device_pop_event (SimDevice *device, SimEvent *event);
 /* whether the device is on the bus once every queued event has happened
  * (FALSE: it has gone for good, or until a reconnection nobody scheduled) */
 gboolean     sim_device_is_connected (SimDevice *device);
+
+/* A MicroPython board (profile mode "micropython") as its REPL reports
+ * it: os.uname() and sys.implementation.  The version is the profile's
+ * until a flash holds a MicroPython banner where the profile says to look. */
+typedef struct {
+  gchar *version;     /* "1.24.1" (os.uname().release) */
+  gchar *build_date;  /* "2024-11-29" */
+  gchar *machine;     /* "PYBv1.1 with STM32F405RG" (sys.implementation._machine) */
+  gchar *sysname;     /* "pyboard" (os.uname().sysname) */
+} SimMicroPython;
+
+typedef enum {
+  SIM_REPL_MICROPYTHON, /* answers as MicroPython's pyexec.c does */
+  SIM_REPL_GARBAGE,     /* answers bytes that are not MicroPython's (fault "repl=garbage") */
+  SIM_REPL_SILENT,      /* reads and never answers (fault "repl=silent") */
+} SimReplBehaviour;
+
+/* NULL when the device is no MicroPython board; free with sim_micropython_free */
+SimMicroPython *sim_device_get_micropython (SimDevice *device);
+void         sim_micropython_free (SimMicroPython *mp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimMicroPython, sim_micropython_free)
+SimReplBehaviour sim_device_get_repl_behaviour (SimDevice *device);
+/* machine.bootloader() ran at now_us: the application leaves the bus and
+ * its bootloader enumerates (or, with fault "no-bootloader", MicroPython
+ * again); the events say when. */
+void         sim_device_micropython_bootloader (SimDevice *device, guint64 now_us);
 
 /* Fault injection, e.g. "stall@request=12", "status=errWRITE@byte=65536",
  * "disconnect@byte=100000", "no-answer@request=40", "bad-status@request=7",

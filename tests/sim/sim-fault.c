@@ -37,6 +37,12 @@
  *   rdp                read protection active from the start (no trigger):
  *                      reads, writes and erases answer errVENDOR until a
  *                      read-unprotect (0x92) wipes the flash.
+ *   repl=garbage       a MicroPython profile's serial port answers bytes
+ *                      that are not MicroPython's REPL (no trigger).
+ *   repl=silent        ... reads what it is sent and never answers.
+ *   no-bootloader      machine.bootloader() restarts MicroPython instead of
+ *                      the bootloader (no trigger): the board never comes
+ *                      up in DFU mode.
  *
  * Examples: "stall@request=12", "status=errWRITE@byte=65536",
  * "disconnect@byte=100000", "no-answer@request=40", "bad-status@request=7",
@@ -188,18 +194,25 @@ sim_fault_parse (const gchar *spec, GError **error)
     }
   else if (g_str_equal (verb, "rdp") && arg == NULL)
     fault->kind = SIM_FAULT_RDP;
+  else if (g_str_equal (verb, "repl") && (g_strcmp0 (arg, "garbage") == 0 || g_strcmp0 (arg, "silent") == 0))
+    {
+      fault->kind = SIM_FAULT_REPL;
+      fault->arg = g_str_equal (arg, "garbage") ? SIM_REPL_GARBAGE : SIM_REPL_SILENT;
+    }
+  else if (g_str_equal (verb, "no-bootloader") && arg == NULL)
+    fault->kind = SIM_FAULT_NO_BOOTLOADER;
   else
     {
       bad_spec (error, spec, "unknown fault; expected stall, status=ERR, disconnect, reset, no-answer[=K], "
-                "bad-status[=LEN], state=STATE or rdp");
+                "bad-status[=LEN], state=STATE, rdp, repl=garbage, repl=silent or no-bootloader");
       return NULL;
     }
 
-  if (fault->kind == SIM_FAULT_RDP)
+  if (fault->kind == SIM_FAULT_RDP || fault->kind == SIM_FAULT_REPL || fault->kind == SIM_FAULT_NO_BOOTLOADER)
     {
       if (when != NULL)
         {
-          bad_spec (error, spec, "rdp takes no trigger: the part is protected from the start");
+          bad_spec (error, spec, "%s takes no trigger: it holds from the start", verb);
           return NULL;
         }
       return g_steal_pointer (&fault);

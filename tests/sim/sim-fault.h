@@ -14,6 +14,8 @@ typedef enum {
   SIM_FAULT_BAD_STATUS,  /* a GETSTATUS answer of the wrong length */
   SIM_FAULT_STATE,       /* the device reports (and goes into) an unexpected state */
   SIM_FAULT_RDP,         /* read protection is active (no trigger) */
+  SIM_FAULT_REPL,        /* a MicroPython REPL answers garbage or nothing (no trigger) */
+  SIM_FAULT_NO_BOOTLOADER, /* machine.bootloader() restarts MicroPython instead (no trigger) */
 } SimFaultKind;
 
 typedef enum {

@@ -84,6 +84,7 @@ typedef enum {
   SIM_MODE_DFUSE,    /* an ST DfuSe bootloader */
   SIM_MODE_DFU,      /* a plain DFU 1.1 device in DFU mode */
   SIM_MODE_RUNTIME,  /* an application with a DFU runtime interface */
+  SIM_MODE_MICROPYTHON, /* MicroPython on a USB serial port; machine.bootloader() */
 } SimProfileMode;
 
 typedef enum {
@@ -173,10 +174,16 @@ struct _SimProfile {
 
   SimAfterLeave   after_leave;
   SimUsbIdentity  app;              /* what comes back after leave (plain application) */
-  SimProfile     *bootloader;       /* runtime: the DFU-mode profile it detaches into */
+  SimProfile     *bootloader;       /* runtime, micropython: the DFU-mode profile it switches into */
+  SimMicroPython  micropython;      /* what a micropython profile's REPL reports */
+  gchar          *version_in_flash; /* the banner prefix to find the flashed version by, or NULL */
 };
 
 SimProfile *sim_profile_ref (SimProfile *profile);
+/* sim-micropython.c: what the board reports: the profile's, or the banner
+ * found in the flash after prefix ("MicroPython v1.25.0 on 2025-04-15; MACHINE") */
+SimMicroPython *sim_micropython_new (const SimMicroPython *profile, const guint8 *flash, gsize size,
+                                     const gchar *prefix);
 const gchar *sim_profile_get_dir (void);
 void        sim_usb_identity_clear (SimUsbIdentity *usb);
 

@@ -63,6 +63,11 @@ sim_profile_free (SimProfile *profile)
   if (profile->timing.erase_us != NULL)
     g_array_unref (profile->timing.erase_us);
   g_clear_pointer (&profile->bootloader, sim_profile_free);
+  g_free (profile->micropython.version);
+  g_free (profile->micropython.build_date);
+  g_free (profile->micropython.machine);
+  g_free (profile->micropython.sysname);
+  g_free (profile->version_in_flash);
   g_free (profile);
 }
 
@@ -495,14 +500,76 @@ parse_polls (Ctx *ctx, SimProfile *profile, JsonObject *obj)
 
 static SimProfile *load_file (const gchar *path, const gchar *name, guint depth, GError **error);
 
+/* the DFU-mode profile a runtime or MicroPython application switches into:
+ * a path, or a name next to this profile or in the profile directory */
+static gboolean
+load_bootloader (Ctx *ctx, SimProfile *profile, const gchar *where, const gchar *boot, guint depth)
+{
+  g_autofree gchar *file = NULL;
+  g_autofree gchar *dir = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (boot == NULL)
+    return fail (ctx, where, "needs \"bootloader\": the profile it switches into");
+  if (depth >= MAX_NESTING)
+    return fail (ctx, where, "bootloader profiles nest too deep");
+  file = g_str_has_suffix (boot, ".json") ? g_strdup (boot) : g_strconcat (boot, ".json", NULL);
+  dir = g_path_get_dirname (profile->path);
+  path = g_path_is_absolute (file) ? g_strdup (file) : g_build_filename (dir, file, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) && strchr (file, '/') == NULL)
+    {
+      g_free (path);
+      path = g_build_filename (sim_profile_get_dir (), file, NULL);
+    }
+  profile->bootloader = load_file (path, boot, depth + 1, ctx->error);
+  if (profile->bootloader == NULL)
+    {
+      g_prefix_error (ctx->error, "profile %s: %s.bootloader: ", ctx->name, where);
+      return FALSE;
+    }
+  if (profile->bootloader->mode == SIM_MODE_RUNTIME || profile->bootloader->mode == SIM_MODE_MICROPYTHON)
+    return fail (ctx, where, "the bootloader %s is itself an application profile", boot);
+  return TRUE;
+}
+
+static gboolean
+parse_micropython (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
+{
+  static const gchar *const keys[] = {
+    "version", "build_date", "machine", "sysname", "bootloader", "version_in_flash", NULL
+  };
+  SimMicroPython *mp = &profile->micropython;
+  g_autofree gchar *boot = NULL;
+  gboolean ok = TRUE;
+  JsonObject *obj = get_object (ctx, root, "micropython", &ok);
+
+  if (obj == NULL)
+    return ok ? fail (ctx, "micropython", "a micropython profile says what the board runs") : FALSE;
+  if (!check_keys (ctx, obj, "micropython", keys)
+      || !get_string (ctx, obj, "micropython", "version", &mp->version)
+      || !get_string (ctx, obj, "micropython", "build_date", &mp->build_date)
+      || !get_string (ctx, obj, "micropython", "machine", &mp->machine)
+      || !get_string (ctx, obj, "micropython", "sysname", &mp->sysname)
+      || !get_string (ctx, obj, "micropython", "version_in_flash", &profile->version_in_flash)
+      || !get_string (ctx, obj, "micropython", "bootloader", &boot))
+    return FALSE;
+  if (mp->version == NULL || mp->machine == NULL)
+    return fail (ctx, "micropython", "needs \"version\" and \"machine\"");
+  if (mp->build_date == NULL)
+    mp->build_date = g_strdup ("2024-01-01");
+  if (mp->sysname == NULL)
+    mp->sysname = g_strdup ("pyboard");
+  return load_bootloader (ctx, profile, "micropython", boot, depth);
+}
+
 static gboolean
 parse_profile (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
 {
   static const gchar *const keys[] = {
     "description", "mode", "usb", "dfu", "alts", "flash", "timing", "poll_timeout_ms", "wire",
-    "quirks", "read_protected", "after_leave", "app", "runtime", NULL
+    "quirks", "read_protected", "after_leave", "app", "runtime", "micropython", NULL
   };
-  static const gchar *const modes[] = { "dfuse", "dfu", "runtime", NULL };
+  static const gchar *const modes[] = { "dfuse", "dfu", "runtime", "micropython", NULL };
   static const gchar *const leaves[] = { "app", "bootloader", "gone", NULL };
   static const gchar *const dfu_keys[] = {
     "attributes", "detach_timeout_ms", "transfer_size", "bcd_dfu", "interface", "runtime_name", NULL
@@ -604,44 +671,27 @@ parse_profile (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
   if (profile->mode == SIM_MODE_RUNTIME)
     {
       g_autofree gchar *boot = NULL;
-      g_autofree gchar *dir = NULL;
-      g_autofree gchar *path = NULL;
       obj = get_object (ctx, root, "runtime", &ok);
       if (obj == NULL)
         return ok ? fail (ctx, "runtime", "a runtime profile names its bootloader profile") : FALSE;
       if (!check_keys (ctx, obj, "runtime", runtime_keys)
-          || !get_string (ctx, obj, "runtime", "bootloader", &boot))
+          || !get_string (ctx, obj, "runtime", "bootloader", &boot)
+          || !load_bootloader (ctx, profile, "runtime", boot, depth))
         return FALSE;
-      if (boot == NULL)
-        return fail (ctx, "runtime", "needs \"bootloader\": the profile it detaches into");
-      if (depth >= MAX_NESTING)
-        return fail (ctx, "runtime", "bootloader profiles nest too deep");
-      /* a path, or a name next to this profile or in the profile directory */
-      {
-        g_autofree gchar *file = g_str_has_suffix (boot, ".json") ? g_strdup (boot) : g_strconcat (boot, ".json", NULL);
-        dir = g_path_get_dirname (profile->path);
-        path = g_path_is_absolute (file) ? g_strdup (file) : g_build_filename (dir, file, NULL);
-        if (!g_file_test (path, G_FILE_TEST_EXISTS) && strchr (file, '/') == NULL)
-          {
-            g_free (path);
-            path = g_build_filename (sim_profile_get_dir (), file, NULL);
-          }
-      }
-      profile->bootloader = load_file (path, boot, depth + 1, ctx->error);
-      if (profile->bootloader == NULL)
-        {
-          g_prefix_error (ctx->error, "profile %s: runtime.bootloader: ", ctx->name);
-          return FALSE;
-        }
-      if (profile->bootloader->mode == SIM_MODE_RUNTIME)
-        return fail (ctx, "runtime", "the bootloader %s is itself a runtime profile", boot);
       if (profile->runtime_name == NULL)
         profile->runtime_name = g_strdup ("DFU Runtime");
     }
-  else
+  else if (profile->mode == SIM_MODE_MICROPYTHON)
     {
       if (json_object_has_member (root, "runtime"))
-        return fail (ctx, "runtime", "only runtime profiles name a bootloader");
+        return fail (ctx, "runtime", "a micropython profile names its bootloader in \"micropython\"");
+      if (!parse_micropython (ctx, profile, root, depth))
+        return FALSE;
+    }
+  else
+    {
+      if (json_object_has_member (root, "runtime") || json_object_has_member (root, "micropython"))
+        return fail (ctx, "runtime", "only runtime and micropython profiles name a bootloader");
       if (profile->alts->len == 0)
         return fail (ctx, "alts", "a bootloader needs at least one alt setting");
       if (profile->alts->len > 255)

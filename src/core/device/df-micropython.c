@@ -1,0 +1,347 @@
+/* df-micropython.c: talking to a board that runs MicroPython, the way
+ * MicroPython's own tools do (tools/mpremote/mpremote/transport_serial.py,
+ * tools/pyboard.py; the board's side is shared/runtime/pyexec.c):
+ *
+ *   "\r\x03\x03"  Ctrl-C twice: interrupt a running program (main.py)
+ *   "\r\x01"      Ctrl-A: raw REPL; the board prints
+ *                 "raw REPL; CTRL-B to exit\r\n>"
+ *   code "\x04"   Ctrl-D runs it; the board answers "OK", the output,
+ *                 "\x04", the exception if any, "\x04" and ">"
+ *   "\x02"        Ctrl-B: back to the friendly REPL (">>> ")
+ *
+ * A board is never left in raw mode (a user's terminal would show nothing
+ * they understand), Ctrl-D is never sent on an empty buffer (that soft-
+ * resets the board), and nothing is written to its filesystem.  Each step
+ * waits a bounded time: a port that is not MicroPython (a modem, a GPS, a
+ * board at the wrong speed) answers nothing or something else. */
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+
+#include "df-error.h"
+#include "df-key-table.h"
+#include "df-micropython.h"
+
+#define RAW_BANNER    "raw REPL; CTRL-B to exit\r\n>"
+#define INTERRUPT_MS  150   /* output of an interrupted program drains meanwhile */
+#define ENTER_MS      2000  /* Ctrl-A to the raw banner */
+#define RUN_MS        3000  /* the query runs in microseconds on any board */
+#define LEAVE_MS      500
+/* asked in one exchange; os.uname().machine rather than
+ * sys.implementation._machine, which boards before v1.19 lack */
+#define QUERY_CODE    "import sys, os\n" \
+                      "print(sys.implementation.name)\n" \
+                      "print(os.uname().release)\n" \
+                      "print(os.uname().machine)"
+
+DfMicroPython *
+df_micropython_ref (DfMicroPython *board)
+{
+  g_atomic_int_inc (&board->ref_count);
+  return board;
+}
+
+void
+df_micropython_unref (DfMicroPython *board)
+{
+  if (board == NULL || !g_atomic_int_dec_and_test (&board->ref_count))
+    return;
+  df_serial_port_unref (board->port);
+  g_free (board->version);
+  g_free (board->machine);
+  g_clear_error (&board->error);
+  g_free (board);
+}
+
+/* --- the board data (data/micropython-boards.conf) --- */
+
+/* built in; a user's own boards go in ~/.config/defuse/micropython/*.conf
+ * ($DEFUSE_MICROPYTHON_DIR), merged as the quirk table's files are */
+static GKeyFile *
+board_data (void)
+{
+  static DfKeyTable *table;
+  static gsize loaded;
+
+  if (g_once_init_enter (&loaded))
+    {
+      g_autofree gchar *dir = df_key_table_user_dir ("DEFUSE_MICROPYTHON_DIR", "micropython");
+      table = df_key_table_load ("/io/github/defuse/core/micropython-boards.conf", dir, ".conf", NULL);
+      g_once_init_leave (&loaded, 1);
+    }
+  return df_key_table_get_file (table);
+}
+
+gboolean
+df_micropython_is_candidate (DfSerialPort *port)
+{
+  g_auto(GStrv) vids = g_key_file_get_string_list (board_data (), "MicroPython", "vendor-ids", NULL, NULL);
+  g_auto(GStrv) words = g_key_file_get_string_list (board_data (), "MicroPython", "strings-containing", NULL, NULL);
+
+  for (guint i = 0; vids != NULL && vids[i] != NULL; i++)
+    if (g_ascii_strtoull (vids[i], NULL, 0) == port->vid)
+      return TRUE;
+  for (guint i = 0; words != NULL && words[i] != NULL; i++)
+    if ((port->product != NULL && strstr (port->product, words[i]) != NULL) ||
+        (port->manufacturer != NULL && strstr (port->manufacturer, words[i]) != NULL))
+      return TRUE;
+  return FALSE;
+}
+
+/* the filesystem region of the board, from its machine string */
+static void
+find_filesystem (DfMicroPython *board)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (board_data (), NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree gchar *prefix = g_key_file_get_string (board_data (), groups[i], "machine-prefix", NULL);
+      g_autofree gchar *range = g_key_file_get_string (board_data (), groups[i], "filesystem", NULL);
+      g_auto(GStrv) ends = range != NULL ? g_strsplit (range, "-", 2) : NULL;
+
+      if (prefix == NULL || ends == NULL || g_strv_length (ends) != 2 ||
+          !g_str_has_prefix (board->machine, prefix))
+        continue;
+      board->fs_start = (guint32) g_ascii_strtoull (ends[0], NULL, 16);
+      board->fs_end = (guint32) g_ascii_strtoull (ends[1], NULL, 16);
+      return;
+    }
+}
+
+/* --- the raw REPL --- */
+
+/* a short, printable excerpt of what a port sent, for messages */
+static gchar *
+excerpt (GByteArray *bytes)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < bytes->len && i < 40; i++)
+    {
+      guint8 c = bytes->data[i];
+      if (c >= 0x20 && c < 0x7f && c != '\\')
+        g_string_append_c (text, (gchar) c);
+      else
+        g_string_append_printf (text, "\\x%02x", c);
+    }
+  if (bytes->len > 40)
+    g_string_append (text, "…");
+  return g_string_free (text, FALSE);
+}
+
+static gint64
+deadline (guint ms)
+{
+  return g_get_monotonic_time () + (gint64) ms * 1000;
+}
+
+/* what went wrong while waiting for the board, as one message */
+static void
+set_answer_error (GError **error, DfSerialPort *port, GError *local, GByteArray *got)
+{
+  g_autofree gchar *seen = excerpt (got);
+
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_set_error (error, DF_ERROR, DF_ERROR_CANCELLED, _("Cancelled."));
+  else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    g_set_error (error, DF_ERROR, DF_ERROR_DISCONNECTED,
+                 _("%s went away while Defuse was asking it what it runs"), port->devnode);
+  else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) && got->len == 0)
+    g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT,
+                 _("%s does not answer: the board may be busy in a program that ignores Ctrl-C, "
+                   "or it is not running MicroPython; press its reset button and try again"), port->devnode);
+  else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
+                 _("%s does not answer like MicroPython's REPL (it sent “%s”); "
+                   "it was left alone"), port->devnode, seen);
+  else
+    g_set_error (error, DF_ERROR, DF_ERROR_FAILED, _("talking to %s: %s"), port->devnode, local->message);
+}
+
+/* Ctrl-C, Ctrl-A: the board is in raw mode when this returns TRUE */
+static gboolean
+enter_raw (gint fd, DfSerialPort *port, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GByteArray) got = g_byte_array_new ();
+  g_autoptr(GError) local = NULL;
+
+  if (!df_serial_write (fd, "\r\x03\x03", 3, deadline (ENTER_MS), cancellable, &local))
+    goto failed;
+  /* whatever the interrupted program printed goes first */
+  if (!df_serial_read_until (fd, got, RAW_BANNER, deadline (INTERRUPT_MS), cancellable, &local) &&
+      !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    goto failed;
+  g_clear_error (&local);
+  if (df_serial_write (fd, "\r\x01", 2, deadline (ENTER_MS), cancellable, &local) &&
+      df_serial_read_until (fd, got, RAW_BANNER, deadline (ENTER_MS), cancellable, &local))
+    return TRUE;
+failed:
+  set_answer_error (error, port, local, got);
+  return FALSE;
+}
+
+/* Ctrl-B: back to the friendly REPL; a board that does not say so is left
+ * as it is (it went away, or it was never in raw mode) */
+static void
+leave_raw (gint fd, GCancellable *cancellable)
+{
+  g_autoptr(GByteArray) got = g_byte_array_new ();
+
+  if (df_serial_write (fd, "\x02", 1, deadline (LEAVE_MS), cancellable, NULL))
+    df_serial_read_until (fd, got, ">>> ", deadline (LEAVE_MS), cancellable, NULL);
+}
+
+/* runs code in raw mode: its output in *out, or the exception as an error */
+static gboolean
+exec_raw (gint fd, DfSerialPort *port, const gchar *code, gchar **out,
+          GCancellable *cancellable, GError **error)
+{
+  g_autofree gchar *command = g_strconcat (code, "\x04", NULL);
+  g_autoptr(GByteArray) got = g_byte_array_new ();
+  g_autoptr(GByteArray) err = g_byte_array_new ();
+  g_autoptr(GError) local = NULL;
+
+  if (!df_serial_write (fd, command, strlen (command), deadline (RUN_MS), cancellable, &local) ||
+      !df_serial_read_until (fd, got, "OK", deadline (RUN_MS), cancellable, &local))
+    {
+      set_answer_error (error, port, local, got);
+      return FALSE;
+    }
+  g_byte_array_set_size (got, 0);
+  if (!df_serial_read_until (fd, got, "\x04", deadline (RUN_MS), cancellable, &local) ||
+      !df_serial_read_until (fd, err, "\x04>", deadline (RUN_MS), cancellable, &local))
+    {
+      set_answer_error (error, port, local, got->len > 0 ? got : err);
+      return FALSE;
+    }
+  if (err->len > 2)
+    {
+      g_autofree gchar *text = g_strndup ((const gchar *) err->data, err->len - 2);
+      g_auto(GStrv) lines = g_strsplit (g_strstrip (text), "\n", -1);
+      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL, _("the board on %s answered with an error: %s"),
+                   port->devnode, g_strstrip (lines[g_strv_length (lines) - 1]));
+      return FALSE;
+    }
+  *out = g_strndup ((const gchar *) got->data, got->len - 1);
+  return TRUE;
+}
+
+static DfMicroPython *
+board_from_answer (DfSerialPort *port, const gchar *answer, GError **error)
+{
+  g_auto(GStrv) lines = g_strsplit (answer, "\n", -1);
+  DfMicroPython *board;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_strstrip (lines[i]);
+  if (g_strv_length (lines) < 3 || lines[1][0] == '\0' || lines[2][0] == '\0')
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL, _("%s answered the query with “%s”, not what MicroPython says"),
+                   port->devnode, answer);
+      return NULL;
+    }
+  if (g_strcmp0 (lines[0], "micropython") != 0)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
+                   _("the board on %s runs %s, not MicroPython; put it in DFU mode by hand"), port->devnode, lines[0]);
+      return NULL;
+    }
+  board = g_new0 (DfMicroPython, 1);
+  board->ref_count = 1;
+  board->port = df_serial_port_ref (port);
+  board->version = g_strdup (lines[1]);
+  board->machine = g_strdup (lines[2]);
+  find_filesystem (board);
+  return board;
+}
+
+DfMicroPython *
+df_micropython_query (DfSerialPort *port, GCancellable *cancellable, GError **error)
+{
+  g_autofree gchar *answer = NULL;
+  DfMicroPython *board = NULL;
+  gint fd = df_serial_port_open (port, error);
+
+  if (fd < 0)
+    return NULL;
+  if (enter_raw (fd, port, cancellable, error))
+    {
+      if (exec_raw (fd, port, QUERY_CODE, &answer, cancellable, error))
+        board = board_from_answer (port, answer, error);
+      leave_raw (fd, cancellable);
+    }
+  else
+    leave_raw (fd, NULL);  /* in case it did switch, late */
+  close (fd);
+  return board;
+}
+
+gboolean
+df_micropython_enter_bootloader (DfMicroPython *board, GCancellable *cancellable, GError **error)
+{
+  static const gchar code[] = "import machine\nmachine.bootloader()\x04";
+  g_autoptr(GByteArray) got = g_byte_array_new ();
+  g_autoptr(GError) local = NULL;
+  gint fd = df_serial_port_open (board->port, error);
+
+  if (fd < 0)
+    return FALSE;
+  if (!enter_raw (fd, board->port, cancellable, error))
+    {
+      leave_raw (fd, NULL);
+      close (fd);
+      return FALSE;
+    }
+  /* "OK", then the board switches USB off and jumps: nothing more comes */
+  if (!df_serial_write (fd, code, sizeof code - 1, deadline (RUN_MS), cancellable, &local) ||
+      !df_serial_read_until (fd, got, "OK", deadline (RUN_MS), cancellable, &local))
+    {
+      set_answer_error (error, board->port, local, got);
+      leave_raw (fd, NULL);
+      close (fd);
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+GPtrArray *
+df_micropython_find (const gchar *const *selectors, GCancellable *cancellable)
+{
+  g_autoptr(GPtrArray) ports = df_serial_port_enumerate ();
+  GPtrArray *boards = g_ptr_array_new_with_free_func ((GDestroyNotify) df_micropython_unref);
+
+  for (guint i = 0; i < ports->len; i++)
+    {
+      DfSerialPort *port = g_ptr_array_index (ports, i);
+      gboolean take = selectors == NULL || selectors[0] == NULL;
+      g_autoptr(GError) error = NULL;
+      DfMicroPython *board;
+
+      for (guint j = 0; !take && selectors[j] != NULL; j++)
+        take = df_serial_port_matches (port, selectors[j]);
+      if (!take || !df_micropython_is_candidate (port))
+        continue;
+      board = df_micropython_query (port, cancellable, &error);
+      if (board == NULL)
+        {
+          board = g_new0 (DfMicroPython, 1);
+          board->ref_count = 1;
+          board->port = df_serial_port_ref (port);
+          board->error = g_steal_pointer (&error);
+        }
+      g_ptr_array_add (boards, board);
+    }
+  return boards;
+}
+
+gchar *
+df_micropython_describe (DfMicroPython *board)
+{
+  if (board->version == NULL)
+    return g_strdup (_("MicroPython board (not answering)"));
+  /* TRANSLATORS: "MicroPython v1.24.1 on PYBv1.1 with STM32F405RG" */
+  return g_strdup_printf (_("MicroPython v%s on %s"), board->version, board->machine);
+}

@@ -1,0 +1,42 @@
+/* df-micropython.h: boards running MicroPython on a USB serial port: which
+ * ports are candidates (data/micropython-boards.conf), what the board says
+ * it runs when asked through the raw REPL, and machine.bootloader(). */
+#pragma once
+
+#include "df-serial-port.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gint          ref_count;
+  DfSerialPort *port;
+  gchar        *version;     /* os.uname().release: "1.24.1"; NULL if the board did not answer */
+  gchar        *machine;     /* os.uname().machine: "PYBv1.1 with STM32F405RG" */
+  GError       *error;       /* why the board did not answer, or NULL */
+  guint32       fs_start;    /* the internal filesystem from the board data, */
+  guint32       fs_end;      /* inclusive; both 0 when unknown */
+} DfMicroPython;
+
+DfMicroPython *df_micropython_ref (DfMicroPython *board);
+void           df_micropython_unref (DfMicroPython *board);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DfMicroPython, df_micropython_unref)
+
+/* whether the port's USB ids or strings say MicroPython */
+gboolean       df_micropython_is_candidate (DfSerialPort *port);
+/* the candidate ports, each asked what it runs (one that does not answer
+ * has board->error set); selectors as for df_serial_port_matches, NULL
+ * for all.  Never NULL. */
+GPtrArray     *df_micropython_find (const gchar *const *selectors, GCancellable *cancellable);
+
+/* Asks the board through the raw REPL (Ctrl-C, Ctrl-A, code, Ctrl-D, then
+ * Ctrl-B back to the friendly REPL) for sys.implementation and
+ * os.uname(); each step is bounded.  NULL with an error saying what the
+ * port did (no answer, not MicroPython's REPL, hung up). */
+DfMicroPython *df_micropython_query (DfSerialPort *port, GCancellable *cancellable, GError **error);
+/* Runs machine.bootloader(): the board leaves the bus at once. */
+gboolean       df_micropython_enter_bootloader (DfMicroPython *board, GCancellable *cancellable, GError **error);
+
+/* "MicroPython v1.24.1 on PYBv1.1 with STM32F405RG" */
+gchar         *df_micropython_describe (DfMicroPython *board);
+
+G_END_DECLS
