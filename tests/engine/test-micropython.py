@@ -102,24 +102,32 @@ def flash_that_overwrites_the_files_says_so_first(tmp):
     assert r.memory() == expected_memory(before, 0x08000000, writes, F405_SECTORS), r
 
 
-def assert_left_alone(r, before):
+def flash_with_fault(tmp, fault):
+    """defuse-cli flash on a pyboard with files, under a fault: the run,
+    the memory before, and the one error line."""
+    fw, _ = firmware(tmp)
+    before_path, before = with_files(tmp)
+    r = sim(tmp, CLI, "flash", fw, profile="pyboard", flash_in=before_path, faults=[fault])
+    errors = [line for line in r.err.splitlines() if line.startswith("defuse-cli:")]
+    assert len(errors) == 1, r
+    # the board's memory is as it was
+    assert r.memory() == before, r
+    return r, errors[0]
+
+
+def assert_not_switched(r):
     assert not bootloader_ran(r), r
     assert "disconnected" not in r.log(), r
-    assert r.memory() == before, r
 
 
 @test
 def port_answering_garbage(tmp):
     if not available():
         return "skip"
-    fw, _ = firmware(tmp)
-    before_path, before = with_files(tmp)
-    r = sim(tmp, CLI, "flash", fw, profile="pyboard", flash_in=before_path, faults=["repl=garbage"])
+    r, error = flash_with_fault(tmp, "repl=garbage")
     assert r.status == 6, r
-    errors = [l for l in r.err.splitlines() if l.startswith("defuse-cli:")]
-    assert len(errors) == 1, r
-    assert "/dev/ttyACM0 does not answer like MicroPython's REPL (it sent “" in errors[0], r
-    assert_left_alone(r, before)
+    assert "/dev/ttyACM0 does not answer like MicroPython's REPL (it sent “" in error, r
+    assert_not_switched(r)
     r = sim(tmp, CLI, "list", "--json", profile="pyboard", faults=["repl=garbage"])
     assert r.status == 0, r
     b = json.loads(r.out)[0]
@@ -130,29 +138,21 @@ def port_answering_garbage(tmp):
 def port_that_never_answers(tmp):
     if not available():
         return "skip"
-    fw, _ = firmware(tmp)
-    before_path, before = with_files(tmp)
-    r = sim(tmp, CLI, "flash", fw, profile="pyboard", flash_in=before_path, faults=["repl=silent"])
+    r, error = flash_with_fault(tmp, "repl=silent")
     assert r.status == 7, r
-    errors = [l for l in r.err.splitlines() if l.startswith("defuse-cli:")]
-    assert len(errors) == 1 and "/dev/ttyACM0 does not answer:" in errors[0], r
-    assert_left_alone(r, before)
+    assert "/dev/ttyACM0 does not answer:" in error, r
+    assert_not_switched(r)
 
 
 @test
 def board_that_does_not_reach_dfu_mode(tmp):
     if not available():
         return "skip"
-    fw, _ = firmware(tmp)
-    before_path, before = with_files(tmp)
-    r = sim(tmp, CLI, "flash", fw, profile="pyboard", flash_in=before_path, faults=["no-bootloader"])
+    r, error = flash_with_fault(tmp, "no-bootloader")
     assert r.status == 7, r
-    errors = [l for l in r.err.splitlines() if l.startswith("defuse-cli:")]
-    assert len(errors) == 1, r
     assert "did not come up in DFU mode within 8 s: it restarted and runs its firmware again (on /dev/ttyACM1)" \
-        in errors[0], r
-    # back as it was: running MicroPython, memory untouched
-    assert r.memory() == before, r
+        in error, r
+    # back as it was: running MicroPython again
     assert "back as f055:9800" in r.log(), r
 
 

@@ -373,100 +373,99 @@ run (SimRepl *repl, const gchar *code, GString *out, GString *err)
 
 /* --- the byte protocol --- */
 
+/* runs the line: TRUE when it was machine.bootloader(); the raw REPL
+ * ends the output and the exception each with \x04 */
 static gboolean
-raw_input (SimRepl *repl, guint8 c, GByteArray *out)
+run_line (SimRepl *repl, const gchar *eof, GByteArray *out)
 {
-  g_autoptr(GString) stdout_text = NULL;
-  g_autoptr(GString) stderr_text = NULL;
+  g_autoptr(GString) stdout_text = g_string_new (NULL);
+  g_autoptr(GString) stderr_text = g_string_new (NULL);
 
+  if (run (repl, repl->line->str, stdout_text, stderr_text))
+    return TRUE;
+  g_string_truncate (repl->line, 0);
+  put_cooked (out, stdout_text->str);
+  put (out, eof);
+  put_cooked (out, stderr_text->str);
+  put (out, eof);
+  return FALSE;
+}
+
+/* Ctrl-A, B and C in either mode; FALSE for other bytes */
+static gboolean
+control (SimRepl *repl, guint8 c, GByteArray *out)
+{
   switch (c)
     {
     case CTRL_A:
-      g_string_truncate (repl->line, 0);
+      repl->raw = TRUE;
       put (out, "raw REPL; CTRL-B to exit\r\n>");
-      return FALSE;
+      break;
     case CTRL_B:
       repl->raw = FALSE;
-      g_string_truncate (repl->line, 0);
       put (out, "\r\n");
       put_banner (repl, out);
       put (out, ">>> ");
-      return FALSE;
+      break;
     case CTRL_C:
-      g_string_truncate (repl->line, 0);
-      return FALSE;
-    case CTRL_D:
-      put (out, "OK");
-      if (repl->line->len == 0)
-        {
-          /* a soft reset: the globals go, the board stays in raw mode */
-          g_hash_table_remove_all (repl->imported);
-          put (out, "\r\nMPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>");
-          return FALSE;
-        }
-      stdout_text = g_string_new (NULL);
-      stderr_text = g_string_new (NULL);
-      if (run (repl, repl->line->str, stdout_text, stderr_text))
-        return TRUE;
-      g_string_truncate (repl->line, 0);
-      put_cooked (out, stdout_text->str);
-      put (out, "\x04");
-      put_cooked (out, stderr_text->str);
-      put (out, "\x04>");
-      return FALSE;
+      if (!repl->raw)
+        put (out, "\r\n>>> ");
+      break;
     default:
-      g_string_append_c (repl->line, (gchar) c);
       return FALSE;
     }
+  g_string_truncate (repl->line, 0);
+  return TRUE;
+}
+
+static gboolean
+raw_input (SimRepl *repl, guint8 c, GByteArray *out)
+{
+  if (c != CTRL_D)
+    {
+      if (!control (repl, c, out))
+        g_string_append_c (repl->line, (gchar) c);
+      return FALSE;
+    }
+  put (out, "OK");
+  if (repl->line->len == 0)
+    {
+      /* a soft reset: the globals go, the board stays in raw mode */
+      g_hash_table_remove_all (repl->imported);
+      put (out, "\r\nMPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>");
+      return FALSE;
+    }
+  if (run_line (repl, "\x04", out))
+    return TRUE;
+  put (out, ">");
+  return FALSE;
 }
 
 static gboolean
 friendly_input (SimRepl *repl, guint8 c, GByteArray *out)
 {
-  g_autoptr(GString) stdout_text = NULL;
-  g_autoptr(GString) stderr_text = NULL;
-
-  switch (c)
+  if (control (repl, c, out) || c == '\n')
+    return FALSE;
+  if (c == CTRL_D)
     {
-    case CTRL_A:
-      repl->raw = TRUE;
-      g_string_truncate (repl->line, 0);
-      put (out, "raw REPL; CTRL-B to exit\r\n>");
-      return FALSE;
-    case CTRL_B:
-      g_string_truncate (repl->line, 0);
-      put (out, "\r\n");
-      put_banner (repl, out);
-      put (out, ">>> ");
-      return FALSE;
-    case CTRL_C:
-      g_string_truncate (repl->line, 0);
-      put (out, "\r\n>>> ");
-      return FALSE;
-    case CTRL_D:
       g_hash_table_remove_all (repl->imported);
       put (out, "\r\nMPY: soft reboot\r\n");
       put_banner (repl, out);
       put (out, ">>> ");
-      return FALSE;
-    case '\r':
-      stdout_text = g_string_new (NULL);
-      stderr_text = g_string_new (NULL);
+    }
+  else if (c == '\r')
+    {
       put (out, "\r\n");
-      if (run (repl, repl->line->str, stdout_text, stderr_text))
+      if (run_line (repl, "", out))
         return TRUE;
-      g_string_truncate (repl->line, 0);
-      put_cooked (out, stdout_text->str);
-      put_cooked (out, stderr_text->str);
       put (out, ">>> ");
-      return FALSE;
-    case '\n':
-      return FALSE;
-    default:
+    }
+  else
+    {
       g_string_append_c (repl->line, (gchar) c);
       g_byte_array_append (out, &c, 1);
-      return FALSE;
     }
+  return FALSE;
 }
 
 gboolean
