@@ -56,7 +56,7 @@ df_micropython_unref (DfMicroPython *board)
 
 /* --- the board data (data/micropython-boards.conf) --- */
 
-/* built in; a user's own boards go in ~/.config/defuse/micropython/*.conf
+/* built in; a user's own boards go in files ending in .conf in ~/.config/defuse/micropython
  * ($DEFUSE_MICROPYTHON_DIR), merged as the quirk table's files are */
 static GKeyFile *
 board_data (void)
