@@ -1,6 +1,7 @@
 """What the engine tests need from the virtual-device helpers of
 tests/sim/simrun.py: run a command under defuse-sim (memory, statistics
 and log come back as files) and compute the memory a flash should leave."""
+import json
 import os
 import sys
 
@@ -30,3 +31,16 @@ def sim(tmp, *command, **options):
 def expected_memory(before, base, writes, sectors):
     """The memory after a flash that erases the sectors the writes touch."""
     return simrun.expected_after_flash(before, base, [(s, n, None) for s, n in sectors], writes)
+
+
+def layout(tmp, profile):
+    """(base, size, sectors) of alt 0 as defuse-cli sees it (quirks applied)."""
+    r = sim(tmp, CLI, "list", "--json", profile=profile)
+    assert r.status == 0, r
+    region = json.loads(r.out)[0]["alts"][0]["regions"][0]
+    sectors, at = [], region["start"]
+    for group in region["sectors"]:
+        for _ in range(group["count"]):
+            sectors.append((at, group["size"]))
+            at += group["size"]
+    return region["start"], region["size"], sectors

@@ -5,27 +5,13 @@ not multiples of 8, a 3-byte gap inside one flash word, a single element in
 the middle), scaled to each device's flash, flashed through the real libusb;
 the memory must equal the image and nothing outside the touched sectors
 may change."""
-import json
 import os
 import subprocess
 
-from simtest import CLI, available, expected_memory, pattern, sim, write
+from simtest import CLI, available, expected_memory, layout, pattern, sim, write
 from taptest import run, test
 
 PROFILES = ["stm32f405", "stm32f411", "stm32h743", "stm32l476", "stm32f072", "gd32vf103"]
-
-
-def layout(tmp, profile):
-    """(base, size, sectors) of alt 0 as defuse-cli sees it (quirks applied)."""
-    r = sim(tmp, CLI, "list", "--json", profile=profile)
-    assert r.status == 0, r
-    region = json.loads(r.out)[0]["alts"][0]["regions"][0]
-    sectors, at = [], region["start"]
-    for group in region["sectors"]:
-        for _ in range(group["count"]):
-            sectors.append((at, group["size"]))
-            at += group["size"]
-    return region["start"], region["size"], sectors
 
 
 def shapes(base, size):

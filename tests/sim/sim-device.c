@@ -125,6 +125,7 @@ struct _SimDevice {
   guint64      poll_ready_at;
   guint32      busy_poll_ms;  /* bwPollTimeout given with the running operation */
   gboolean     busy_erasing;  /* the running operation is an erase */
+  SimBusyStatus early_status; /* the profile's getstatus_while_busy, or a fault's */
   gboolean     manifest_done;
   guint64      offset;        /* plain DFU: position in the download or upload */
   GHashTable  *erased;        /* plain DFU: sectors erased in this download */
@@ -599,6 +600,7 @@ sim_device_new (const SimProfile *profile, const gchar *serial, gdouble time_sca
   dev->pending_bad_status = -1;
   dev->pending_state = -1;
   dev->rdp = dev->boot->read_protected;
+  dev->early_status = dev->boot->getstatus_while_busy;
 
   dev->memory = sim_memory_new ();
   for (guint i = 0; i < dev->boot->alts->len; i++)
@@ -665,12 +667,15 @@ sim_device_add_fault (SimDevice *dev, const gchar *spec, GError **error)
   SimFault *fault = sim_fault_parse (spec, error);
   if (fault == NULL)
     return FALSE;
-  if (fault->kind == SIM_FAULT_RDP || fault->kind == SIM_FAULT_REPL || fault->kind == SIM_FAULT_NO_BOOTLOADER)
+  if (fault->kind == SIM_FAULT_RDP || fault->kind == SIM_FAULT_REPL || fault->kind == SIM_FAULT_NO_BOOTLOADER
+      || (fault->kind == SIM_FAULT_EARLY_STATUS && fault->trigger == SIM_TRIGGER_NONE))
     {
       if (fault->kind == SIM_FAULT_RDP)
         dev->rdp = TRUE;
       else if (fault->kind == SIM_FAULT_REPL)
         dev->repl = fault->arg;
+      else if (fault->kind == SIM_FAULT_EARLY_STATUS)
+        dev->early_status = (SimBusyStatus) fault->arg;
       else
         dev->no_bootloader = TRUE;
       sim_fault_free (fault);
@@ -798,6 +803,9 @@ fire (SimDevice *dev, SimFault *fault, guint64 start, const SimSetup *setup, Sim
       return FAULT_NONE;
     case SIM_FAULT_STATE:
       dev->pending_state = (gint) fault->arg;
+      return FAULT_NONE;
+    case SIM_FAULT_EARLY_STATUS:
+      dev->early_status = (SimBusyStatus) fault->arg;
       return FAULT_NONE;
     case SIM_FAULT_RDP:
     default:
@@ -975,6 +983,7 @@ record_op (SimDevice *dev, SimOpKind kind, guint64 busy, guint32 poll_ms, gsize 
   op->poll_us += poll;
   op->wire_us += w;
   op->floor_us += MAX (busy, poll) + w;
+  op->busy_floor_us += busy + w;
   if (status != SIM_OK)
     op->failed++;
   dev->stats->busy_us += busy;
@@ -1395,6 +1404,7 @@ dfu_mode_request (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *
           op->bytes += n;
           op->wire_us += w;
           op->floor_us += w;
+          op->busy_floor_us += w;
         }
         return SIM_RESULT_OK;
       }
@@ -1524,12 +1534,26 @@ dispatch (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *data, gs
   return SIM_RESULT_STALL;
 }
 
+static void
+count_getstatus (SimDevice *dev, guint64 now_us)
+{
+  dev->n_getstatus++;
+  if (now_us < dev->poll_ready_at)
+    {
+      dev->stats->early_polls++;
+      if (dev->stats->early_refused > 0)
+        dev->stats->early_polls_after_refused++;
+    }
+}
+
 /* a GETSTATUS that comes while the device is erasing, on a part that does
  * not hold it: STM32F0 and L4 stall it (dfu-util: "some STM32L4
  * bootloaders report a too short poll timeout and may stall the pipe when
  * we poll"; it retries the status up to three times, for special commands
  * only), STM32H7 answers dfuDNBUSY again (betaflight-configurator #1972:
- * "dfuDNBUSY reported when erasing").  Writes are held as everywhere. */
+ * "dfuDNBUSY reported when erasing").  Writes are held as everywhere.
+ * A spec-strict device (SIM_BUSY_ERROR) refuses any GETSTATUS sent before
+ * the bwPollTimeout it reported, busy or not, erase or write. */
 static SimResult
 busy_getstatus (SimDevice *dev, guint64 now_us, guint64 start, const SimSetup *setup,
                 guint8 *data, gsize *actual, guint64 *done_us)
@@ -1538,10 +1562,8 @@ busy_getstatus (SimDevice *dev, guint64 now_us, guint64 start, const SimSetup *s
   SimResult result = SIM_RESULT_STALL;
   guint64 done;
 
-  dev->n_getstatus++;
-  if (now_us < dev->poll_ready_at)
-    stats->early_polls++;
-  if (dev->boot->getstatus_while_busy == SIM_BUSY_ANSWER)
+  count_getstatus (dev, now_us);
+  if (dev->early_status == SIM_BUSY_ANSWER)
     {
       guint32 poll = dev->busy_poll_ms;
       guint8 answer[6] = { SIM_OK, poll & 0xFF, (poll >> 8) & 0xFF, (poll >> 16) & 0xFF, SIM_STATE_DNBUSY, 0 };
@@ -1554,7 +1576,28 @@ busy_getstatus (SimDevice *dev, guint64 now_us, guint64 start, const SimSetup *s
     {
       done = start + wire (dev, 0);
       stats->stalled++;
-      sim_stats_log (stats, start, "stall", "GETSTATUS while busy");
+      if (dev->early_status == SIM_BUSY_ERROR)
+        {
+          /* the work already started runs to its end; what the host hears
+           * of it afterwards is the error */
+          stats->early_refused++;
+          sim_stats_log (stats, start, "stall", "GETSTATUS %" G_GUINT64_FORMAT " us before bwPollTimeout: "
+                         "dfuERROR/errSTALLEDPKT", dev->poll_ready_at - now_us);
+          if (dev->busy_until > start)
+            {
+              dev->state_after_busy = SIM_STATE_ERROR;
+              dev->status_after_busy = SIM_ERR_STALLEDPKT;
+            }
+          else
+            {
+              dev->state = SIM_STATE_ERROR;
+              dev->status = SIM_ERR_STALLEDPKT;
+            }
+          clear_block (dev);
+          dev->poll_ready_at = done;
+        }
+      else
+        sim_stats_log (stats, start, "stall", "GETSTATUS while busy");
     }
   stats->wire_us += done - start;
   stats->last_us = done;
@@ -1609,11 +1652,16 @@ sim_device_control (SimDevice *dev, guint64 now_us, const SimSetup *setup, guint
   dev->fresh = FALSE;
   dfu = is_dfu_request (dev, setup);
   start = MAX (now_us, dev->last_done);
+  if (dfu && setup->request == SIM_DFU_GETSTATUS && dev->mode == DEV_BOOTLOADER)
+    {
+      gboolean early_error = dev->early_status == SIM_BUSY_ERROR && now_us < dev->poll_ready_at;
+      gboolean busy_quirk = dev->busy_until > start && dev->busy_erasing
+                            && (dev->early_status == SIM_BUSY_STALL || dev->early_status == SIM_BUSY_ANSWER);
+      if (early_error || busy_quirk)
+        return busy_getstatus (dev, now_us, start, setup, data, actual, done_us);
+    }
   if (dev->busy_until > start)
     {
-      if (dfu && setup->request == SIM_DFU_GETSTATUS && dev->mode == DEV_BOOTLOADER
-          && dev->busy_erasing && dev->boot->getstatus_while_busy != SIM_BUSY_NAK)
-        return busy_getstatus (dev, now_us, start, setup, data, actual, done_us);
       stats->nak_us += dev->busy_until - start;
       start = dev->busy_until;
     }
@@ -1631,11 +1679,7 @@ sim_device_control (SimDevice *dev, guint64 now_us, const SimSetup *setup, guint
   else if (dfu && setup->request == SIM_DFU_UPLOAD)
     dev->n_upload++;
   else if (dfu && setup->request == SIM_DFU_GETSTATUS)
-    {
-      dev->n_getstatus++;
-      if (now_us < dev->poll_ready_at)
-        stats->early_polls++;
-    }
+    count_getstatus (dev, now_us);
   if (dfu && setup->request == SIM_DFU_DNLOAD && dev->mode == DEV_BOOTLOADER)
     {
       SimOpKind op = classify_dnload (dev, setup, data);

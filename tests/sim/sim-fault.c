@@ -43,10 +43,18 @@
  *   no-bootloader      machine.bootloader() restarts MicroPython instead of
  *                      the bootloader (no trigger): the board never comes
  *                      up in DFU mode.
+ *   early-status=HOW   the device answers an early GETSTATUS as HOW says,
+ *                      whatever its profile's getstatus_while_busy: nak
+ *                      (held until ready), stall, answer (dfuDNBUSY again)
+ *                      or error (spec-strict: one before the reported
+ *                      bwPollTimeout stalls and the device goes to
+ *                      dfuERROR/errSTALLEDPKT).  From the start, or from
+ *                      the trigger on when one is given.
  *
  * Examples: "stall@request=12", "status=errWRITE@byte=65536",
  * "disconnect@byte=100000", "no-answer@request=40", "bad-status@request=7",
- * "state=dfuERROR@request=3", "status=errERASE@erase=2", "rdp".
+ * "state=dfuERROR@request=3", "status=errERASE@erase=2", "rdp",
+ * "early-status=error", "early-status=error@write=3".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -201,14 +209,30 @@ sim_fault_parse (const gchar *spec, GError **error)
     }
   else if (g_str_equal (verb, "no-bootloader") && arg == NULL)
     fault->kind = SIM_FAULT_NO_BOOTLOADER;
+  else if (g_str_equal (verb, "early-status"))
+    {
+      static const gchar *const hows[] = { [SIM_BUSY_NAK] = "nak", [SIM_BUSY_STALL] = "stall",
+                                           [SIM_BUSY_ANSWER] = "answer", [SIM_BUSY_ERROR] = "error" };
+      fault->kind = SIM_FAULT_EARLY_STATUS;
+      fault->arg = G_N_ELEMENTS (hows);
+      for (guint i = 0; arg != NULL && i < G_N_ELEMENTS (hows); i++)
+        if (g_str_equal (arg, hows[i]))
+          fault->arg = i;
+      if (fault->arg == G_N_ELEMENTS (hows))
+        {
+          bad_spec (error, spec, "expected early-status=HOW with HOW one of nak, stall, answer or error");
+          return NULL;
+        }
+    }
   else
     {
       bad_spec (error, spec, "unknown fault; expected stall, status=ERR, disconnect, reset, no-answer[=K], "
-                "bad-status[=LEN], state=STATE, rdp, repl=garbage, repl=silent or no-bootloader");
+                "bad-status[=LEN], state=STATE, rdp, repl=garbage, repl=silent, no-bootloader or early-status=HOW");
       return NULL;
     }
 
-  if (fault->kind == SIM_FAULT_RDP || fault->kind == SIM_FAULT_REPL || fault->kind == SIM_FAULT_NO_BOOTLOADER)
+  if (fault->kind == SIM_FAULT_RDP || fault->kind == SIM_FAULT_REPL || fault->kind == SIM_FAULT_NO_BOOTLOADER
+      || (fault->kind == SIM_FAULT_EARLY_STATUS && when == NULL))
     {
       if (when != NULL)
         {

@@ -16,6 +16,7 @@ typedef enum {
   SIM_FAULT_RDP,         /* read protection is active (no trigger) */
   SIM_FAULT_REPL,        /* a MicroPython REPL answers garbage or nothing (no trigger) */
   SIM_FAULT_NO_BOOTLOADER, /* machine.bootloader() restarts MicroPython instead (no trigger) */
+  SIM_FAULT_EARLY_STATUS, /* the device answers an early GETSTATUS this way (from the start or the trigger) */
 } SimFaultKind;
 
 typedef enum {

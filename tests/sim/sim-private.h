@@ -135,11 +135,14 @@ typedef struct {
 } SimEraseTime;
 
 /* what a GETSTATUS gets while the device is still erasing (other
- * operations hold it: SIM_BUSY_NAK) */
+ * operations hold it: SIM_BUSY_NAK), or for SIM_BUSY_ERROR before the
+ * bwPollTimeout it reported has passed, whatever the operation */
 typedef enum {
   SIM_BUSY_NAK,     /* held until the device is ready (STM32F4: erases block the USB stack) */
   SIM_BUSY_STALL,   /* stalled (STM32F0, L4: dfu-util retries up to 3 times) */
   SIM_BUSY_ANSWER,  /* answered dfuDNBUSY again (STM32H7: hosts poll until it ends) */
+  SIM_BUSY_ERROR,   /* spec-strict: in dfuDNBUSY, before bwPollTimeout, DFU 1.1 (appendix A,
+                     * state 4) expects no request: stalled, dfuERROR/errSTALLEDPKT */
 } SimBusyStatus;
 
 struct _SimProfile {

@@ -579,7 +579,7 @@ parse_profile (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
     "getstatus_while_busy", "leave_on_dnload", "power_on_state", "power_on_status", NULL
   };
   static const gchar *const runtime_keys[] = { "bootloader", NULL };
-  static const gchar *const busy_choices[] = { "nak", "stall", "answer", NULL };
+  static const gchar *const busy_choices[] = { "nak", "stall", "answer", "error", NULL };
   JsonObject *obj;
   JsonNode *node;
   gboolean ok = TRUE;

@@ -23,15 +23,21 @@
  *   idle_after_poll_us  the part of idle_us after the requested wait had
  *                       also passed: time that is the host's alone
  *   early_polls         GETSTATUS requests sent before bwPollTimeout passed
+ *   early_refused       of those, refused with a stall and dfuERROR/
+ *                       errSTALLEDPKT (a spec-strict device, early-status=error)
+ *   early_polls_after_refused  early GETSTATUS after the first refusal: a
+ *                       host that learns from it sends none
  *   connects, disconnects  bus events caused by the device
  *   ops                 per operation ("set_address", "erase", "mass_erase",
  *                       "read_unprotect", "write", "leave", "read"):
  *                       {count, bytes, busy_us, poll_us, wire_us, floor_us,
- *                       failed}.  wire_us counts the minimal requests for
+ *                       busy_floor_us, failed}.  wire_us counts the minimal requests for
  *                       the operation: one DNLOAD and two GETSTATUS (leave:
  *                       one DNLOAD and one GETSTATUS; read: its UPLOAD), not
- *                       what the host actually sent.  floor_us is
- *                       max (busy, poll) + that wire time per operation.
+ *                       what the host actually sent.  floor_us (the spec
+ *                       floor) is max (busy, poll) + that wire time per
+ *                       operation; busy_floor_us (the busy floor) is busy +
+ *                       that wire time.
  *   floor_us            DESIGN.md section 5: the sum of ops floor_us for
  *                       erase, mass_erase, write, read_unprotect, leave and
  *                       read.  set_address is left out because a host needs
@@ -39,6 +45,9 @@
  *                       ops.set_address.floor_us / count per block if you
  *                       want that in the floor); enumeration is left out.
  *                       host overhead = wall time - floor_us.
+ *   busy_floor_us       the same sum of ops busy_floor_us: the physical
+ *                       limit, reachable by a host that asks early where
+ *                       the device lets it (it holds or answers the status)
  *   events              [{t_us, event, detail}], t_us from the first event;
  *                       events: connect, disconnect, reset, detach,
  *                       set_configuration, set_interface, op names, error,
@@ -112,15 +121,26 @@ sim_stats_log (SimStats *stats, guint64 t_us, const gchar *event, const gchar *f
   g_array_append_val (stats->log, entry);
 }
 
+/* the operations both floors count */
+static const SimOpKind floor_ops[] = {
+  SIM_OP_ERASE, SIM_OP_MASS_ERASE, SIM_OP_WRITE, SIM_OP_READ_UNPROTECT, SIM_OP_LEAVE, SIM_OP_READ,
+};
+
 guint64
 sim_stats_floor_us (const SimStats *stats)
 {
-  static const SimOpKind counted[] = {
-    SIM_OP_ERASE, SIM_OP_MASS_ERASE, SIM_OP_WRITE, SIM_OP_READ_UNPROTECT, SIM_OP_LEAVE, SIM_OP_READ,
-  };
   guint64 floor_us = 0;
-  for (guint i = 0; i < G_N_ELEMENTS (counted); i++)
-    floor_us += stats->ops[counted[i]].floor_us;
+  for (guint i = 0; i < G_N_ELEMENTS (floor_ops); i++)
+    floor_us += stats->ops[floor_ops[i]].floor_us;
+  return floor_us;
+}
+
+guint64
+sim_stats_busy_floor_us (const SimStats *stats)
+{
+  guint64 floor_us = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (floor_ops); i++)
+    floor_us += stats->ops[floor_ops[i]].busy_floor_us;
   return floor_us;
 }
 
@@ -188,6 +208,8 @@ sim_stats_to_json (const SimStats *stats, const gchar *profile, const gchar *ser
   INT_MEMBER ("idle_us", stats->idle_us);
   INT_MEMBER ("idle_after_poll_us", stats->idle_after_poll_us);
   INT_MEMBER ("early_polls", stats->early_polls);
+  INT_MEMBER ("early_refused", stats->early_refused);
+  INT_MEMBER ("early_polls_after_refused", stats->early_polls_after_refused);
   INT_MEMBER ("connects", stats->connects);
   INT_MEMBER ("disconnects", stats->disconnects);
 
@@ -204,11 +226,13 @@ sim_stats_to_json (const SimStats *stats, const gchar *profile, const gchar *ser
       INT_MEMBER ("poll_us", op->poll_us);
       INT_MEMBER ("wire_us", op->wire_us);
       INT_MEMBER ("floor_us", op->floor_us);
+      INT_MEMBER ("busy_floor_us", op->busy_floor_us);
       INT_MEMBER ("failed", op->failed);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
   INT_MEMBER ("floor_us", sim_stats_floor_us (stats));
+  INT_MEMBER ("busy_floor_us", sim_stats_busy_floor_us (stats));
 
   json_builder_set_member_name (b, "events");
   json_builder_begin_array (b);

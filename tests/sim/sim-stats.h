@@ -13,7 +13,8 @@ typedef struct {
   guint64 busy_us;
   guint64 poll_us;   /* bwPollTimeout reported for them */
   guint64 wire_us;   /* the minimal requests: DNLOAD + 2 GETSTATUS, or the UPLOAD */
-  guint64 floor_us;  /* max (busy, poll) + wire_us, summed */
+  guint64 floor_us;  /* spec floor: max (busy, poll) + wire_us, summed */
+  guint64 busy_floor_us; /* busy floor: busy + wire_us, summed */
   guint64 failed;    /* ended in dfuERROR */
 } SimOpStats;
 
@@ -38,6 +39,8 @@ typedef struct {
   guint64     idle_us;       /* device ready, no request */
   guint64     idle_after_poll_us; /* ready and the requested wait over, still no request */
   guint64     early_polls;   /* GETSTATUS before the bwPollTimeout had passed */
+  guint64     early_refused; /* early GETSTATUS refused with dfuERROR (early-status error) */
+  guint64     early_polls_after_refused; /* early GETSTATUS after the first refusal */
   guint64     first_us;      /* first request seen, G_MAXUINT64 before */
   guint64     last_us;       /* last answer */
   guint64     connects;
@@ -53,6 +56,7 @@ void      sim_stats_count_request (SimStats *stats, const gchar *name);
 void      sim_stats_log (SimStats *stats, guint64 t_us, const gchar *event,
                          const gchar *format, ...) G_GNUC_PRINTF (4, 5);
 guint64   sim_stats_floor_us (const SimStats *stats);
+guint64   sim_stats_busy_floor_us (const SimStats *stats);
 gchar    *sim_stats_to_json (const SimStats *stats, const gchar *profile,
                              const gchar *serial, gdouble time_scale);
 gchar    *sim_stats_log_text (const SimStats *stats);

@@ -992,12 +992,14 @@ test_fault_specs (void)
     { "state=dfuDNLOAD-IDLE@erase=1", SIM_FAULT_STATE, SIM_STATE_DNLOAD_IDLE, SIM_TRIGGER_ERASE, 1 },
     { "rdp", SIM_FAULT_RDP, 0, SIM_TRIGGER_NONE, 0 },
     { "stall@request=0x10", SIM_FAULT_STALL, 0, SIM_TRIGGER_REQUEST, 16 },
+    { "early-status=error", SIM_FAULT_EARLY_STATUS, SIM_BUSY_ERROR, SIM_TRIGGER_NONE, 0 },
+    { "early-status=answer@write=3", SIM_FAULT_EARLY_STATUS, SIM_BUSY_ANSWER, SIM_TRIGGER_WRITE, 3 },
   };
   static const gchar *const bad[] = {
     "", "stall", "stall@", "stall@request", "stall@request=", "stall@request=0", "stall@request=x",
     "stall@frame=3", "stall=1@request=2", "status@request=1", "status=OK@request=1", "status=errNOPE@request=1",
     "no-answer=0@request=1", "bad-status=6@request=1", "bad-status=99@request=1", "state=sleepy@request=1",
-    "rdp@request=1", "explode@request=1",
+    "rdp@request=1", "explode@request=1", "early-status", "early-status=maybe", "early-status=nak@request",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
@@ -1298,6 +1300,12 @@ test_timing (void)
   }
   g_assert_cmpuint (sim_stats_floor_us (stats), ==,
                     stats->ops[SIM_OP_ERASE].floor_us + stats->ops[SIM_OP_WRITE].floor_us);
+  /* the busy floor: busy time, not the reported wait, plus the same wire time */
+  g_assert_cmpuint (stats->ops[SIM_OP_ERASE].busy_floor_us, ==, 250000 + wire_us (5) + 2 * wire_us (6));
+  g_assert_cmpuint (stats->ops[SIM_OP_WRITE].busy_floor_us, ==,
+                    2 * (512 * 16 + 60 + wire_us (2048) + 2 * wire_us (6)));
+  g_assert_cmpuint (sim_stats_busy_floor_us (stats), ==,
+                    stats->ops[SIM_OP_ERASE].busy_floor_us + stats->ops[SIM_OP_WRITE].busy_floor_us);
   g_assert_cmpuint (stats->bytes_out, ==, 5 + 2048 + 2048);
   g_assert_cmpuint (stats->transfers, ==, 9);
   host_clear (&h);
@@ -1366,6 +1374,60 @@ test_busy_quirks (void)
   g_assert_cmpuint (h.done, <, answered + 1200000);
   h.now = answered + 1200000;
   g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNLOAD_IDLE);
+  host_clear (&h);
+}
+
+/* early-status=error: a spec-strict device refuses a GETSTATUS sent before
+ * the bwPollTimeout it asked for, write or erase, busy or not; one sent
+ * after it is answered (held while still busy) */
+static void
+test_early_status_error (void)
+{
+  Host h;
+  guint8 cmd[5] = { 0x41, 0, 0, 0, 8 };
+  guint8 block[2048];
+  guint8 buf[6];
+  guint64 answered;
+  const SimStats *stats;
+  g_autoptr(GError) error = NULL;
+
+  host_init (&h, "stm32f405", 1.0);
+  stats = sim_device_get_stats (h.dev);
+  g_assert_true (sim_device_add_fault (h.dev, "early-status=error", &error));
+  /* a write: done after 8 ms, 104 ms asked for; asked at 20 ms */
+  memset (block, 0x5A, sizeof block);
+  g_assert_cmpint (dnload (&h, 0, (guint8[]) { 0x21, 0, 0, 0, 8 }, 5), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNBUSY);
+  wait_ms (&h, poll_ms (&h));
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNLOAD_IDLE);
+  g_assert_cmpint (dnload (&h, 2, block, sizeof block), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNBUSY);
+  answered = h.done;
+  wait_ms (&h, 20);
+  g_assert_cmpint (ctrl (&h, REQ_IN_DFU, SIM_DFU_GETSTATUS, 0, 0, buf, 6), ==, SIM_RESULT_STALL);
+  g_assert_cmpuint (h.done, <, answered + 21000);  /* refused at once, not held */
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_ERROR);
+  g_assert_cmpuint (sim_device_get_status (h.dev), ==, SIM_ERR_STALLEDPKT);
+  g_assert_cmpuint (stats->early_refused, ==, 1);
+  g_assert_cmpuint (stats->early_polls, ==, 1);
+  g_assert_cmpint (ctrl (&h, REQ_OUT_DFU, SIM_DFU_CLRSTATUS, 0, 0, NULL, 0), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DFU_IDLE);
+
+  /* an erase (250 ms, 100 ms asked for): asked after 100 ms, held until done */
+  g_assert_cmpint (dnload (&h, 0, cmd, 5), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNBUSY);
+  answered = h.done;
+  wait_ms (&h, 100);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNLOAD_IDLE);
+  g_assert_cmpuint (h.done, >=, answered + 250000);
+  g_assert_cmpuint (stats->early_refused, ==, 1);
+  g_assert_cmpuint (stats->early_polls_after_refused, ==, 0);
+  /* asked early again: counted as such */
+  g_assert_cmpint (dnload (&h, 0, cmd, 5), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNBUSY);
+  g_assert_cmpint (ctrl (&h, REQ_IN_DFU, SIM_DFU_GETSTATUS, 0, 0, buf, 6), ==, SIM_RESULT_STALL);
+  g_assert_cmpuint (stats->early_refused, ==, 2);
+  g_assert_cmpuint (stats->early_polls_after_refused, ==, 1);
   host_clear (&h);
 }
 
@@ -1858,6 +1920,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/flash/nor-and", test_nor_and);
   g_test_add_func ("/sim/flash/nor-keep", test_nor_keep);
   g_test_add_func ("/sim/flash/l476-double-words", test_l476_double_words);
+  g_test_add_func ("/sim/timing/early-status-error", test_early_status_error);
   g_test_add_func ("/sim/flash/rules", test_flash_rules);
   g_test_add_func ("/sim/flash/files", test_flash_files);
   g_test_add_func ("/sim/rdp", test_rdp);

@@ -1,4 +1,5 @@
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "df-error.h"
 #include "df-memory.h"
@@ -17,6 +18,32 @@ check_cancelled (DfConnection *c, GError **error)
   return TRUE;
 }
 
+/* The device refused an early status request while writing a block (a
+ * spec-strict device, now cleared to dfuIDLE): read the block back and
+ * write it again unless it is already there.  On NOR flash writing the
+ * same bytes again over a partial write gives the same bytes. */
+static gboolean
+recover_block (DfConnection *c, guint32 at, const guint8 *data, gsize n, GError **error)
+{
+  g_autofree guint8 *back = g_malloc (n);
+  gboolean refused = FALSE;
+
+  if (!df_memory_read (c, at, back, n, NULL, NULL, error))
+    return FALSE;
+  if (memcmp (back, data, n) == 0)
+    return TRUE;
+  g_debug ("the block at 0x%08x was not written: writing it again", at);
+  if (!df_dfuse_set_address (c, at, error) ||
+      !df_dfu_write_block (c, DFUSE_FIRST_BLOCK, data, n, &refused, error))
+    return FALSE;
+  /* with the spec's timing from the first refusal on, a second one is a
+   * device that refuses everything */
+  if (refused)
+    g_set_error (error, DF_ERROR, DF_ERROR_DEVICE,
+                 _("the device refused a status request sent after the time it asked for"));
+  return !refused;
+}
+
 gboolean
 df_memory_write_run (DfConnection *c, guint32 address, const guint8 *data, gsize size,
                      DfChunkFunc func, gpointer user_data, GError **error)
@@ -31,6 +58,7 @@ df_memory_write_run (DfConnection *c, guint32 address, const guint8 *data, gsize
     {
       gsize n = MIN (chunk, size - done);
       guint32 at = address + (guint32) done;
+      gboolean refused = FALSE;
 
       if (!check_cancelled (c, error))
         return FALSE;
@@ -42,12 +70,14 @@ df_memory_write_run (DfConnection *c, guint32 address, const guint8 *data, gsize
             return FALSE;
           block = DFUSE_FIRST_BLOCK;
         }
-      if (!df_dfu_write_block (c, (guint16) block, data + done, n, error))
+      if (!df_dfu_write_block (c, (guint16) block, data + done, n, &refused, error) ||
+          (refused && !recover_block (c, at, data + done, n, error)))
         {
           g_prefix_error (error, _("writing %zu bytes at 0x%08x: "), n, at);
           return FALSE;
         }
-      block++;
+      /* after a recovery the pointer is somewhere else: set it again */
+      block = refused ? G_MAXUINT16 + 1 : block + 1;
       done += n;
       if (func != NULL)
         func (n, at, user_data);
@@ -110,24 +140,38 @@ df_memory_download_plain (DfConnection *c, const guint8 *data, gsize size,
                           DfChunkFunc func, gpointer user_data, GError **error)
 {
   gsize done = 0;
+  gsize reported = 0;
   guint16 block = 0;
 
   while (done < size)
     {
       gsize n = MIN ((gsize) c->transfer_size, size - done);
+      gboolean refused = FALSE;
 
       if (!check_cancelled (c, error))
         return FALSE;
-      if (!df_dfu_write_block (c, block, data + done, n, error))
+      if (!df_dfu_write_block (c, block, data + done, n, &refused, error))
         {
           g_prefix_error (error, _("writing block %u (bytes %zu-%zu): "),
                           block, done, done + n - 1);
           return FALSE;
         }
+      if (refused)
+        {
+          /* a refused early status request ended the download (the
+           * device is back in dfuIDLE): start it again, with the spec's
+           * timing from now on */
+          done = 0;
+          block = 0;
+          continue;
+        }
       done += n;
       block++;  /* wraps at 65536, as DFU 1.1 allows */
-      if (func != NULL)
-        func (n, (guint32) (done - n), user_data);
+      if (func != NULL && done > reported)
+        {
+          func (done - reported, (guint32) reported, user_data);
+          reported = done;
+        }
     }
   return TRUE;
 }

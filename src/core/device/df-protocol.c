@@ -2,6 +2,7 @@
 
 #include "df-error.h"
 #include "df-le.h"
+#include "df-poll.h"
 #include "df-protocol.h"
 
 /* DFU 1.1 class requests */
@@ -218,42 +219,89 @@ scaled_poll_timeout (DfConnection *c, const DfStatus *status)
   return (guint) (status->poll_timeout_ms * c->quirks->poll_timeout_factor + 0.5);
 }
 
-/* busy_ms: how long this operation may keep the device busy.  The device
- * holds (NAKs) GETSTATUS while it works, so one status may take that long:
- * STM32F405 reports 100 ms for a mass erase that takes seconds (dfu-util
- * waits up to 35 s for erases). */
 static gboolean
-wait_while_busy (DfConnection *c, guint busy_ms, DfStatus *status_out, GError **error)
+sleep_us (DfConnection *c, guint64 us, GError **error)
+{
+  /* whole milliseconds can be cancelled at once; shorter pauses just pass */
+  if (us >= 1000)
+    return df_sleep_ms ((guint) ((us + 999) / 1000), c->cancellable, error);
+  if (us > 0)
+    g_usleep (us);
+  return df_sleep_ms (0, c->cancellable, error);
+}
+
+static gboolean
+is_busy (guint8 state)
+{
+  return state == DF_STATE_DNBUSY || state == DF_STATE_DNLOAD_SYNC || state == DF_STATE_MANIFEST_SYNC;
+}
+
+/* A device that takes an early GETSTATUS as a request its state does not
+ * expect (DFU 1.1 appendix A: nothing is expected in dfuDNBUSY) stalls it
+ * and reports dfuERROR/errSTALLEDPKT.  Clear it and never ask early again
+ * on this connection; the caller checks the operation and redoes it. */
+static gboolean
+early_refused (DfConnection *c, GError **error)
+{
+  g_debug ("the device refused a GETSTATUS sent before its bwPollTimeout: "
+           "clearing the error, the spec's timing from now on");
+  c->early_refused = TRUE;
+  return df_dfu_ensure_idle (c, error);
+}
+
+/* GETSTATUS until the operation the last DNLOAD started is done; when to
+ * ask again is df-poll.c's decision, by how the device answers an early
+ * request.  busy_ms: how long the operation may keep the device busy; a
+ * device that holds (NAKs) GETSTATUS while it works keeps one request that
+ * long: STM32F405 reports 100 ms for a mass erase that takes seconds
+ * (dfu-util waits up to 35 s for erases).  *refused: see early_refused(). */
+static gboolean
+wait_while_busy (DfConnection *c, guint busy_ms, DfStatus *status_out, gboolean *refused,
+                 GError **error)
 {
   DfStatus status;
-  gint64 deadline = g_get_monotonic_time () + (gint64) busy_ms * 1000;
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + (gint64) busy_ms * 1000;
+  gint64 first_busy = 0;
+  gint64 ready_at = 0;  /* when the device said it would be ready */
+  gboolean asked_early = FALSE;
   guint status_timeout = MAX (busy_ms, REQUEST_TIMEOUT_MS);
+  DfPollState poll = {
+    .behaviour = c->early_refused || c->quirks == NULL ? DF_EARLY_STATUS_SPEC : c->quirks->early_status,
+  };
 
+  *refused = FALSE;
   for (;;)
     {
       g_autoptr(GError) local = NULL;
+      gint64 sent = g_get_monotonic_time ();
 
+      asked_early |= sent < ready_at;
       if (!get_status_timeout (c, &status, status_timeout, &local))
         {
           /* STM32L4 and STM32F0 stall GETSTATUS while erasing: retry the
            * status, never the command */
-          if (g_error_matches (local, DF_ERROR, DF_ERROR_STALLED) &&
-              g_get_monotonic_time () < deadline)
+          if (g_error_matches (local, DF_ERROR, DF_ERROR_STALLED) && sent < deadline)
             {
-              if (!df_sleep_ms (5, c->cancellable, error))
+              poll.waited_us = sent - (first_busy > 0 ? first_busy : start);
+              if (!sleep_us (c, df_poll_stall_pause_us (&poll), error))
                 return FALSE;
               continue;
             }
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
+      if (asked_early && status.state == DF_STATE_ERROR && status.status == DF_STATUS_ERR_STALLEDPKT)
+        {
+          *refused = TRUE;
+          return early_refused (c, error);
+        }
       if (status.state == DF_STATE_ERROR || status.status != DF_STATUS_OK)
         {
           set_device_error (c, &status, error);
           return FALSE;
         }
-      if (status.state != DF_STATE_DNBUSY && status.state != DF_STATE_DNLOAD_SYNC &&
-          status.state != DF_STATE_MANIFEST_SYNC)
+      if (!is_busy (status.state))
         break;
       if (g_get_monotonic_time () > deadline)
         {
@@ -262,9 +310,14 @@ wait_while_busy (DfConnection *c, guint busy_ms, DfStatus *status_out, GError **
                        df_state_to_string (status.state), busy_ms / 1000);
           return FALSE;
         }
-      /* the spec says: wait bwPollTimeout before the next GETSTATUS; any
-       * longer is time the device is ready and the host is not */
-      if (!df_sleep_ms (scaled_poll_timeout (c, &status), c->cancellable, error))
+      sent = g_get_monotonic_time ();
+      if (first_busy == 0)
+        first_busy = sent;
+      ready_at = sent + (gint64) status.poll_timeout_ms * 1000;
+      poll.poll_timeout_ms = scaled_poll_timeout (c, &status);
+      poll.busy_answers++;
+      poll.waited_us = sent - first_busy;
+      if (!sleep_us (c, df_poll_pause_us (&poll), error))
         return FALSE;
       /* a device that asks for long waits gets them, with room to spare */
       status_timeout = MAX (status_timeout, status.poll_timeout_ms + REQUEST_TIMEOUT_MS);
@@ -277,7 +330,17 @@ wait_while_busy (DfConnection *c, guint busy_ms, DfStatus *status_out, GError **
 gboolean
 df_dfu_wait_while_busy (DfConnection *c, DfStatus *status_out, GError **error)
 {
-  return wait_while_busy (c, REQUEST_TIMEOUT_MS, status_out, error);
+  gboolean refused;
+
+  if (!wait_while_busy (c, REQUEST_TIMEOUT_MS, status_out, &refused, error))
+    return FALSE;
+  if (refused)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_DEVICE,
+                   _("the device refused a status request sent before the time it asked for; try again"));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -325,15 +388,24 @@ dfuse_command (DfConnection *c, guint8 command, const guint32 *address, guint bu
 {
   guint8 buf[5] = { command };
   gsize length = 1;
+  gboolean refused = FALSE;
 
   if (address != NULL)
     {
       df_put_le32 (buf + 1, *address);
       length = 5;
     }
-  if (!df_dfu_dnload (c, 0, buf, length, error))
-    return FALSE;
-  return wait_while_busy (c, busy_ms, NULL, error);
+  /* a refused early status leaves it unknown whether the command ran:
+   * running it again is harmless (the pointer is set again, the sector
+   * erased again), and the second time is timed by the spec */
+  do
+    {
+      if (!df_dfu_dnload (c, 0, buf, length, error) ||
+          !wait_while_busy (c, busy_ms, NULL, &refused, error))
+        return FALSE;
+    }
+  while (refused);
+  return TRUE;
 }
 
 gboolean
@@ -431,11 +503,11 @@ df_dfuse_read_unprotect (DfConnection *c, GError **error)
 
 gboolean
 df_dfu_write_block (DfConnection *c, guint16 block, const guint8 *data, gsize length,
-                    GError **error)
+                    gboolean *refused, GError **error)
 {
   if (!df_dfu_dnload (c, block, data, length, error))
     return FALSE;
-  return df_dfu_wait_while_busy (c, NULL, error);
+  return wait_while_busy (c, REQUEST_TIMEOUT_MS, NULL, refused, error);
 }
 
 gboolean

@@ -67,6 +67,7 @@ typedef struct {
   GCancellable *cancellable;
   guint         max_busy_ms;    /* how long an erase may keep the device busy */
   const DfQuirks *quirks;       /* the device's (borrowed from the DfDevice), NULL: none */
+  gboolean      early_refused;  /* it refused an early GETSTATUS (spec-strict): the spec's timing from then on */
 } DfConnection;
 
 /* single requests */
@@ -78,25 +79,32 @@ gboolean df_dfu_clear_status (DfConnection *c, GError **error);
 gboolean df_dfu_get_state (DfConnection *c, guint8 *state, GError **error);
 gboolean df_dfu_abort (DfConnection *c, GError **error);
 
-/* GETSTATUS until the device is no longer busy, sleeping exactly the
- * bwPollTimeout it asks for (never more); a dfuERROR answer becomes an
- * error whose message says what the device reported.  The last status is
- * returned in *status (may be NULL).  For writes and commands that finish
- * in well under 5 s; erases wait up to max_busy_ms. */
+/* GETSTATUS until the device is no longer busy.  When to ask again
+ * follows the quirk table's early_status (df-poll.h): at once where the device holds an
+ * early request, short growing pauses where it answers busy again, the
+ * bwPollTimeout it reports elsewhere; never more.  A dfuERROR answer
+ * becomes an error whose message says what the device reported.  The last
+ * status is returned in *status (may be NULL).  For writes and commands
+ * that finish in well under 5 s; erases wait up to max_busy_ms. */
 gboolean df_dfu_wait_while_busy (DfConnection *c, DfStatus *status, GError **error);
 
 /* From whatever state: CLRSTATUS out of dfuERROR, ABORT out of the others,
  * until dfuIDLE.  Used on open, after an error and after cancelling. */
 gboolean df_dfu_ensure_idle (DfConnection *c, GError **error);
 
-/* DfuSe commands (wBlockNum 0), each completed with its status wait */
+/* DfuSe commands (wBlockNum 0), each completed with its status wait; a
+ * command whose early status request was refused is sent again */
 gboolean df_dfuse_set_address (DfConnection *c, guint32 address, GError **error);
 gboolean df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error);
 gboolean df_dfuse_mass_erase (DfConnection *c, GError **error);
 gboolean df_dfuse_read_unprotect (DfConnection *c, GError **error);
 
-/* one chunk: DNLOAD + status wait; sleeps nothing the device does not ask */
-gboolean df_dfu_write_block (DfConnection *c, guint16 block, const guint8 *data, gsize length, GError **error);
+/* one chunk: DNLOAD + status wait; sleeps nothing the device does not ask.
+ * *refused: the device refused an early status request (a spec-strict
+ * device); it is back in dfuIDLE, c->early_refused is set, and whether the
+ * block was written is unknown: the caller checks it and writes it again */
+gboolean df_dfu_write_block (DfConnection *c, guint16 block, const guint8 *data, gsize length,
+                             gboolean *refused, GError **error);
 
 /* the zero-length DNLOAD that leaves DFU mode; the device vanishing
  * during or after it is success, not failure */
