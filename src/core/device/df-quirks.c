@@ -112,6 +112,22 @@ parse_factor (const gchar *value, gdouble *out, GError **error)
 }
 
 static gboolean
+parse_busy_time (const gchar *value, gdouble *out, GError **error)
+{
+  gchar *end = NULL;
+  gdouble v = g_ascii_strtod (value, &end);
+
+  if (*end != '\0' || !(v > 0.0 && v <= 100000.0))
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a time in milliseconds between 0 and 100000"), value);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
 parse_layout (const gchar *value, gchar **out, GError **error)
 {
   g_autoptr(DfLayout) layout = df_layout_parse (value, error);
@@ -153,6 +169,10 @@ parse_value (DfQuirks *q, const gchar *key, const gchar *value, GError **error)
     }
   if (g_str_equal (key, "poll-timeout-factor"))
     return parse_factor (value, &q->poll_timeout_factor, error);
+  if (g_str_equal (key, "erase-ms-per-kib"))
+    return parse_busy_time (value, &q->erase_ms_per_kib, error);
+  if (g_str_equal (key, "write-ms-per-kib"))
+    return parse_busy_time (value, &q->write_ms_per_kib, error);
   if (g_str_equal (key, "max-transfer-size"))
     {
       ok = df_match_parse_number (value, 0xffff, &n, error);

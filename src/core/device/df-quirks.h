@@ -44,6 +44,8 @@ struct _DfQuirks {
   gint            ref_count;
   DfEarlyStatus   early_status;
   gdouble         poll_timeout_factor;    /* the real busy time per reported bwPollTimeout (1.0) */
+  gdouble         erase_ms_per_kib;       /* expected busy time erasing 1 KiB, 0: not known */
+  gdouble         write_ms_per_kib;       /* expected busy time programming 1 KiB, 0: not known */
   guint           max_transfer_size;      /* largest DNLOAD/UPLOAD it takes, 0: wTransferSize */
   gboolean        serial_8bit;            /* the serial string holds raw 8-bit characters */
   gchar          *layout;                 /* replaces alt 0's reported layout, NULL: keep */
