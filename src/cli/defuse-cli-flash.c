@@ -135,6 +135,24 @@ backup_path_for (const gchar *path, DfDevice *device, gboolean several)
                           device->serial != NULL ? device->serial : device->path, dot);
 }
 
+/* one firmware file, and --mass-erase confirmed; FALSE after the error is
+ * printed */
+static gboolean
+check_usage (gchar **files, gboolean mass_erase, gboolean force)
+{
+  if (files == NULL || g_strv_length (files) != 1)
+    {
+      cli_error (_("give one firmware file (see --help)"));
+      return FALSE;
+    }
+  if (mass_erase && !force)
+    {
+      cli_error (_("--mass-erase wipes the whole chip, data included; add --force to confirm"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* --alt for one device: its number, or the number given when a device
  * in runtime mode cannot say yet; FALSE after the error is printed */
 static gboolean
@@ -191,6 +209,32 @@ prepare_flashes (GPtrArray *devices, DfImage *image, DfPlanOptions *options, con
       g_ptr_array_add (flashes, flash);
     }
   return g_steal_pointer (&flashes);
+}
+
+/* The devices the selectors name; when no DFU device was meant and none is
+ * found, a board running MicroPython switched to DFU mode (*board says
+ * which).  NULL with an error. */
+static GPtrArray *
+select_devices (gchar **selectors, gboolean all, DfImage *image, gboolean mass_erase,
+                DfMicroPython **board, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  GPtrArray *devices = cli_select_devices ((const gchar *const *) selectors,
+                                           !all && (selectors == NULL || g_strv_length (selectors) <= 1), &local);
+
+  /* no DFU device meant: a board running MicroPython is switched to DFU mode */
+  if (devices == NULL && !all && g_error_matches (local, DF_ERROR, DF_ERROR_NOT_FOUND))
+    {
+      g_autoptr(GError) none = g_steal_pointer (&local);
+      *board = cli_micropython_choose ((const gchar *const *) selectors, &local);
+      if (*board != NULL)
+        devices = cli_micropython_switch (*board, image, mass_erase, NULL, &local);
+      else if (local == NULL)
+        local = g_steal_pointer (&none);
+    }
+  if (devices == NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return devices;
 }
 
 /* every job at once, each on its own thread, until the last is done;
@@ -264,16 +308,8 @@ cli_flash (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!cli_parse_options (context, &argc, &argv))
     return CLI_EXIT_USAGE;
-  if (files == NULL || g_strv_length (files) != 1)
-    {
-      cli_error (_("give one firmware file (see --help)"));
-      return CLI_EXIT_USAGE;
-    }
-  if (mass_erase && !force)
-    {
-      cli_error (_("--mass-erase wipes the whole chip, data included; add --force to confirm"));
-      return CLI_EXIT_USAGE;
-    }
+  if (!check_usage (files, mass_erase, force))
+    return CLI_EXIT_USAGE;
   if (address_text != NULL && !cli_parse_u32 (address_text, "--address", G_MAXUINT32, &address, &error))
     {
       cli_error ("%s", error->message);
@@ -288,18 +324,7 @@ cli_flash (int argc, char **argv)
       return cli_exit_for_error (error);
     }
 
-  devices = cli_select_devices ((const gchar *const *) selectors,
-                                !all && (selectors == NULL || g_strv_length (selectors) <= 1), &error);
-  /* no DFU device meant: a board running MicroPython is switched to DFU mode */
-  if (devices == NULL && !all && g_error_matches (error, DF_ERROR, DF_ERROR_NOT_FOUND))
-    {
-      g_autoptr(GError) none = g_steal_pointer (&error);
-      board = cli_micropython_choose ((const gchar *const *) selectors, &error);
-      if (board != NULL)
-        devices = cli_micropython_switch (board, image, mass_erase, NULL, &error);
-      else if (error == NULL)
-        error = g_steal_pointer (&none);
-    }
+  devices = select_devices (selectors, all, image, mass_erase, &board, &error);
   if (devices == NULL)
     {
       cli_error ("%s", error->message);
