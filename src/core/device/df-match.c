@@ -21,8 +21,8 @@ struct _DfMatch {
   GStrv    alt_names;      /* NULL: any */
 };
 
-static const gchar *match_keys[] = {
-  "vid-pid", "bcd-device", "dfu-version", "mode", "manufacturer", "product", "serial", "alt-name",
+static const gchar *const match_keys[] = {  /* NULL-terminated: a GStrv */
+  "vid-pid", "bcd-device", "dfu-version", "mode", "manufacturer", "product", "serial", "alt-name", NULL,
 };
 
 gboolean
@@ -68,7 +68,7 @@ parse_ids (DfMatch *match, GStrv items, GError **error)
     {
       g_auto(GStrv) parts = g_strsplit (g_strstrip (items[i]), ":", -1);
       UsbId id = { 0, -1 };
-      guint16 pid;
+      guint16 pid = 0;
 
       if (g_strv_length (parts) != 2 || !parse_hex16 (parts[0], &id.vid) ||
           !(g_strcmp0 (parts[1], "*") == 0 || parse_hex16 (parts[1], &pid)))
@@ -167,7 +167,7 @@ df_match_new (GKeyFile *file, const gchar *group, GError **error)
   match->ids = g_array_new (FALSE, FALSE, sizeof (UsbId));
   match->bcd_low = match->bcd_high = match->dfu_version = -1;
   match->mode = -1;
-  for (guint i = 0; i < G_N_ELEMENTS (match_keys); i++)
+  for (guint i = 0; match_keys[i] != NULL; i++)
     if (!parse_key (match, file, group, match_keys[i], error))
       {
         g_prefix_error (error, "[%s] %s: ", group, match_keys[i]);
