@@ -169,18 +169,25 @@ choose_alt (DfDevice *device, const gchar *alt_text, const gchar *label, gint *a
   return TRUE;
 }
 
+/* a flash of job (taken), its progress printed under label */
+static Flash *
+flash_for_job (DfJob *job, const gchar *label, gboolean json, gboolean several)
+{
+  Flash *flash = g_new0 (Flash, 1);
+
+  flash->job = job;
+  flash->progress = cli_progress_new (label, json, several);
+  df_job_set_progress_func (flash->job, on_progress, flash);
+  df_job_set_log_func (flash->job, on_log, flash);
+  return flash;
+}
+
 /* a job for one device, its progress printed under label */
 static Flash *
 flash_new (DfDevice *device, DfImage *image, const DfPlanOptions *options, const gchar *label,
            gboolean json, gboolean several)
 {
-  Flash *flash = g_new0 (Flash, 1);
-
-  flash->job = df_job_new (device, image, options);
-  flash->progress = cli_progress_new (label, json, several);
-  df_job_set_progress_func (flash->job, on_progress, flash);
-  df_job_set_log_func (flash->job, on_log, flash);
-  return flash;
+  return flash_for_job (df_job_new (device, image, options), label, json, several);
 }
 
 /* a job per device; NULL after an error is printed */
@@ -265,6 +272,27 @@ run_flashes (GPtrArray *flashes)
         status = cli_exit_for_error (flash->error);
     }
   return status;
+}
+
+GError *
+cli_run_jobs (GPtrArray *jobs, gboolean json)
+{
+  g_autoptr(GPtrArray) flashes = g_ptr_array_new_with_free_func (flash_free);
+
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      DfJob *job = g_ptr_array_index (jobs, i);
+      g_autofree gchar *label = df_device_describe (df_job_get_device (job));
+      g_ptr_array_add (flashes, flash_for_job (df_job_ref (job), label, json, jobs->len > 1));
+    }
+  run_flashes (flashes);
+  for (guint i = 0; i < flashes->len; i++)
+    {
+      Flash *flash = g_ptr_array_index (flashes, i);
+      if (flash->error != NULL)
+        return g_steal_pointer (&flash->error);
+    }
+  return NULL;
 }
 
 int

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "defuse-cli.h"
+#include "defuse-compat.h"
 #include "df-error.h"
 
 static const struct {
@@ -20,6 +21,8 @@ static const struct {
   { "read", cli_read, N_("Read a device's memory to a file") },
   { "detach", cli_detach, N_("Switch a device from its application to DFU mode") },
   { "unprotect", cli_unprotect, N_("Remove an STM32's read protection (erases the chip)") },
+  { "dfu-util", compat_dfu_util, N_("Take dfu-util 0.11's options (also when run as “dfu-util”)") },
+  { "pydfu", compat_pydfu, N_("Take pydfu.py's options (also when run as “pydfu”)") },
 };
 
 void
@@ -128,10 +131,18 @@ print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  g_autofree gchar *name = g_path_get_basename (argv[0]);
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  /* run through a link named after the tool a build system calls */
+  if (g_str_equal (name, "dfu-util"))
+    return compat_dfu_util (argc, argv);
+  if (g_str_equal (name, "pydfu") || g_str_equal (name, "pydfu.py"))
+    return compat_pydfu (argc, argv);
 
   if (argc < 2)
     {

@@ -68,6 +68,11 @@ GPtrArray     *cli_micropython_switch (DfMicroPython *board, DfImage *image, gbo
 /* waits for the board at path to run MicroPython again and says what */
 int            cli_micropython_report_back (const gchar *path);
 
+/* Runs each job on its own worker thread, with its progress and result on
+ * the terminal (flash's output); Ctrl+C cancels them all.  Returns the
+ * first failure's error, in the jobs' order, or NULL when all succeeded. */
+GError *cli_run_jobs (GPtrArray *jobs, gboolean json);
+
 /* Progress on the terminal: a bar on a TTY, plain lines otherwise, one
  * JSON object per line with --json.  Called on the main thread. */
 typedef struct _CliProgress CliProgress;

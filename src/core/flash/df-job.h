@@ -80,6 +80,15 @@ GBytes   *df_device_read_memory (DfDevice *device, guint8 alt, guint32 address, 
                                  DfProgressFunc func, gpointer user_data,
                                  GCancellable *cancellable, GError **error);
 
+/* Leave DFU mode now (df-command.c): a DfuSe device jumps to address (its
+ * first region's start without one), a plain DFU device is detached and
+ * reset.  The device going away while it leaves is success. */
+gboolean  df_device_leave (DfDevice *device, guint8 alt, gboolean has_address, guint32 address,
+                           GCancellable *cancellable, GError **error);
+/* DfuSe mass erase: the whole memory of alt, data included */
+gboolean  df_device_mass_erase (DfDevice *device, guint8 alt, GCancellable *cancellable,
+                                GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DfJob, df_job_unref)
 
 G_END_DECLS

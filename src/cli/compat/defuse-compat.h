@@ -1,0 +1,91 @@
+/* defuse-compat.h: defuse-cli's personalities.  Run as `dfu-util` or
+ * `pydfu` (a link's name, or `defuse-cli dfu-util ARGS`), defuse-cli reads
+ * the command lines of dfu-util 0.11 and MicroPython's pydfu.py and prints
+ * what their callers parse (COMPAT.md); the work is the engine's own plan
+ * and job, the same as `defuse-cli flash`. */
+#pragma once
+
+#include <sysexits.h>
+
+#include "defuse-cli.h"
+
+int compat_dfu_util (int argc, char **argv);
+int compat_pydfu (int argc, char **argv);
+
+/* --- dfu-util's device selection (defuse-compat-dfu-util-match.c) ------- */
+
+#define DFU_UTIL_ANY  (-1)       /* matches every id */
+#define DFU_UTIL_NONE 0x10000    /* matches no id */
+
+typedef struct {
+  gint   vid, pid;               /* of a device running its application */
+  gint   vid_dfu, pid_dfu;       /* of a device in DFU mode */
+  gchar *serial, *serial_dfu;    /* NULL: any */
+  gchar *path;                   /* -p "1-2.3" */
+  gint   devnum;                 /* -n, DFU_UTIL_ANY: any */
+  gint   cfg, intf, alt;         /* -c -i -a, DFU_UTIL_ANY: any */
+  gchar *alt_name;               /* -a by name */
+} DfuUtilMatch;
+
+/* one DFU interface alt setting that matches: a line of `dfu-util -l` */
+typedef struct {
+  DfDevice *device;
+  DfAlt    *alt;
+} DfuUtilEntry;
+
+void      dfu_util_match_init (DfuUtilMatch *match);
+void      dfu_util_match_clear (DfuUtilMatch *match);
+/* -d [V][:P][,[V][:P]] */
+gboolean  dfu_util_match_parse_device (DfuUtilMatch *match, const gchar *text, GError **error);
+/* -S S[,S_DFU] */
+void      dfu_util_match_parse_serial (DfuUtilMatch *match, const gchar *text);
+/* the matching alt settings of devices (of DfDevice), in dfu-util's order */
+GArray   *dfu_util_match_entries (const DfuUtilMatch *match, GPtrArray *devices);
+/* the devices plugged in, enumerated again until one matches when wait */
+GPtrArray *dfu_util_match_find (const DfuUtilMatch *match, gboolean wait, GArray **entries,
+                                GError **error);
+
+/* --- a parsed dfu-util command line (defuse-compat-dfu-util.c) ---------- */
+
+typedef enum {
+  DFU_UTIL_MODE_NONE,
+  DFU_UTIL_MODE_LIST,
+  DFU_UTIL_MODE_DETACH,
+  DFU_UTIL_MODE_UPLOAD,
+  DFU_UTIL_MODE_DOWNLOAD,
+} DfuUtilMode;
+
+/* -s [ADDR][:MOD[:MOD...]] */
+typedef struct {
+  gboolean given;
+  gboolean has_address;
+  guint32  address;
+  gboolean leave, mass_erase, unprotect, force, will_reset;
+  gboolean has_length;
+  guint32  length;
+} DfuUtilDfuse;
+
+typedef struct {
+  DfuUtilMatch match;
+  DfuUtilMode  mode;
+  const gchar *file;          /* -D or -U */
+  DfuUtilDfuse dfuse;
+  guint        transfer_size; /* -t, 0: the device's */
+  guint32      upload_size;   /* -Z, 0: until the device stops */
+  gboolean     reset;         /* -R (Arduino's -Q) */
+  gboolean     wait;          /* -w */
+} DfuUtilArgs;
+
+/* the commands (defuse-compat-dfu-util-run.c); each returns the exit status */
+int dfu_util_download (DfuUtilArgs *args);
+int dfu_util_upload (DfuUtilArgs *args);
+int dfu_util_detach (DfuUtilArgs *args);
+int dfu_util_command (DfuUtilArgs *args);
+
+/* the `Found DFU: [...] ...` lines of `dfu-util -l` (defuse-compat-dfu-util-list.c) */
+void      dfu_util_print_list (GArray *entries);
+
+/* dfu-util's exit status for an error of the engine */
+int       dfu_util_exit_for_error (const GError *error);
+/* "dfu-util: MESSAGE" on stderr, one line */
+void      dfu_util_error (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
