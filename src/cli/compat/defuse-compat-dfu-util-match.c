@@ -194,7 +194,8 @@ wait_for_match (const DfuUtilMatch *match, GArray **entries, GError **error)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   Wait wait = { match, loop, NULL, NULL };
 
-  printf ("%s\n", _("Waiting for device, exit with ctrl-C"));
+  /* dfu-util's words, untranslated: scripts wait for this line */
+  printf ("%s\n", "Waiting for device, exit with ctrl-C");
   fflush (stdout);
   g_signal_connect (monitor, "device-added", G_CALLBACK (on_device_added), &wait);
   if (!df_monitor_start (monitor, error))

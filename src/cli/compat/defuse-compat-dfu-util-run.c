@@ -2,7 +2,9 @@
  * (plan, erase the touched pages, write, verify, leave), -U a read, -e a
  * detach or a leave, -s alone a DfuSe command.  Everything that can be
  * refused (the file, the device, the ids) is refused before the device is
- * touched. */
+ * touched.  The lines dfu-util prints that scripts match ("No DFU capable
+ * USB device available", "More than one...", "Match vendor ID from
+ * file") stay in its own English words: they are not translated. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
@@ -35,11 +37,10 @@ pick_device (DfuUtilArgs *args, const DfuUtilMatch *match, gboolean dfuse_file,
     }
   if (entries->len == 0)
     {
-      if (devices->len == 0)
-        dfu_util_error (_("No DFU capable USB device available"));
-      else
-        dfu_util_error (_("No DFU capable USB device available that matches (%u DFU interfaces found: see dfu-util -l)"),
-                        devices->len);
+      g_autofree gchar *hint = devices->len == 0 ? NULL
+          : g_strdup_printf (_("%u DFU interfaces found, none matches: see dfu-util -l"), devices->len);
+      dfu_util_error ("No DFU capable USB device available%s%s%s", hint != NULL ? " (" : "",
+                      hint != NULL ? hint : "", hint != NULL ? ")" : "");
       return NULL;
     }
   first = &g_array_index (entries, DfuUtilEntry, 0);
@@ -47,8 +48,8 @@ pick_device (DfuUtilArgs *args, const DfuUtilMatch *match, gboolean dfuse_file,
     if (g_array_index (entries, DfuUtilEntry, i).device != first->device || !dfuse_file ||
         first->device->mode != DF_DEVICE_MODE_DFUSE)
       {
-        dfu_util_error (_("More than one DFU capable USB device found! Try `--list' and specify "
-                          "the serial number or disconnect all but one device"));
+        dfu_util_error ("More than one DFU capable USB device found! Try `--list' and specify "
+                          "the serial number or disconnect all but one device");
         return NULL;
       }
   *chosen = *first;
@@ -103,12 +104,12 @@ match_file_ids (DfuUtilMatch *match, DfImage *image)
   if (match->vid == DFU_UTIL_ANY && match->vid_dfu == DFU_UTIL_ANY && suffix_id (image, image->suffix.vid))
     {
       match->vid = match->vid_dfu = image->suffix.vid;
-      printf (_("Match vendor ID from file: %04x\n"), image->suffix.vid);
+      printf ("Match vendor ID from file: %04x\n", image->suffix.vid);
     }
   if (match->pid == DFU_UTIL_ANY && match->pid_dfu == DFU_UTIL_ANY && suffix_id (image, image->suffix.pid))
     {
       match->pid = match->pid_dfu = image->suffix.pid;
-      printf (_("Match product ID from file: %04x\n"), image->suffix.pid);
+      printf ("Match product ID from file: %04x\n", image->suffix.pid);
     }
 }
 
@@ -201,8 +202,30 @@ dfu_util_download (DfuUtilArgs *args)
 
 #define DFU_UTIL_DEFAULT_UPLOAD 16384
 
-/* DfuSe: from -s ADDR (or the alt's start), -s ADDR:LENGTH or -Z bytes,
- * else dfu-util's 16 KiB */
+/* bytes from address to the end of its run of same-size sectors (dfu-util's
+ * "memory segment"), 0 when address is outside the layout */
+static gsize
+to_segment_end (const DfLayout *layout, guint32 address)
+{
+  const DfRegion *region = df_layout_find_region (layout, address);
+  guint64 at;
+
+  if (region == NULL)
+    return 0;
+  at = region->start;
+  for (guint g = 0; g < region->groups->len; g++)
+    {
+      DfSectorGroup *group = &g_array_index (region->groups, DfSectorGroup, g);
+      at += (guint64) group->count * group->size;
+      if (address < at)
+        return (gsize) (at - address);
+    }
+  return 0;
+}
+
+/* DfuSe, as dfu-util reads: -s ADDR:LENGTH; -s ADDR to the end of its
+ * memory segment; no address, 16 KiB from the alt's start (-Z is for plain
+ * DFU only) */
 static gboolean
 upload_range (DfuUtilArgs *args, DfuUtilEntry *entry, guint32 *address, gsize *length)
 {
@@ -216,19 +239,24 @@ upload_range (DfuUtilArgs *args, DfuUtilEntry *entry, guint32 *address, gsize *l
     }
   *address = args->dfuse.has_address ? args->dfuse.address
                                      : ((DfRegion *) g_ptr_array_index (layout->regions, 0))->start;
-  *length = args->dfuse.has_length ? args->dfuse.length : args->upload_size;
-  if (*length == 0)
-    {
-      /* dfu-util's default, which callers' files then have */
-      *length = DFU_UTIL_DEFAULT_UPLOAD;
-      printf (_("Limiting default upload to %u bytes (give a length: -s ADDRESS:LENGTH)\n"),
-              DFU_UTIL_DEFAULT_UPLOAD);
-    }
   if (df_layout_find_region (layout, *address) == NULL)
     {
       dfu_util_error (_("0x%08x is not in the memory of alt %u: give an address of its layout"),
                       *address, entry->alt->alt);
       return FALSE;
+    }
+  if (args->dfuse.has_length)
+    *length = args->dfuse.length;
+  else if (args->dfuse.has_address)
+    {
+      *length = to_segment_end (layout, *address);
+      printf ("Limiting upload to end of memory segment, %zu bytes\n", *length);
+    }
+  else
+    {
+      *length = DFU_UTIL_DEFAULT_UPLOAD;
+      printf ("Limiting default upload to %u bytes (give a length: -s ADDRESS:LENGTH)\n",
+              DFU_UTIL_DEFAULT_UPLOAD);
     }
   return TRUE;
 }
@@ -242,7 +270,7 @@ save_upload (const gchar *path, GBytes *bytes)
 
   if (fd < 0)
     {
-      dfu_util_error (_("Cannot open file %s for writing: %s"), path, g_strerror (errno));
+      dfu_util_error ("Cannot open file %s for writing: %s", path, g_strerror (errno));
       return EX_CANTCREAT;
     }
   while (size > 0)
@@ -299,7 +327,7 @@ dfu_util_upload (DfuUtilArgs *args)
   /* dfu-util never overwrites: refuse before touching the device */
   if (g_file_test (args->file, G_FILE_TEST_EXISTS))
     {
-      dfu_util_error (_("Cannot open file %s for writing: File exists"), args->file);
+      dfu_util_error ("Cannot open file %s for writing: File exists", args->file);
       return EX_CANTCREAT;
     }
   devices = pick_device (args, &args->match, FALSE, &entry, &status);
@@ -332,7 +360,7 @@ dfu_util_upload (DfuUtilArgs *args)
     return status;
   printf (_("Upload done: %zu bytes.\n"), g_bytes_get_size (bytes));
   if ((args->reset || args->dfuse.leave) &&
-      !df_device_leave (device, entry.alt->alt, FALSE, 0, NULL, &error))
+      !df_device_leave (device, entry.alt->alt, args->dfuse.has_address, args->dfuse.address, NULL, &error))
     return report (error);
   return EX_OK;
 }
@@ -393,7 +421,7 @@ dfu_util_command (DfuUtilArgs *args)
     }
   else if (args->dfuse.mass_erase)
     {
-      printf ("%s\n", _("Performing mass erase, this can take a moment"));
+      printf ("%s\n", "Performing mass erase, this can take a moment");
       if (!df_device_mass_erase (entry.device, entry.alt->alt, NULL, &error))
         return report (error);
     }

@@ -2,7 +2,8 @@
  * --pid, -m, -u FILE (which writes a DfuSe file, then leaves DFU mode),
  * -x, -v, -h.  The work is the engine's flash job: only the pages written
  * are erased (unless -m), the bytes are verified, and unlike pydfu a
- * corrupt file or a failed leave is an error (exit 1). */
+ * corrupt file or a failed leave is an error (exit 1).  What pydfu.py
+ * prints itself stays in its English words (scripts grep them). */
 #include <getopt.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
@@ -94,21 +95,21 @@ parse_args (PydfuArgs *args, int argc, char **argv, gboolean *help)
         case 'P':
           if (!parse_id (optarg, c == 'V' ? &args->vid : &args->pid))
             {
-              g_printerr (_("pydfu: error: argument --%s: invalid value: '%s'\n"), c == 'V' ? "vid" : "pid", optarg);
+              g_printerr ("pydfu: error: argument --%s: invalid value: '%s'\n", c == 'V' ? "vid" : "pid", optarg);
               return FALSE;
             }
           break;
         case ':':
-          g_printerr (_("pydfu: error: argument %s: expected one argument\n"), argv[optind - 1]);
+          g_printerr ("pydfu: error: argument %s: expected one argument\n", argv[optind - 1]);
           return FALSE;
         default:
-          g_printerr (_("pydfu: error: unrecognized arguments: %s\n"), argv[optind - 1]);
+          g_printerr ("pydfu: error: unrecognized arguments: %s\n", argv[optind - 1]);
           return FALSE;
         }
     }
   if (optind < argc)
     {
-      g_printerr (_("pydfu: error: unrecognized arguments: %s\n"), argv[optind]);
+      g_printerr ("pydfu: error: unrecognized arguments: %s\n", argv[optind]);
       return FALSE;
     }
   return TRUE;
