@@ -305,6 +305,13 @@ in_dfu_mode (DfDevice *device, GError **error)
   return df_device_detach_and_wait (device, NULL, error);
 }
 
+/* leaves DFU mode, jumping to the address of -s when it gives one */
+static gboolean
+leave (DfuUtilArgs *args, DfDevice *device, guint8 alt, GError **error)
+{
+  return df_device_leave (device, alt, args->dfuse.has_address, args->dfuse.address, NULL, error);
+}
+
 static int
 report (GError *error)
 {
@@ -359,8 +366,7 @@ dfu_util_upload (DfuUtilArgs *args)
   if (status != EX_OK)
     return status;
   printf (_("Upload done: %zu bytes.\n"), g_bytes_get_size (bytes));
-  if ((args->reset || args->dfuse.leave) &&
-      !df_device_leave (device, entry.alt->alt, args->dfuse.has_address, args->dfuse.address, NULL, &error))
+  if ((args->reset || args->dfuse.leave) && !leave (args, device, entry.alt->alt, &error))
     return report (error);
   return EX_OK;
 }
@@ -385,8 +391,7 @@ dfu_util_detach (DfuUtilArgs *args)
       printf ("%s\n", _("The device is in DFU mode."));
       return EX_OK;
     }
-  if (!df_device_leave (entry.device, entry.alt->alt, args->dfuse.has_address, args->dfuse.address,
-                        NULL, &error))
+  if (!leave (args, entry.device, entry.alt->alt, &error))
     return report (error);
   printf ("%s\n", _("The device left DFU mode."));
   return EX_OK;
@@ -425,9 +430,7 @@ dfu_util_command (DfuUtilArgs *args)
       if (!df_device_mass_erase (entry.device, entry.alt->alt, NULL, &error))
         return report (error);
     }
-  if (args->dfuse.leave &&
-      !df_device_leave (entry.device, entry.alt->alt, args->dfuse.has_address, args->dfuse.address,
-                        NULL, &error))
+  if (args->dfuse.leave && !leave (args, entry.device, entry.alt->alt, &error))
     return report (error);
   return EX_OK;
 }
