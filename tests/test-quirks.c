@@ -124,7 +124,8 @@ test_stm32_families (void)
   g_assert_false (h7->quirks->clear_status_only_in_error);  /* the later entry wins */
   df_quirks_apply (g0, NULL, NULL);
   g_assert_true (g0->quirks->returns_in_dfu_after_leave);
-  g_assert_cmpuint (g0->transfer_size, ==, 1024);
+  g_assert_cmpuint (g0->quirks->max_transfer_size, ==, 1024);
+  g_assert_cmpuint (g0->transfer_size, ==, 2048);  /* the descriptor's, kept */
   df_quirks_apply (f0, NULL, NULL);
   g_assert_true (f0->quirks->serial_not_unique);
   g_assert_cmpint (f0->quirks->early_status, ==, DF_EARLY_STATUS_STALL);

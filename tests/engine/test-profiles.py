@@ -11,7 +11,9 @@ import subprocess
 from simtest import CLI, available, expected_memory, layout, pattern, sim, write
 from taptest import run, test
 
-PROFILES = ["stm32f405", "stm32f411", "stm32h743", "stm32l476", "stm32f072", "gd32vf103"]
+PROFILES = ["stm32f405", "stm32f411", "stm32h743", "stm32l476", "stm32f072", "gd32vf103",
+            "stm32g0b1", "stm32h743-rev-v", "stm32l476-empty", "stm32c5", "stm32g431", "mboot-f769",
+            "at32f415", "gd32vf103-rom-0100"]
 
 
 def shapes(base, size):

@@ -126,6 +126,7 @@ struct _SimDevice {
   guint32      busy_poll_ms;  /* bwPollTimeout given with the running operation */
   gboolean     busy_erasing;  /* the running operation is an erase */
   SimBusyStatus early_status; /* the profile's getstatus_while_busy, or a fault's */
+  gboolean     wedged;        /* H7 rev V: dfuDNBUSY for good until CLRSTATUS */
   gboolean     manifest_done;
   guint64      offset;        /* plain DFU: position in the download or upload */
   GHashTable  *erased;        /* plain DFU: sectors erased in this download */
@@ -990,6 +991,14 @@ record_op (SimDevice *dev, SimOpKind kind, guint64 busy, guint32 poll_ms, gsize 
   dev->stats->poll_us += poll;
 }
 
+/* the bytes per block number in ST's address arithmetic: wTransferSize, or
+ * the smaller buffer the ROM was really built with (G4: max_dnload_size) */
+static guint
+block_stride (const SimProfile *p)
+{
+  return p->max_dnload > 0 && p->max_dnload < p->transfer_size ? p->max_dnload : p->transfer_size;
+}
+
 /* a DfuSe command or write runs: memory changes now, the busy time starts
  * when the answer has gone out */
 static void
@@ -1049,6 +1058,9 @@ dfuse_start_op (SimDevice *dev, guint64 start, Post *post)
             {
               busy = sim_profile_erase_us (p, sector.size);
               bytes = sector.size;
+              /* STM32H743 rev V: stays in dfuDNBUSY after an erase in
+               * bank 2 (betaflight-configurator webusbdfu.js erase_page) */
+              dev->wedged = p->wedge_after_erase_from != 0 && address >= p->wedge_after_erase_from;
             }
           what = g_strdup_printf ("0x%08x, sector 0x%08x (%u bytes)", address, sector.start, sector.size);
         }
@@ -1081,7 +1093,7 @@ dfuse_start_op (SimDevice *dev, guint64 start, Post *post)
     case SIM_OP_WRITE:
     default:
       {
-        guint64 target = (guint64) dev->pointer + (guint64) (dev->block_num - 2) * p->transfer_size;
+        guint64 target = (guint64) dev->pointer + (guint64) (dev->block_num - 2) * block_stride (p);
         gsize limit = dev->cut_pending ? dev->cut_limit : G_MAXSIZE;
         guint64 units = (dev->block_len + p->rules.program_unit - 1) / p->rules.program_unit;
 
@@ -1120,7 +1132,8 @@ dfuse_start_op (SimDevice *dev, guint64 start, Post *post)
   post->poll_ms = scaled_poll_ms (dev, p->poll_ms[kind]);
   post->erasing = kind == SIM_OP_ERASE || kind == SIM_OP_MASS_ERASE || kind == SIM_OP_READ_UNPROTECT;
   dev->state = SIM_STATE_DNBUSY;
-  dev->state_after_busy = status == SIM_OK ? SIM_STATE_DNLOAD_SYNC : SIM_STATE_ERROR;
+  dev->state_after_busy = status != SIM_OK ? SIM_STATE_ERROR
+                          : dev->wedged ? SIM_STATE_DNBUSY : SIM_STATE_DNLOAD_SYNC;
   dev->status_after_busy = status;
   record_op (dev, kind, busy, post->poll_ms, dev->block_len, bytes, status);
   sim_stats_log (dev->stats, start, sim_op_to_string (kind), "%s: busy %" G_GUINT64_FORMAT " us, poll %u ms, %s",
@@ -1223,6 +1236,8 @@ getstatus (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *data, g
     }
   else if (dev->state == SIM_STATE_DNLOAD_SYNC)
     dev->state = SIM_STATE_DNLOAD_IDLE;
+  else if (dev->state == SIM_STATE_DNBUSY && dev->wedged)
+    poll = scaled_poll_ms (dev, p->poll_ms[SIM_OP_ERASE]);  /* busy, it says, for good */
   else if (dev->state == SIM_STATE_MANIFEST_SYNC && p->mode == SIM_MODE_DFUSE)
     {
       /* leave: answer dfuMANIFEST, then disconnect and jump */
@@ -1316,6 +1331,10 @@ dfu_mode_request (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *
         }
       if (setup->length > p->transfer_size)
         return stall_error (dev, start, "DNLOAD longer than wTransferSize");
+      /* some STM32G4 ROMs: errSTALLEDPKT for 2048-byte writes, 1024 work
+       * (siliconwitchery/web-stm32-updater#3) */
+      if (p->max_dnload > 0 && setup->length > p->max_dnload)
+        return stall_error (dev, start, "DNLOAD longer than the bootloader's buffer");
       if (dfuse)
         {
           SimOpKind kind = classify_dnload (dev, setup, data);
@@ -1370,8 +1389,8 @@ dfu_mode_request (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *
         if (dfuse)
           {
             /* ST reads at most wTransferSize per block, as it writes */
-            address = (guint64) dev->pointer + (guint64) (setup->value - 2) * p->transfer_size;
-            want = MIN (setup->length, p->transfer_size);
+            address = (guint64) dev->pointer + (guint64) (setup->value - 2) * block_stride (p);
+            want = MIN (setup->length, block_stride (p));
           }
         else
           {
@@ -1415,6 +1434,9 @@ dfu_mode_request (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *
       return getstatus (dev, start, setup, data, actual, post);
 
     case SIM_DFU_CLRSTATUS:
+      dev->wedged = FALSE;
+      if (dev->state != SIM_STATE_ERROR && p->clrstatus_stalls)
+        return stall_error (dev, start, "CLRSTATUS outside dfuERROR");  /* STM32C5 */
       if (dev->state == SIM_STATE_ERROR)
         {
           dev->state = SIM_STATE_DFU_IDLE;
@@ -1554,6 +1576,17 @@ count_getstatus (SimDevice *dev, guint64 now_us)
  * "dfuDNBUSY reported when erasing").  Writes are held as everywhere.
  * A spec-strict device (SIM_BUSY_ERROR) refuses any GETSTATUS sent before
  * the bwPollTimeout it reported, busy or not, erase or write. */
+/* how the device takes a GETSTATUS while the running operation keeps it
+ * busy: erases as the profile (or a fault) says, writes held unless the
+ * profile says otherwise (mboot answers dfuDNBUSY for both) */
+static SimBusyStatus
+busy_status_mode (SimDevice *dev)
+{
+  if (!dev->busy_erasing && dev->boot->getstatus_while_writing != SIM_BUSY_NAK)
+    return dev->boot->getstatus_while_writing;
+  return dev->early_status;
+}
+
 static SimResult
 busy_getstatus (SimDevice *dev, guint64 now_us, guint64 start, const SimSetup *setup,
                 guint8 *data, gsize *actual, guint64 *done_us)
@@ -1563,7 +1596,7 @@ busy_getstatus (SimDevice *dev, guint64 now_us, guint64 start, const SimSetup *s
   guint64 done;
 
   count_getstatus (dev, now_us);
-  if (dev->early_status == SIM_BUSY_ANSWER)
+  if (busy_status_mode (dev) == SIM_BUSY_ANSWER)
     {
       guint32 poll = dev->busy_poll_ms;
       guint8 answer[6] = { SIM_OK, poll & 0xFF, (poll >> 8) & 0xFF, (poll >> 16) & 0xFF, SIM_STATE_DNBUSY, 0 };
@@ -1655,8 +1688,9 @@ sim_device_control (SimDevice *dev, guint64 now_us, const SimSetup *setup, guint
   if (dfu && setup->request == SIM_DFU_GETSTATUS && dev->mode == DEV_BOOTLOADER)
     {
       gboolean early_error = dev->early_status == SIM_BUSY_ERROR && now_us < dev->poll_ready_at;
-      gboolean busy_quirk = dev->busy_until > start && dev->busy_erasing
-                            && (dev->early_status == SIM_BUSY_STALL || dev->early_status == SIM_BUSY_ANSWER);
+      SimBusyStatus mode = busy_status_mode (dev);
+      gboolean busy_quirk = dev->busy_until > start && (dev->busy_erasing || mode == SIM_BUSY_ANSWER)
+                            && (mode == SIM_BUSY_STALL || mode == SIM_BUSY_ANSWER);
       if (early_error || busy_quirk)
         return busy_getstatus (dev, now_us, start, setup, data, actual, done_us);
     }

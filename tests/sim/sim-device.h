@@ -27,6 +27,9 @@ void         sim_profile_free (SimProfile *profile);
 const gchar *sim_profile_get_name (const SimProfile *profile);
 /* one line saying what the profile models, or NULL */
 const gchar *sim_profile_get_description (const SimProfile *profile);
+/* whether every device of this profile reports the same serial (STM32F0:
+ * FFFFFFFEFFFF): a --count run then does not count serials up */
+gboolean     sim_profile_serial_is_shared (const SimProfile *profile);
 /* names of the profiles in the profile directory, sorted; g_strfreev */
 gchar      **sim_profile_list_names (void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimProfile, sim_profile_free)

@@ -170,6 +170,11 @@ struct _SimProfile {
 
   /* quirks */
   SimBusyStatus   getstatus_while_busy;
+  SimBusyStatus   getstatus_while_writing;     /* mboot answers dfuDNBUSY for writes too */
+  guint32         wedge_after_erase_from;      /* H7 rev V: dfuDNBUSY for good after erasing here (0: never) */
+  gboolean        clrstatus_stalls;            /* C5: CLRSTATUS outside dfuERROR stalls */
+  guint16         max_dnload;                  /* G4: longest DNLOAD accepted (0: wTransferSize) */
+  gboolean        serial_shared;               /* every part has the same serial (F0, AT32) */
   gboolean        leave_on_dnload;             /* GD32VF103: gone at the zero-length DNLOAD */
   guint           power_on_state;
   guint           power_on_status;

@@ -83,6 +83,12 @@ sim_profile_get_description (const SimProfile *profile)
   return profile->description;
 }
 
+gboolean
+sim_profile_serial_is_shared (const SimProfile *profile)
+{
+  return profile->serial_shared;
+}
+
 guint64
 sim_profile_wire_us (const SimProfile *profile, gsize data_bytes)
 {
@@ -381,24 +387,21 @@ parse_alts (Ctx *ctx, SimProfile *profile, JsonArray *alts)
       alt->memory = kind;
       if (alt->name == NULL)
         return fail (ctx, where, "an alt setting needs a name (its iInterface string)");
+      /* the name is served as it is, whatever it is (real devices send
+       * "0*4Kg", unfilled templates, plain names on DfuSe devices); the
+       * memory behind it is the geometry, or the name when it describes some */
       if (alt->name[0] == '@')
-        {
-          alt->reported = df_layout_parse (alt->name, &local);
-          if (alt->reported == NULL)
-            return fail (ctx, where, "%s", local->message);
-        }
-      else if (profile->mode == SIM_MODE_DFUSE)
-        return fail (ctx, where, "a DfuSe bootloader names its alts with layouts (\"@Internal Flash /0x08000000/...\")");
+        alt->reported = df_layout_parse (alt->name, NULL);
       if (geometry != NULL)
         {
           alt->geometry = df_layout_parse (geometry, &local);
           if (alt->geometry == NULL)
             return fail (ctx, where, "geometry: %s", local->message);
         }
-      else if (alt->reported != NULL)
+      else if (alt->reported != NULL && df_layout_get_size (alt->reported) > 0)
         alt->geometry = df_layout_parse (alt->name, NULL);
       else
-        return fail (ctx, where, "\"%s\" is no DfuSe layout, so the alt needs a \"geometry\" for its memory", alt->name);
+        return fail (ctx, where, "\"%s\" describes no memory, so the alt needs a \"geometry\" for it", alt->name);
       if (fill != NULL && (alt->fill = parse_hex (fill)) == NULL)
         return fail (ctx, where, "fill: expected hexadecimal bytes");
     }
@@ -576,8 +579,11 @@ parse_profile (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
   };
   static const gchar *const wire_keys[] = { "latency_us", "bytes_per_s", NULL };
   static const gchar *const quirk_keys[] = {
-    "getstatus_while_busy", "leave_on_dnload", "power_on_state", "power_on_status", NULL
+    "getstatus_while_busy", "getstatus_while_writing", "leave_on_dnload", "power_on_state",
+    "power_on_status", "wedge_after_erase_from", "clrstatus_outside_error", "max_dnload_size",
+    "serial_shared", NULL
   };
+  static const gchar *const clrstatus_choices[] = { "error", "stall", NULL };
   static const gchar *const runtime_keys[] = { "bootloader", NULL };
   static const gchar *const busy_choices[] = { "nak", "stall", "answer", "error", NULL };
   JsonObject *obj;
@@ -648,16 +654,25 @@ parse_profile (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
       g_autofree gchar *state = NULL;
       guint8 status = (guint8) profile->power_on_status;
       guint busy = profile->getstatus_while_busy;
+      guint writing = profile->getstatus_while_writing;
+      guint clrstatus = profile->clrstatus_stalls ? 1 : 0;
       if (!check_keys (ctx, obj, "quirks", quirk_keys)
           || !get_choice (ctx, obj, "quirks", "getstatus_while_busy", busy_choices, &busy)
+          || !get_choice (ctx, obj, "quirks", "getstatus_while_writing", busy_choices, &writing)
+          || !get_choice (ctx, obj, "quirks", "clrstatus_outside_error", clrstatus_choices, &clrstatus)
+          || !get_bool (ctx, obj, "quirks", "serial_shared", &profile->serial_shared)
           || !get_bool (ctx, obj, "quirks", "leave_on_dnload", &profile->leave_on_dnload)
           || !get_string (ctx, obj, "quirks", "power_on_state", &state)
           || !get_status (ctx, obj, "quirks", "power_on_status", &status))
         return FALSE;
       if (state != NULL && !sim_state_from_string (state, &profile->power_on_state))
         return fail (ctx, "quirks", "power_on_state: \"%s\" is not a DFU state", state);
+      GET_UINT (ctx, obj, "quirks", "wedge_after_erase_from", G_MAXUINT32, profile->wedge_after_erase_from);
+      GET_UINT (ctx, obj, "quirks", "max_dnload_size", 0xFFFF, profile->max_dnload);
       profile->power_on_status = status;
       profile->getstatus_while_busy = busy;
+      profile->getstatus_while_writing = writing;
+      profile->clrstatus_stalls = clrstatus == 1;
     }
   if (!ok)
     return FALSE;

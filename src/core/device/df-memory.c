@@ -62,9 +62,10 @@ df_memory_write_run (DfConnection *c, guint32 address, const guint8 *data, gsize
 
       if (!check_cancelled (c, error))
         return FALSE;
-      /* a short chunk after full ones, or a block number about to wrap:
-       * restart the pointer here */
-      if ((n < chunk && block > DFUSE_FIRST_BLOCK) || block > G_MAXUINT16)
+      /* a short chunk after full ones, a block number about to wrap, or
+       * chunks the device's arithmetic would misplace: restart the pointer */
+      if ((n < chunk && block > DFUSE_FIRST_BLOCK) || block > G_MAXUINT16 ||
+          (c->address_every_block && done > 0))
         {
           if (!df_dfuse_set_address (c, at, error))
             return FALSE;
@@ -104,9 +105,11 @@ df_memory_read (DfConnection *c, guint32 address, guint8 *data, gsize size,
 
       if (!check_cancelled (c, error))
         return FALSE;
-      if (block > G_MAXUINT16)
+      if (block > G_MAXUINT16 || (c->address_every_block && done > 0))
         {
-          if (!df_dfuse_set_address (c, at, error) || !df_dfu_abort (c, error))
+          /* from dfuUPLOAD-IDLE: ABORT first, DNLOAD is refused there */
+          if (!df_dfu_abort (c, error) || !df_dfuse_set_address (c, at, error) ||
+              !df_dfu_abort (c, error))
             return FALSE;
           block = DFUSE_FIRST_BLOCK;
         }

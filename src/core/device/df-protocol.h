@@ -68,6 +68,9 @@ typedef struct {
   guint         max_busy_ms;    /* how long an erase may keep the device busy */
   const DfQuirks *quirks;       /* the device's (borrowed from the DfDevice), NULL: none */
   gboolean      early_refused;  /* it refused an early GETSTATUS (spec-strict): the spec's timing from then on */
+  gboolean      address_every_block; /* chunks are shorter than the descriptor's wTransferSize
+                                      * (quirk table): the device's block arithmetic would
+                                      * misplace them, so each gets its own SET_ADDRESS */
 } DfConnection;
 
 /* single requests */

@@ -397,8 +397,6 @@ df_quirks_apply (DfDevice *device, DfQuirkSerialFunc reread_serial, gpointer use
   device->quirks = quirks;
   if (quirks->layout != NULL)
     replace_layout (device, quirks->layout);
-  if (quirks->max_transfer_size > 0 && quirks->max_transfer_size < device->transfer_size)
-    device->transfer_size = (guint16) quirks->max_transfer_size;
   if (device->mode != DF_DEVICE_MODE_RUNTIME && quirks->protocol == DF_QUIRK_PROTOCOL_DFU)
     device->mode = DF_DEVICE_MODE_DFU;
   else if (device->mode != DF_DEVICE_MODE_RUNTIME && quirks->protocol == DF_QUIRK_PROTOCOL_DFUSE)

@@ -70,7 +70,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DfQuirks, df_quirks_unref)
  * alt names included); never NULL */
 DfQuirks    *df_quirks_lookup (DfDevice *device);
 /* looks the device up, stores the result in device->quirks and applies
- * what changes the device's description: layout, protocol, transfer size.
+ * what changes the device's description: layout and protocol (the rest is
+ * read where it matters; a smaller transfer size by df_usb_connect).
  * reread_serial (may be NULL) is called when the table says the serial is
  * 8-bit and returns the serial read that way. */
 typedef gchar *(*DfQuirkSerialFunc) (gpointer user_data);

@@ -394,14 +394,17 @@ DfTransport *
 df_usb_connect (DfDevice *device, GCancellable *cancellable, DfConnection *conn, GError **error)
 {
   DfTransport *transport = df_usb_open (device, error);
+  /* DFU 1.1 leaves a missing functional descriptor to the host's guess */
+  guint16 size = device->transfer_size > 0 ? device->transfer_size : 1024;
+  guint max = device->quirks != NULL ? device->quirks->max_transfer_size : 0;
 
   if (transport == NULL)
     return NULL;
   *conn = (DfConnection) {
     .transport = transport,
     .interface = device->interface,
-    /* DFU 1.1 leaves a missing functional descriptor to the host's guess */
-    .transfer_size = device->transfer_size > 0 ? device->transfer_size : 1024,
+    .transfer_size = max > 0 && max < size ? (guint16) max : size,
+    .address_every_block = max > 0 && max < size,
     .dfuse = device->mode == DF_DEVICE_MODE_DFUSE,
     .cancellable = cancellable,
     .max_busy_ms = DF_MAX_BUSY_MS,
