@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "defuse-cli.h"
+#include "df-quirks.h"
 #include "df-error.h"
 
 typedef struct {
@@ -120,19 +121,22 @@ flash_free (gpointer data)
   g_free (flash);
 }
 
-/* "backup.dfu" for one device, "backup-SERIAL.dfu" for several */
+/* "backup.dfu" for one device, "backup-SERIAL.dfu" for several, or
+ * "backup-PORT.dfu" where every part reports the same serial (quirk table) */
 static gchar *
 backup_path_for (const gchar *path, DfDevice *device, gboolean several)
 {
+  gboolean unique = device->serial != NULL &&
+                    !(device->quirks != NULL && device->quirks->serial_not_unique);
+  const gchar *name = unique ? device->serial : device->path;
   const gchar *dot;
 
   if (!several)
     return g_strdup (path);
   dot = strrchr (path, '.');
   if (dot == NULL)
-    return g_strdup_printf ("%s-%s", path, device->serial != NULL ? device->serial : device->path);
-  return g_strdup_printf ("%.*s-%s%s", (int) (dot - path), path,
-                          device->serial != NULL ? device->serial : device->path, dot);
+    return g_strdup_printf ("%s-%s", path, name);
+  return g_strdup_printf ("%.*s-%s%s", (int) (dot - path), path, name, dot);
 }
 
 /* one firmware file, and --mass-erase confirmed; FALSE after the error is
