@@ -264,7 +264,7 @@ create_devices (DefuseSim *sim, const Options *options, GError **error)
 
   if (options->serial != NULL)
     base_serial = g_strdup (options->serial);
-  else if (options->count > 1 && !sim_profile_serial_is_shared (profile))
+  else if (options->count > 1 && !sim_profile_serial_is_shared (g_ptr_array_index (profiles, 0)))
     {
       /* the profile's own serial, counted up */
       g_autoptr(SimDevice) first = sim_device_new (g_ptr_array_index (profiles, 0), NULL, time_scale);

@@ -291,7 +291,7 @@ check_descriptors (Host *h)
                   g_autoptr(GBytes) s = get_string (h, cfg[pos + 8]);
                   g_autofree gchar *name = utf16_string (s);
                   g_assert_cmpstr (name, ==, alt->name);
-                  if (p->mode == SIM_MODE_DFUSE)
+                  if (alt->reported != NULL)
                     {
                       g_autoptr(DfLayout) layout = df_layout_parse (name, NULL);
                       g_assert_nonnull (layout);
@@ -350,6 +350,8 @@ test_profiles_all (void)
   g_auto(GStrv) names = sim_profile_list_names ();
   static const gchar *const expected[] = {
     "dfu11", "gd32vf103", "runtime", "stm32f072", "stm32f405", "stm32f411", "stm32h743", "stm32l476",
+    "stm32g0b1", "stm32h743-rev-v", "stm32l476-empty", "stm32c5", "stm32g431", "mboot-f769",
+    "at32f415", "gd32vf103-rom-0100", "u-boot-stm32mp1",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
@@ -367,6 +369,69 @@ test_profiles_all (void)
         check_descriptors (&h);
       host_clear (&h);
     }
+}
+
+static gchar *write_temp_profile (const gchar *json);
+static void remove_temp_profile (const gchar *path);
+
+/* Every alt name in the corpus (../shared/corpus/dfu-alt-names.tsv), byte
+ * for byte as real devices send it, is served as it is by a DfuSe profile;
+ * a geometry gives the memory when the name describes none. */
+static void
+test_profiles_serve_corpus_names (void)
+{
+  g_autofree gchar *path = g_build_filename (g_getenv ("DEFUSE_CORPUS") != NULL ? g_getenv ("DEFUSE_CORPUS") : "",
+                                             "dfu-alt-names.tsv", NULL);
+  g_autofree gchar *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint served = 0;
+
+  if (g_getenv ("DEFUSE_CORPUS") == NULL || !g_file_get_contents (path, &text, NULL, NULL))
+    {
+      g_test_skip ("no corpus next to the checkout (../shared/corpus)");
+      return;
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], "\t", -1);
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree gchar *json = NULL;
+      g_autofree gchar *file = NULL;
+      Host h;
+
+      if (g_strv_length (fields) < 7)
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "usb");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "vid");
+      json_builder_add_int_value (b, 0x0483);
+      json_builder_set_member_name (b, "pid");
+      json_builder_add_int_value (b, 0xdf11);
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "alts");
+      json_builder_begin_array (b);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, fields[5]);
+      json_builder_set_member_name (b, "geometry");
+      json_builder_add_string_value (b, "@Memory /0x08000000/4*1Kg");
+      json_builder_end_object (b);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json = json_to_string (root, FALSE);
+      file = write_temp_profile (json);
+      g_test_message ("%s", fields[5]);
+      host_init (&h, file, 1.0);
+      check_descriptors (&h);
+      host_clear (&h);
+      remove_temp_profile (file);
+      served++;
+    }
+  g_assert_cmpuint (served, >=, 40);
 }
 
 static gchar *
@@ -399,8 +464,10 @@ test_profiles_bad (void)
     { "{ \"usb\": { \"vid\": 1, \"pid\": 2 }, \"alts\": [ { \"name\": \"@F/0x0/1*1Kg\" } ], \"colour\": 1 }", "unknown key \"colour\"" },
     { "{ \"alts\": [ { \"name\": \"@F/0x0/1*1Kg\" } ] }", "needs a vid and pid" },
     { "{ \"usb\": { \"vid\": \"0x10000\", \"pid\": 2 } }", "not a number in 0..65535" },
-    { "{ \"usb\": { \"vid\": 1, \"pid\": 2 }, \"alts\": [ { \"name\": \"@F/0x0/1*1K\" } ] }", "no type letter" },
-    { "{ \"usb\": { \"vid\": 1, \"pid\": 2 }, \"alts\": [ { \"name\": \"Flash\" } ] }", "layouts" },
+    { "{ \"usb\": { \"vid\": 1, \"pid\": 2 }, \"alts\": [ { \"name\": \"@F/0x0/1*1K\" } ] }", "describes no memory" },
+    { "{ \"usb\": { \"vid\": 1, \"pid\": 2 }, \"alts\": [ { \"name\": \"Flash\" } ] }", "describes no memory" },
+    { "{ \"usb\": { \"vid\": 1, \"pid\": 2 }, \"alts\": [ { \"name\": \"@F/0x0/1*1Kg\", \"geometry\": \"@G/0x0/1*1K\" } ] }", "geometry: " },
+    { "{ \"usb\": { \"vid\": 1, \"pid\": 2 }, \"alts\": [ { \"name\": \"@F/0x0/1*1Kg\" } ], \"quirks\": { \"clrstatus_outside_error\": \"ignore\" } }", "is not one of error, stall" },
     { "{ \"mode\": \"dfu\", \"usb\": { \"vid\": 1, \"pid\": 2 }, \"alts\": [ { \"name\": \"Flash\" } ] }", "needs a \"geometry\"" },
     { "{ \"usb\": { \"vid\": 1, \"pid\": 2 } }", "at least one alt" },
     { "{ \"usb\": { \"vid\": 1, \"pid\": 2 }, \"alts\": [ { \"name\": \"@F/0x0/1*1Kg\" } ], \"flash\": { \"program_unit\": 3 } }", "power of two" },
@@ -1911,6 +1978,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/sim/profiles/all", test_profiles_all);
   g_test_add_func ("/sim/profiles/bad", test_profiles_bad);
+  g_test_add_func ("/sim/profiles/serve-corpus-names", test_profiles_serve_corpus_names);
   g_test_add_func ("/sim/usb/standard-requests", test_standard_requests);
   g_test_add_func ("/sim/dfuse/states", test_dfuse_states);
   g_test_add_func ("/sim/dfuse/leave", test_dfuse_leave);
