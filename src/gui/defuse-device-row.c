@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "defuse-device-row.h"
+#include "df-micropython.h"
 
 struct _DefuseDeviceRow
 {
@@ -57,6 +58,34 @@ describe_dfu_version (guint16 bcd)
     }
 }
 
+/* a board running MicroPython: what it runs, its serial port and files */
+static void
+fill_micropython (DefuseDeviceRow *self, GString *subtitle)
+{
+  DfMicroPython *board = self->device->micropython;
+  g_autofree gchar *runs = df_micropython_describe (board);
+
+  if (board->error != NULL)
+    {
+      g_string_assign (subtitle, board->error->message);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->warning_icon), board->error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->warning_icon), TRUE);
+      gtk_widget_set_visible (self->detach_row, FALSE);
+    }
+  else
+    {
+      g_string_assign (subtitle, runs);
+      if (self->device->serial != NULL)
+        g_string_append_printf (subtitle, _(" · serial %s"), self->device->serial);
+    }
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (self), detail_row (_("Serial Port"), board->port->devnode));
+  if (board->fs_end != 0)
+    {
+      g_autofree gchar *files = g_strdup_printf (_("Internal filesystem at 0x%08x-0x%08x"), board->fs_start, board->fs_end);
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (self), detail_row (_("Files"), files));
+    }
+}
+
 static void
 fill (DefuseDeviceRow *self)
 {
@@ -77,20 +106,24 @@ fill (DefuseDeviceRow *self)
                        _("no permission to open it: install the udev rule"));
       gtk_widget_set_visible (GTK_WIDGET (self->warning_icon), TRUE);
     }
-  self->subtitle = g_strdup (subtitle->str);
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), subtitle->str);
 
   /* a runtime device is flashed after a switch to DFU mode: the row opens
    * on that button */
-  gtk_widget_set_visible (self->detach_row, device->mode == DF_DEVICE_MODE_RUNTIME);
-  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (self), device->mode == DF_DEVICE_MODE_RUNTIME);
+  gtk_widget_set_visible (self->detach_row, df_device_is_application (device));
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (self), df_device_is_application (device));
+  if (device->mode == DF_DEVICE_MODE_MICROPYTHON)
+    fill_micropython (self, subtitle);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->detach_button), "s", self->id);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->cancel_button), "s", self->id);
+  self->subtitle = g_strdup (subtitle->str);
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), subtitle->str);
 
   for (guint i = 0; i < device->alts->len; i++)
     {
       DfAlt *alt = g_ptr_array_index (device->alts, i);
-      g_autofree gchar *title = g_strdup_printf (_("Alt %u"), alt->alt);
+      /* a MicroPython board's alts are its bootloader's, from the board data */
+      g_autofree gchar *title = device->mode == DF_DEVICE_MODE_MICROPYTHON
+        ? g_strdup_printf (_("Alt %u in DFU mode"), alt->alt) : g_strdup_printf (_("Alt %u"), alt->alt);
       g_autofree gchar *text = NULL;
 
       if (alt->layout != NULL)
@@ -100,8 +133,12 @@ fill (DefuseDeviceRow *self)
       adw_expander_row_add_row (ADW_EXPANDER_ROW (self), detail_row (title, text));
     }
 
-  /* TRANSLATORS: USB details of a device: port, release, DFU version, transfer size */
-  usb = g_strdup_printf (_("Port %s · release 0x%04X · %s · transfers of %u bytes"),
+  if (device->mode == DF_DEVICE_MODE_MICROPYTHON)
+    /* TRANSLATORS: USB details of a board running MicroPython: port, release */
+    usb = g_strdup_printf (_("Port %s · release 0x%04X"), device->path, device->bcd_device);
+  else
+    /* TRANSLATORS: USB details of a device: port, release, DFU version, transfer size */
+    usb = g_strdup_printf (_("Port %s · release 0x%04X · %s · transfers of %u bytes"),
                          device->path != NULL ? device->path : "?", device->bcd_device,
                          describe_dfu_version (device->dfu_version), device->transfer_size);
   adw_expander_row_add_row (ADW_EXPANDER_ROW (self), detail_row (_("USB"), usb));

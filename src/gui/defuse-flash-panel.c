@@ -119,7 +119,8 @@ on_finished (DefuseFlashPanel *self)
           g_autofree gchar *where = defuse_display_path (defuse_flash_task_get_backup_path (task));
           message = g_strdup_printf (_("The old contents are saved in %s."), where);
         }
-      hint = self->task != NULL && gtk_switch_get_active (self->leave_switch)
+      hint = defuse_flash_task_get_now_running (task) != NULL ? defuse_flash_task_get_now_running (task)
+             : self->task != NULL && gtk_switch_get_active (self->leave_switch)
                  ? _("The device is starting its new firmware.")
                  : _("The device is still in DFU mode.");
       break;

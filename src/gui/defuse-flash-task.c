@@ -17,6 +17,7 @@
 
 #include "df-error.h"
 #include "defuse-flash-task.h"
+#include "df-micropython.h"
 
 #define RATE_LIMIT_US (33 * 1000)
 
@@ -55,6 +56,7 @@ struct _DefuseFlashTask
   GError           *error;
   GString          *log;
   gdouble           elapsed;
+  gchar            *now_running;  /* a MicroPython board after the flash: what it runs */
 };
 
 G_DEFINE_FINAL_TYPE (DefuseFlashTask, defuse_flash_task, G_TYPE_OBJECT)
@@ -192,6 +194,22 @@ is_cancel_error (const GError *error)
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* "Now running MicroPython v1.25.0 on PYBv1.1 with STM32F405RG", or why
+ * the board was not seen back; NULL for other devices */
+static gchar *
+describe_now_running (DfJob *job)
+{
+  const GError *error = NULL;
+  DfMicroPython *board = df_job_get_now_running (job, &error);
+  g_autofree gchar *runs = NULL;
+
+  if (board == NULL)
+    return error != NULL ? g_strdup (error->message) : NULL;
+  runs = df_micropython_describe (board);
+  /* TRANSLATORS: "Now running MicroPython v1.25.0 on PYBv1.1 with STM32F405RG" */
+  return g_strdup_printf (_("Now running %s"), runs);
+}
+
 /* main thread, when the worker is done */
 static void
 job_done (GObject *source, GAsyncResult *result, gpointer data)
@@ -220,6 +238,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
           /* TRANSLATORS: last line of the flash log: seconds, USB requests */
           line = g_strdup_printf (_("[%6.2f s] Done, in %" PRIu64 " USB requests"),
                                   self->elapsed, df_job_get_transfers (relay->job));
+          self->now_running = describe_now_running (relay->job);
         }
       else
         {
@@ -298,6 +317,7 @@ defuse_flash_task_finalize (GObject *object)
   g_free (self->backup_path);
   g_free (self->device_id);
   g_string_free (self->log, TRUE);
+  g_free (self->now_running);
   G_OBJECT_CLASS (defuse_flash_task_parent_class)->finalize (object);
 }
 
@@ -397,6 +417,12 @@ const gchar *
 defuse_flash_task_get_backup_path (DefuseFlashTask *self)
 {
   return self->backup_path;
+}
+
+const gchar *
+defuse_flash_task_get_now_running (DefuseFlashTask *self)
+{
+  return self->now_running;
 }
 
 gdouble

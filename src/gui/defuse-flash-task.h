@@ -34,6 +34,9 @@ const GError     *defuse_flash_task_get_error (DefuseFlashTask *self);
 const gchar      *defuse_flash_task_get_log (DefuseFlashTask *self);
 const gchar      *defuse_flash_task_get_backup_path (DefuseFlashTask *self);
 gdouble           defuse_flash_task_get_elapsed (DefuseFlashTask *self);
+/* a MicroPython board, once flashed and back: "Now running MicroPython
+ * v1.25.0 on ..." (or why it was not seen back); NULL otherwise */
+const gchar      *defuse_flash_task_get_now_running (DefuseFlashTask *self);
 
 /* "Writing: 120 KiB of 300 KiB · 45 KiB/s · 4 s left" pieces, translated */
 gchar            *defuse_flash_task_describe_progress (const DfProgress *progress);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "defuse-inspector.h"
+#include "df-micropython-switch.h"
 
 #define MAX_ELEMENT_ROWS 200   /* an ELF or HEX file can have thousands of pieces */
 
@@ -342,6 +343,22 @@ add_id_row (DefuseInspector *self, DfImage *image, DfDevice *device)
   return FALSE;
 }
 
+/* a MicroPython board: the switch, and what happens to its files */
+static void
+add_micropython_rows (DefuseInspector *self, DfImage *image, DfDevice *device)
+{
+  DfMicroPython *board = device->micropython;
+  DfFilesystemFate fate = df_micropython_filesystem_fate (board, image, FALSE);
+  g_autofree gchar *note = df_micropython_filesystem_note (board, fate);
+
+  add_compat_row (self, _("Runs MicroPython"),
+                  _("Flashing switches it to DFU mode (machine.bootloader()), checks the file against its "
+                    "bootloader, and waits for it to run the new firmware."), 0);
+  if (note != NULL)
+    add_compat_row (self, fate == DF_FILESYSTEM_KEPT ? _("Your files are kept") : _("Your files will be erased"),
+                    note, fate == DF_FILESYSTEM_KEPT ? 0 : 1);
+}
+
 static void
 fill_compat (DefuseInspector *self)
 {
@@ -361,7 +378,13 @@ fill_compat (DefuseInspector *self)
 
   device = df_device_describe (plan->device);
   adw_preferences_group_set_description (self->compat_group, device);
-  ids_ok = add_id_row (self, self->image, plan->device);
+  if (plan->device->mode == DF_DEVICE_MODE_MICROPYTHON)
+    {
+      add_micropython_rows (self, self->image, plan->device);
+      ids_ok = TRUE;
+    }
+  else
+    ids_ok = add_id_row (self, self->image, plan->device);
   for (guint i = 0; i < plan->problems->len; i++)
     {
       DfPlanProblem *problem = g_ptr_array_index (plan->problems, i);

@@ -159,7 +159,7 @@ flashable_devices (DefuseWindow *self, gboolean *mismatch)
       if (!DEFUSE_IS_DEVICE_ROW (child))
         continue;
       device = defuse_device_row_get_device (DEFUSE_DEVICE_ROW (child));
-      if (device->mode == DF_DEVICE_MODE_RUNTIME || device->permission_denied ||
+      if (!_defuse_window_device_is_flashable (device) ||
           g_hash_table_contains (self->tasks, defuse_device_row_get_id (DEFUSE_DEVICE_ROW (child))))
         continue;
       df_plan_options_init (&options);

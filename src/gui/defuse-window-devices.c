@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "defuse-window-private.h"
+#include "df-micropython.h"
 
 DfDevice *
 defuse_window_get_selected_device (DefuseWindow *self)
@@ -18,10 +19,12 @@ defuse_window_get_selected_device (DefuseWindow *self)
   return row != NULL ? defuse_device_row_get_device (row) : NULL;
 }
 
-static gboolean
-device_is_flashable (DfDevice *device)
+gboolean
+_defuse_window_device_is_flashable (DfDevice *device)
 {
-  return device->mode != DF_DEVICE_MODE_RUNTIME && !device->permission_denied;
+  /* a MicroPython board is switched by the flash itself, if it answered */
+  return device->mode != DF_DEVICE_MODE_RUNTIME && !device->permission_denied &&
+         !(device->micropython != NULL && device->micropython->error != NULL);
 }
 
 static void
@@ -74,7 +77,7 @@ select_some_device (DefuseWindow *self)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->device_list));
        child != NULL; child = gtk_widget_get_next_sibling (child))
-    if (DEFUSE_IS_DEVICE_ROW (child) && device_is_flashable (defuse_device_row_get_device (DEFUSE_DEVICE_ROW (child))))
+    if (DEFUSE_IS_DEVICE_ROW (child) && _defuse_window_device_is_flashable (defuse_device_row_get_device (DEFUSE_DEVICE_ROW (child))))
       {
         defuse_window_select_device (self, defuse_device_row_get_id (DEFUSE_DEVICE_ROW (child)));
         return;
@@ -97,7 +100,7 @@ defuse_window_add_device (DefuseWindow *self, DfDevice *device)
   g_hash_table_iter_init (&iter, self->rows);
   if (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
     gtk_check_button_set_group (defuse_device_row_get_check (row), defuse_device_row_get_check (other));
-  gtk_widget_set_sensitive (GTK_WIDGET (defuse_device_row_get_check (row)), device_is_flashable (device));
+  gtk_widget_set_sensitive (GTK_WIDGET (defuse_device_row_get_check (row)), _defuse_window_device_is_flashable (device));
   g_signal_connect_object (defuse_device_row_get_check (row), "toggled",
                            G_CALLBACK (on_row_check_toggled), row, 0);
   defuse_device_row_set_task (row, g_hash_table_lookup (self->tasks, id));
@@ -106,7 +109,7 @@ defuse_window_add_device (DefuseWindow *self, DfDevice *device)
   _defuse_window_dnd_attach_row (self, row);
 
   update_device_page (self);
-  if (self->selected_id == NULL && device_is_flashable (device))
+  if (self->selected_id == NULL && _defuse_window_device_is_flashable (device))
     defuse_window_select_device (self, id);
   else
     _defuse_window_actions_update (self);

@@ -69,6 +69,8 @@ void             defuse_window_select_device (DefuseWindow *self, const gchar *i
 DfDevice        *defuse_window_get_selected_device (DefuseWindow *self);
 /* follows the shared DfMonitor (unless DEFUSE_NO_MONITOR: tests add devices) */
 void             _defuse_window_devices_start_monitor (DefuseWindow *self);
+/* in DFU mode, or a MicroPython board that answered: the flash can go to it */
+gboolean         _defuse_window_device_is_flashable (DfDevice *device);
 
 /* defuse-window-actions.c */
 void             _defuse_window_class_actions_init (GtkWidgetClass *widget_class);

@@ -5,10 +5,12 @@
  * the transport abort on a USB request from the thread that owns the main
  * context; the test owns it throughout, so any such request fails it. */
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
+#include "df-formats.h"
 #include "df-protocol.h"
 #include "df-usb.h"
 #include "gui-test-util.h"
@@ -362,6 +364,149 @@ test_plug_in (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+
+/* --- a board running MicroPython (profile pyboard) --- */
+
+#define PYB_BANNER "MicroPython v1.25.0 on 2025-04-15; PYBv1.1 with STM32F405RG"
+
+/* a pyboard build as MicroPython's stm32 port lays it out (0x08000000 and
+ * 0x08020000), its banner in flash, written by the engine to a .dfu */
+static GFile *
+write_pyboard_firmware (GBytes **part0, GBytes **part1)
+{
+  g_autoptr(DfImage) image = df_image_new (DF_FORMAT_DFUSE, "pyboard.dfu");
+  DfTarget *target = df_image_add_target (image, 0, "Internal Flash");
+  g_autofree guint8 *a = g_malloc (14776), *b = g_malloc (306928);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = g_build_filename (g_get_tmp_dir (), "defuse-gui-pyboard.dfu", NULL);
+  DfWriteOptions options;
+
+  for (gsize i = 0; i < 14776; i++)
+    a[i] = (guint8) (i * 7 + 3);
+  for (gsize i = 0; i < 306928; i++)
+    b[i] = (guint8) (i * 13 + 5);
+  memcpy (b + 4096, PYB_BANNER, sizeof PYB_BANNER);
+  *part0 = g_bytes_new (a, 14776);
+  *part1 = g_bytes_new (b, 306928);
+  df_target_add_segment (target, 0x08000000, *part0);
+  df_target_add_segment (target, 0x08020000, *part1);
+  /* as MicroPython's dfu.py writes it: for the STM32 bootloader */
+  df_write_options_init (&options);
+  options.vid = 0x0483;
+  options.pid = 0xdf11;
+  bytes = df_dfuse_write (image, &options, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL));
+  return g_file_new_for_path (path);
+}
+
+static DefuseDeviceRow *
+only_row (DefuseWindow *window)
+{
+  GHashTableIter iter;
+  DefuseDeviceRow *row = NULL;
+
+  g_hash_table_iter_init (&iter, window->rows);
+  g_assert_true (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row));
+  return row;
+}
+
+typedef struct {
+  GBytes *memory;
+  GError *error;
+  gboolean done;
+} Read;
+
+static void
+read_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  DfDevice *device = data;
+  GError *error = NULL;
+  GBytes *memory = df_device_read_memory (device, 0, 0x08000000, 0x80000, NULL, NULL, NULL, &error);
+
+  if (memory == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, memory, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+on_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Read *read = data;
+  read->memory = g_task_propagate_pointer (G_TASK (result), &read->error);
+  read->done = TRUE;
+}
+
+static gboolean
+read_done (gpointer data)
+{
+  return ((Read *) data)->done;
+}
+
+/* the first 512 KiB of flash, read on a worker thread as the GUI would */
+static GBytes *
+read_flash (DfDevice *device)
+{
+  Read read = { NULL, NULL, FALSE };
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, on_read, &read);
+
+  g_task_set_task_data (task, df_device_ref (device), (GDestroyNotify) df_device_unref);
+  g_task_run_in_thread (task, read_thread);
+  g_assert_true (gui_test_wait (read_done, &read, 60000));
+  g_assert_no_error (read.error);
+  return read.memory;
+}
+
+/* listed with what it runs, flashed through machine.bootloader(), back
+ * with the new version; switched again by its row's button, its memory is
+ * the file's */
+static void
+test_micropython (void)
+{
+  DefuseWindow *window = make_window ();
+  g_autoptr(GBytes) part0 = NULL, part1 = NULL;
+  g_autoptr(GFile) file = write_pyboard_firmware (&part0, &part1);
+  g_autoptr(DefuseFlashTask) task = NULL;
+  g_autoptr(GBytes) memory = NULL;
+  gpointer data[] = { window->content_stack, "file" };
+  const guint8 *mem;
+  gsize size;
+
+  wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
+  assert_shows (window, "MicroPython v1.24.1 on PYBv1.1 with STM32F405RG");
+  assert_shows (window, "Switch to DFU Mode");
+  defuse_window_open_file (window, file);
+  g_assert_true (gui_test_wait (stack_shows, data, 10000));
+  assert_shows (window, "Your files are kept");
+  assert_shows (window, "0x08004000-0x0801ffff");
+  gui_test_screenshot (GTK_WIDGET (window), "sim-micropython");
+
+  task = g_object_ref (start_flash (window));
+  g_assert_true (gui_test_wait (task_finished, task, 120000));
+  if (defuse_flash_task_get_state (task) != DEFUSE_FLASH_SUCCEEDED)
+    g_error ("flash failed: %s\n%s", defuse_flash_task_get_error (task)->message, defuse_flash_task_get_log (task));
+  g_assert_cmpstr (defuse_flash_task_get_now_running (task), ==,
+                   "Now running MicroPython v1.25.0 on PYBv1.1 with STM32F405RG");
+  assert_shows (window, "Now running MicroPython v1.25.0 on PYBv1.1 with STM32F405RG");
+  wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
+  assert_shows (window, "MicroPython v1.25.0 on PYBv1.1 with STM32F405RG");
+  gui_test_screenshot (GTK_WIDGET (window), "sim-micropython-done");
+
+  /* the row's button sends it to DFU mode, where its memory is read back */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.detach", "s", defuse_device_row_get_id (only_row (window)));
+  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  memory = read_flash (defuse_window_get_selected_device (window));
+  mem = g_bytes_get_data (memory, &size);
+  g_assert_cmpuint (size, ==, 0x80000);
+  g_assert_cmpmem (mem, 14776, g_bytes_get_data (part0, NULL), 14776);
+  g_assert_cmpmem (mem + 0x20000, 306928, g_bytes_get_data (part1, NULL), 306928);
+  for (gsize i = 14776; i < 0x4000; i++)
+    g_assert_cmpuint (mem[i], ==, 0xff);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -378,5 +523,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/sim/cancel", test_cancel);
   g_test_add_func ("/gui/sim/flash-all", test_flash_all);
   g_test_add_func ("/gui/sim/plug-in", test_plug_in);
+  g_test_add_func ("/gui/sim/micropython", test_micropython);
   return g_test_run ();
 }

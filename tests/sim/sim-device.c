@@ -712,6 +712,8 @@ sim_device_get_repl_behaviour (SimDevice *dev)
 void
 sim_device_micropython_bootloader (SimDevice *dev, guint64 now_us)
 {
+  /* the board may have come back since the last USB request */
+  apply_transitions (dev, now_us);
   if (dev->root->mode != SIM_MODE_MICROPYTHON || dev->mode != DEV_APP || !dev->on_bus)
     return;
   sim_stats_log (dev->stats, now_us, "bootloader", "machine.bootloader(): the application leaves the bus%s",

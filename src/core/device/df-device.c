@@ -1,6 +1,7 @@
 #include <glib/gi18n.h>
 
 #include "df-device.h"
+#include "df-micropython.h"
 #include "df-quirks.h"
 
 static void
@@ -38,6 +39,7 @@ df_device_unref (DfDevice *device)
   g_free (device->product);
   g_free (device->serial);
   g_free (device->path);
+  g_clear_pointer (&device->micropython, df_micropython_unref);
   g_ptr_array_unref (device->alts);
   g_clear_pointer (&device->quirks, df_quirks_unref);
   g_free (device);
@@ -103,9 +105,17 @@ df_device_mode_to_string (DfDeviceMode mode)
       return _("DFU mode");
     case DF_DEVICE_MODE_DFUSE:
       return _("DFU mode (DfuSe)");
+    case DF_DEVICE_MODE_MICROPYTHON:
+      return _("running MicroPython");
     default:
       return "?";
     }
+}
+
+gboolean
+df_device_is_application (DfDevice *device)
+{
+  return device->mode == DF_DEVICE_MODE_RUNTIME || device->mode == DF_DEVICE_MODE_MICROPYTHON;
 }
 
 gchar *

@@ -11,6 +11,7 @@ typedef enum {
   DF_DEVICE_MODE_RUNTIME,  /* application with a DFU runtime interface (protocol 1) */
   DF_DEVICE_MODE_DFU,      /* DFU mode (protocol 2), plain DFU 1.1 */
   DF_DEVICE_MODE_DFUSE,    /* DFU mode speaking ST's DfuSe extension */
+  DF_DEVICE_MODE_MICROPYTHON, /* MicroPython on its serial port: machine.bootloader() switches it */
 } DfDeviceMode;
 
 /* DFU functional descriptor bmAttributes */
@@ -29,6 +30,8 @@ typedef struct {
 
 /* what the quirk table says about a device (df-quirks.h) */
 typedef struct _DfQuirks DfQuirks;
+/* a board running MicroPython (df-micropython.h) */
+typedef struct _DfMicroPython DfMicroPython;
 
 typedef struct {
   gint          ref_count;
@@ -51,6 +54,7 @@ typedef struct {
   GPtrArray    *alts;         /* of DfAlt */
   gboolean      permission_denied; /* strings unreadable: the udev rule is missing */
   DfQuirks     *quirks;       /* set by enumeration (df_quirks_apply), NULL: none known */
+  DfMicroPython *micropython; /* MICROPYTHON mode: the board and what it runs */
 } DfDevice;
 
 DfDevice    *df_device_new (void);
@@ -63,6 +67,9 @@ DfAlt       *df_device_find_alt_by_text (DfDevice *device, const gchar *text);
 /* "STM32  BOOTLOADER (0483:df11, serial 3276...) at 1-2" */
 gchar       *df_device_describe (DfDevice *device);
 const gchar *df_device_mode_to_string (DfDeviceMode mode);
+/* running an application that Defuse can switch to DFU mode (a DFU
+ * runtime, MicroPython) */
+gboolean     df_device_is_application (DfDevice *device);
 /* a key that is the same for the same device on the same port */
 gchar       *df_device_get_id (DfDevice *device);
 

@@ -50,6 +50,7 @@ df_micropython_unref (DfMicroPython *board)
   df_serial_port_unref (board->port);
   g_free (board->version);
   g_free (board->machine);
+  g_free (board->bootloader_layout);
   g_clear_error (&board->error);
   g_free (board);
 }
@@ -106,6 +107,7 @@ find_filesystem (DfMicroPython *board)
         continue;
       board->fs_start = (guint32) g_ascii_strtoull (ends[0], NULL, 16);
       board->fs_end = (guint32) g_ascii_strtoull (ends[1], NULL, 16);
+      board->bootloader_layout = g_key_file_get_string (board_data (), groups[i], "bootloader-layout", NULL);
       return;
     }
 }
@@ -307,6 +309,21 @@ df_micropython_enter_bootloader (DfMicroPython *board, GCancellable *cancellable
   return TRUE;
 }
 
+DfMicroPython *
+df_micropython_probe (DfSerialPort *port, GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  DfMicroPython *board = df_micropython_query (port, cancellable, &error);
+
+  if (board != NULL)
+    return board;
+  board = g_new0 (DfMicroPython, 1);
+  board->ref_count = 1;
+  board->port = df_serial_port_ref (port);
+  board->error = g_steal_pointer (&error);
+  return board;
+}
+
 GPtrArray *
 df_micropython_find (const gchar *const *selectors, GCancellable *cancellable)
 {
@@ -317,24 +334,37 @@ df_micropython_find (const gchar *const *selectors, GCancellable *cancellable)
     {
       DfSerialPort *port = g_ptr_array_index (ports, i);
       gboolean take = selectors == NULL || selectors[0] == NULL;
-      g_autoptr(GError) error = NULL;
-      DfMicroPython *board;
 
       for (guint j = 0; !take && selectors[j] != NULL; j++)
         take = df_serial_port_matches (port, selectors[j]);
       if (!take || !df_micropython_is_candidate (port))
         continue;
-      board = df_micropython_query (port, cancellable, &error);
-      if (board == NULL)
-        {
-          board = g_new0 (DfMicroPython, 1);
-          board->ref_count = 1;
-          board->port = df_serial_port_ref (port);
-          board->error = g_steal_pointer (&error);
-        }
-      g_ptr_array_add (boards, board);
+      g_ptr_array_add (boards, df_micropython_probe (port, cancellable));
     }
   return boards;
+}
+
+DfDevice *
+df_micropython_to_device (DfMicroPython *board)
+{
+  DfDevice *device = df_device_new ();
+  DfSerialPort *port = board->port;
+
+  device->vid = port->vid;
+  device->pid = port->pid;
+  device->bcd_device = port->bcd_device;
+  device->manufacturer = g_strdup (port->manufacturer);
+  device->product = g_strdup (port->product);
+  device->serial = g_strdup (port->serial);
+  device->bus = port->bus;
+  device->address = port->address;
+  device->path = g_strdup (port->path);
+  device->interface = port->interface;
+  device->mode = DF_DEVICE_MODE_MICROPYTHON;
+  device->micropython = df_micropython_ref (board);
+  if (board->bootloader_layout != NULL)
+    df_device_add_alt (device, 0, board->bootloader_layout);
+  return device;
 }
 
 gchar *

@@ -3,11 +3,12 @@
  * it runs when asked through the raw REPL, and machine.bootloader(). */
 #pragma once
 
+#include "df-device.h"
 #include "df-serial-port.h"
 
 G_BEGIN_DECLS
 
-typedef struct {
+struct _DfMicroPython {
   gint          ref_count;
   DfSerialPort *port;
   gchar        *version;     /* os.uname().release: "1.24.1"; NULL if the board did not answer */
@@ -15,7 +16,8 @@ typedef struct {
   GError       *error;       /* why the board did not answer, or NULL */
   guint32       fs_start;    /* the internal filesystem from the board data, */
   guint32       fs_end;      /* inclusive; both 0 when unknown */
-} DfMicroPython;
+  gchar        *bootloader_layout; /* its DFU bootloader's alt 0 name, from the board data, or NULL */
+};
 
 DfMicroPython *df_micropython_ref (DfMicroPython *board);
 void           df_micropython_unref (DfMicroPython *board);
@@ -33,8 +35,15 @@ GPtrArray     *df_micropython_find (const gchar *const *selectors, GCancellable 
  * os.uname(); each step is bounded.  NULL with an error saying what the
  * port did (no answer, not MicroPython's REPL, hung up). */
 DfMicroPython *df_micropython_query (DfSerialPort *port, GCancellable *cancellable, GError **error);
+/* df_micropython_query, or a board holding the error (never NULL) */
+DfMicroPython *df_micropython_probe (DfSerialPort *port, GCancellable *cancellable);
 /* Runs machine.bootloader(): the board leaves the bus at once. */
 gboolean       df_micropython_enter_bootloader (DfMicroPython *board, GCancellable *cancellable, GError **error);
+
+/* The board as a device of the list: mode DF_DEVICE_MODE_MICROPYTHON,
+ * its USB identity, and the memory its bootloader will show (alt 0) when
+ * the board data knows it, so that a plan can be drawn before the switch. */
+DfDevice      *df_micropython_to_device (DfMicroPython *board);
 
 /* "MicroPython v1.24.1 on PYBv1.1 with STM32F405RG" */
 gchar         *df_micropython_describe (DfMicroPython *board);

@@ -1,11 +1,14 @@
 #include <glib/gi18n.h>
 #include <libusb.h>
 
+#include "df-error.h"
+#include "df-micropython.h"
 #include "df-monitor.h"
 #include "df-usb.h"
 
 /* without hotplug support, how often the bus is enumerated again */
 #define POLL_INTERVAL_US (1500 * G_USEC_PER_SEC / 1000)
+#define RECHECK_US       (G_USEC_PER_SEC / 2)
 
 struct _DfMonitor {
   GObject       parent_instance;
@@ -18,6 +21,8 @@ struct _DfMonitor {
   gint          dirty;        /* atomic: enumerate again */
   GMutex        lock;
   GHashTable   *devices;      /* id -> DfDevice, owned by the worker, read under lock */
+  GHashTable   *boards;       /* serial port key -> DfDevice: MicroPython boards asked once */
+  gint64        recheck_at;   /* serial ports can appear after their USB device */
 };
 
 enum {
@@ -63,6 +68,43 @@ queue_emission (DfMonitor *self, guint signal, DfDevice *device)
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_in_main_context, e, emission_free);
 }
 
+/* MicroPython boards, each asked what it runs once per enumeration of its
+ * port (asking interrupts the program it runs); a port another program
+ * holds is asked again at the next look */
+static void
+add_micropython_boards (DfMonitor *self, GHashTable *now)
+{
+  g_autoptr(GPtrArray) ports = df_serial_port_enumerate ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                      (GDestroyNotify) df_device_unref);
+
+  for (guint i = 0; i < ports->len; i++)
+    {
+      DfSerialPort *port = g_ptr_array_index (ports, i);
+      g_autofree gchar *key = g_strdup_printf ("%s %s %u", port->devnode, port->path, port->address);
+      DfDevice *device = g_hash_table_lookup (self->boards, key);
+
+      if (!df_micropython_is_candidate (port))
+        continue;
+      if (device == NULL)
+        {
+          g_autoptr(DfMicroPython) board = df_micropython_probe (port, NULL);
+          if (g_error_matches (board->error, G_IO_ERROR, G_IO_ERROR_BUSY))
+            {
+              self->recheck_at = g_get_monotonic_time () + RECHECK_US;
+              continue;
+            }
+          device = df_micropython_to_device (board);
+        }
+      else
+        df_device_ref (device);
+      g_hash_table_insert (now, df_device_get_id (device), df_device_ref (device));
+      g_hash_table_insert (seen, g_steal_pointer (&key), device);
+    }
+  g_hash_table_unref (self->boards);
+  self->boards = g_steal_pointer (&seen);
+}
+
 /* worker thread: enumerate and send the differences */
 static void
 enumerate (DfMonitor *self)
@@ -78,6 +120,7 @@ enumerate (DfMonitor *self)
       DfDevice *device = g_ptr_array_index (found, i);
       g_hash_table_insert (now, df_device_get_id (device), df_device_ref (device));
     }
+  add_micropython_boards (self, now);
 
   g_mutex_lock (&self->lock);
   g_hash_table_iter_init (&iter, self->devices);
@@ -113,9 +156,17 @@ watch (gpointer data)
     {
       struct timeval tv = { 0, 200000 };
 
-      if (g_atomic_int_compare_and_exchange (&self->dirty, 1, 0) ||
-          (!self->has_hotplug && g_get_monotonic_time () >= next_poll))
+      if (g_atomic_int_compare_and_exchange (&self->dirty, 1, 0))
         {
+          /* and once more a little later, for serial ports that follow */
+          self->recheck_at = g_get_monotonic_time () + RECHECK_US;
+          enumerate (self);
+          next_poll = g_get_monotonic_time () + POLL_INTERVAL_US;
+        }
+      else if ((!self->has_hotplug && g_get_monotonic_time () >= next_poll) ||
+               g_get_monotonic_time () >= self->recheck_at)
+        {
+          self->recheck_at = G_MAXINT64;
           enumerate (self);
           next_poll = g_get_monotonic_time () + POLL_INTERVAL_US;
         }
@@ -201,6 +252,7 @@ df_monitor_finalize (GObject *object)
   DfMonitor *self = DF_MONITOR (object);
 
   g_hash_table_unref (self->devices);
+  g_hash_table_unref (self->boards);
   g_mutex_clear (&self->lock);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (df_monitor_parent_class)->finalize (object);
@@ -228,6 +280,8 @@ static void
 df_monitor_init (DfMonitor *self)
 {
   g_mutex_init (&self->lock);
+  self->boards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) df_device_unref);
+  self->recheck_at = G_MAXINT64;
   self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) df_device_unref);
   self->context = g_main_context_ref_thread_default ();

@@ -97,6 +97,7 @@ port_from_sysfs (const gchar *name)
   port->interface = (guint8) read_number (iface_dir, "bInterfaceNumber", 16);
   port->vid = (guint16) read_number (usb_dir, "idVendor", 16);
   port->pid = (guint16) read_number (usb_dir, "idProduct", 16);
+  port->bcd_device = (guint16) read_number (usb_dir, "bcdDevice", 16);
   port->manufacturer = read_attr (usb_dir, "manufacturer");
   port->product = read_attr (usb_dir, "product");
   port->serial = read_attr (usb_dir, "serial");
@@ -174,7 +175,7 @@ df_serial_port_open (DfSerialPort *port, GError **error)
     }
   if (flock (fd, LOCK_EX | LOCK_NB) != 0)
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_FAILED,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                    _("%s is in use by another program (a terminal or IDE); close it and try again"), port->devnode);
       close (fd);
       return -1;

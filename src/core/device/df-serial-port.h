@@ -17,6 +17,7 @@ typedef struct {
   guint8   interface;     /* the CDC-ACM control interface */
   guint16  vid;
   guint16  pid;
+  guint16  bcd_device;
   gchar   *manufacturer;
   gchar   *product;
   gchar   *serial;

@@ -7,6 +7,7 @@
 
 #include "df-error.h"
 #include "df-job.h"
+#include "df-micropython-switch.h"
 #include "df-protocol.h"
 #include "df-usb.h"
 
@@ -16,7 +17,7 @@
 static gboolean
 same_device (DfDevice *runtime, DfDevice *candidate)
 {
-  if (candidate->mode == DF_DEVICE_MODE_RUNTIME)
+  if (df_device_is_application (candidate))
     return FALSE;
   if (runtime->serial != NULL && candidate->serial != NULL)
     return g_strcmp0 (runtime->serial, candidate->serial) == 0;
@@ -74,6 +75,8 @@ df_device_detach_and_wait (DfDevice *device, GCancellable *cancellable, GError *
   g_autoptr(GError) local = NULL;
   DfConnection conn;
 
+  if (device->mode == DF_DEVICE_MODE_MICROPYTHON)
+    return df_micropython_switch_and_wait (device->micropython, cancellable, error);
   if (device->mode != DF_DEVICE_MODE_RUNTIME)
     return df_device_ref (device);
 

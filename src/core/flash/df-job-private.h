@@ -32,6 +32,9 @@ struct _DfJob {
   DfProgress      progress;
   GArray         *skip;            /* per plan target: gboolean per sector, --diff */
   gboolean        detached;        /* started in the application */
+  DfDevice       *origin;          /* a MicroPython board: awaited back after leave */
+  DfMicroPython  *now_running;     /* ... and what it runs then */
+  GError         *back_error;      /* ... or why it was not seen back */
   guint           skipped_sectors;
   guint           erased_sectors;
   guint64         written;

@@ -4,6 +4,7 @@
 
 #include "df-error.h"
 #include "df-job-private.h"
+#include "df-micropython-switch.h"
 #include "df-usb.h"
 
 DfJob *
@@ -34,6 +35,9 @@ df_job_unref (DfJob *job)
   g_clear_pointer (&job->plan, df_plan_unref);
   g_clear_pointer (&job->skip, g_array_unref);
   g_free (job->backup_path);
+  g_clear_pointer (&job->origin, df_device_unref);
+  g_clear_pointer (&job->now_running, df_micropython_unref);
+  g_clear_error (&job->back_error);
   g_free (job);
 }
 
@@ -182,9 +186,12 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
   job->start_us = g_get_monotonic_time ();
   memset (&job->progress, 0, sizeof job->progress);
 
-  if (job->device->mode == DF_DEVICE_MODE_RUNTIME)
+  if (df_device_is_application (job->device))
     {
       DfDevice *dfu;
+
+      if (job->device->mode == DF_DEVICE_MODE_MICROPYTHON && job->origin == NULL)
+        job->origin = df_device_ref (job->device);
 
       job->detached = TRUE;  /* weighs the detach phase */
       df_job_set_weights (job);
@@ -229,8 +236,24 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
     }
 
   job->transfers = transport->transfers;
+  g_clear_pointer (&transport, df_transport_close);
+  if (job->origin != NULL && plan->options.leave)
+    {
+      /* the board comes back on the same port, running the new firmware */
+      g_clear_error (&job->back_error);
+      g_clear_pointer (&job->now_running, df_micropython_unref);
+      job->now_running = df_micropython_wait_back (job->origin->path, cancellable, &job->back_error);
+    }
   df_job_begin_phase (job, DF_PHASE_DONE, 0);
   return TRUE;
+}
+
+DfMicroPython *
+df_job_get_now_running (DfJob *job, const GError **error)
+{
+  if (error != NULL)
+    *error = job->back_error;
+  return job->now_running;
 }
 
 static void

@@ -60,7 +60,10 @@ void      df_job_run_async (DfJob *job, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data);
 gboolean  df_job_run_finish (DfJob *job, GAsyncResult *result, GError **error);
 
-DfDevice *df_job_get_device (DfJob *job);   /* after a detach, the DFU-mode one */
+DfDevice *df_job_get_device (DfJob *job);
+/* a MicroPython board after leave: what it runs now (NULL: not a
+ * MicroPython board, or not back, with the reason in *error) */
+DfMicroPython *df_job_get_now_running (DfJob *job, const GError **error);   /* after a detach, the DFU-mode one */
 DfPlan   *df_job_get_plan (DfJob *job);     /* NULL before planning */
 guint64   df_job_get_transfers (DfJob *job);
 gdouble   df_job_get_elapsed (DfJob *job);

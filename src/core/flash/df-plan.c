@@ -95,6 +95,10 @@ check_ids (DfPlan *plan)
 
   if (!image->has_suffix)
     return;
+  /* a MicroPython board's ids are its firmware's: the bootloader's are
+   * checked when the job plans again after the switch */
+  if (device->mode == DF_DEVICE_MODE_MICROPYTHON)
+    return;
   vid_ok = image->suffix.vid == DF_ID_ANY || image->suffix.vid == 0 || image->suffix.vid == device->vid;
   pid_ok = image->suffix.pid == DF_ID_ANY || image->suffix.pid == 0 || image->suffix.pid == device->pid;
   if (!vid_ok || !pid_ok)
@@ -283,11 +287,15 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
   plan->options = *options;
   plan->targets = g_ptr_array_new_with_free_func (target_free);
   plan->problems = g_ptr_array_new_with_free_func (problem_free);
-  plan->dfuse = device->mode == DF_DEVICE_MODE_DFUSE;
+  /* a MicroPython board whose bootloader's memory is known is planned as
+   * that DfuSe bootloader */
+  plan->dfuse = device->mode == DF_DEVICE_MODE_DFUSE ||
+                (device->mode == DF_DEVICE_MODE_MICROPYTHON && device->alts->len > 0);
 
   if (df_image_has_errors (image))
     add_problem (plan, FALSE, _("the file has errors: %s"), image->source);
-  if (device->mode == DF_DEVICE_MODE_RUNTIME)
+  if (device->mode == DF_DEVICE_MODE_RUNTIME ||
+      (device->mode == DF_DEVICE_MODE_MICROPYTHON && device->alts->len == 0))
     {
       add_problem (plan, FALSE, _("the device is running its application: switch it to DFU mode first"));
       return plan;
