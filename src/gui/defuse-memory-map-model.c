@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "defuse-memory-map-private.h"
+#include "df-micropython.h"
 
 void
 _defuse_memory_map_row_free (gpointer data)
@@ -184,6 +185,26 @@ fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt
     summarize_row (row, erased, written);
 }
 
+/* a MicroPython board's internal flash disk: kept, or erased by the flash */
+static void
+mark_files (DefuseMemoryMap *self, MapRow *row, DfDevice *device)
+{
+  gboolean erased = FALSE;
+
+  if (device->micropython == NULL || device->micropython->fs_end == 0 || row->sectors->len == 0 ||
+      row->first > device->micropython->fs_end || row->last < device->micropython->fs_start)
+    return;
+  row->files_start = device->micropython->fs_start;
+  row->files_end = device->micropython->fs_end;
+  for (guint i = 0; i < row->sectors->len; i++)
+    {
+      MapSector *ms = &g_array_index (row->sectors, MapSector, i);
+      if (ms->start <= row->files_end && (guint64) ms->start + ms->size > row->files_start)
+        erased |= ms->kind != DEFUSE_SECTOR_UNTOUCHED;
+    }
+  self->legend[erased ? LEGEND_FILES_ERASED : LEGEND_FILES] = TRUE;
+}
+
 void
 _defuse_memory_map_rebuild (DefuseMemoryMap *self)
 {
@@ -228,6 +249,9 @@ _defuse_memory_map_rebuild (DefuseMemoryMap *self)
       else if (alt->layout == NULL)
         row->message = g_strdup (_("The device does not describe the layout of this memory, so the file cannot be placed in it."));
       else
-        fill_dfuse_row (self, row, target, alt);
+        {
+          fill_dfuse_row (self, row, target, alt);
+          mark_files (self, row, plan->device);
+        }
     }
 }

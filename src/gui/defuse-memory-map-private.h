@@ -34,6 +34,8 @@ typedef struct {
   guint32  first, last; /* addresses of the bar's ends */
   gfloat   y;           /* top of the row, after allocation */
   gfloat   overflow_w;  /* width of the "+12 KiB" block after the bar, 0 if none */
+  guint32  files_start; /* a MicroPython board's files (its filesystem), */
+  guint32  files_end;   /* inclusive; files_end 0: none known */
 } MapRow;
 
 typedef enum {
@@ -42,6 +44,8 @@ typedef enum {
   LEGEND_WRITE_NO_ERASE,
   LEGEND_UNTOUCHED,
   LEGEND_NO_FIT,
+  LEGEND_FILES,         /* a MicroPython board's files, kept */
+  LEGEND_FILES_ERASED,  /* ... erased by this flash */
   N_LEGEND,
 } LegendItem;
 

@@ -26,6 +26,14 @@ kind_text (DefuseSectorKind kind)
     }
 }
 
+/* a sector of a MicroPython board's filesystem */
+static const gchar *
+files_text (DefuseSectorKind kind)
+{
+  return kind == DEFUSE_SECTOR_UNTOUCHED ? _("Holds the board’s files (MicroPython’s internal filesystem): kept")
+                                         : _("Holds the board’s files (MicroPython’s internal filesystem): they are erased");
+}
+
 gboolean
 _defuse_memory_map_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip)
 {
@@ -49,6 +57,12 @@ _defuse_memory_map_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyb
           /* TRANSLATORS: memory map tooltip: sector number, address range, size, what happens */
           text = g_strdup_printf (_("Sector %u · 0x%08X–0x%08X · %s\n%s"), j, ms->start,
                                   ms->start + ms->size - 1, size, kind_text (ms->kind));
+          if (row->files_end != 0 && ms->start <= row->files_end && (guint64) ms->start + ms->size > row->files_start)
+            {
+              gchar *with = g_strdup_printf ("%s\n%s", text, files_text (ms->kind));
+              g_free (text);
+              text = with;
+            }
           gtk_tooltip_set_text (tooltip, text);
           return TRUE;
         }
@@ -71,6 +85,9 @@ _defuse_memory_map_update_accessible (DefuseMemoryMap *self)
       MapRow *row = g_ptr_array_index (self->rows, i);
       g_string_append_printf (text, "%s: %s. ", row->title,
                               row->message != NULL ? row->message : row->summary != NULL ? row->summary : "");
+      if (row->files_end != 0)
+        g_string_append_printf (text, "%s. ", self->legend[LEGEND_FILES_ERASED] ? _("The board’s files are erased")
+                                                                               : _("The board’s files are kept"));
     }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text->str, -1);
 }

@@ -33,6 +33,10 @@ legend_text (LegendItem item)
       return _("Untouched");
     case LEGEND_NO_FIT:
       return _("Does not fit");
+    case LEGEND_FILES:
+      return _("The board’s files, kept");
+    case LEGEND_FILES_ERASED:
+      return _("The board’s files, erased");
     case N_LEGEND:
     default:
       return "";
@@ -84,6 +88,16 @@ kind_colors (DefuseMemoryMap *self, DefuseSectorKind kind, GdkRGBA *pale, GdkRGB
   pale->alpha = kind == DEFUSE_SECTOR_NO_FIT ? 0.85 : 0.35;
 }
 
+/* the strip under a MicroPython board's files: warning when they go */
+static void
+files_color (DefuseMemoryMap *self, gboolean erased, GdkRGBA *rgba)
+{
+  if (erased)
+    lookup_color (self, "warning_bg_color", "#e5a50a", rgba);
+  else
+    gdk_rgba_parse (rgba, "#9141ac");  /* libadwaita's purple 3: no other part of the map uses it */
+}
+
 static void
 legend_colors (DefuseMemoryMap *self, LegendItem item, GdkRGBA *rgba)
 {
@@ -102,6 +116,10 @@ legend_colors (DefuseMemoryMap *self, LegendItem item, GdkRGBA *rgba)
       break;
     case LEGEND_NO_FIT:
       kind_colors (self, DEFUSE_SECTOR_NO_FIT, &pale, rgba);
+      break;
+    case LEGEND_FILES:
+    case LEGEND_FILES_ERASED:
+      files_color (self, item == LEGEND_FILES_ERASED, rgba);
       break;
     case LEGEND_UNTOUCHED:
     case N_LEGEND:
@@ -324,6 +342,22 @@ draw_text (GtkSnapshot *snapshot, PangoLayout *layout, gfloat x, gfloat y, const
   gtk_snapshot_restore (snapshot);
 }
 
+/* a strip along the bottom of the sectors holding a MicroPython board's files */
+static void
+draw_files (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gfloat bar_y)
+{
+  for (guint j = 0; row->files_end != 0 && j < row->sectors->len; j++)
+    {
+      MapSector *ms = &g_array_index (row->sectors, MapSector, j);
+      GdkRGBA color;
+
+      if (ms->start > row->files_end || (guint64) ms->start + ms->size <= row->files_start)
+        continue;
+      files_color (self, ms->kind != DEFUSE_SECTOR_UNTOUCHED, &color);
+      gtk_snapshot_append_color (snapshot, &color, &GRAPHENE_RECT_INIT (ms->x, bar_y + BAR_HEIGHT - 6, ms->width, 6));
+    }
+}
+
 /* plain DFU: one download, no addresses; DfuSe: a cell per sector */
 static void
 draw_bar (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gfloat bar_y, gfloat bar_w)
@@ -340,6 +374,7 @@ draw_bar (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gfloat bar_
     }
   for (guint j = 0; j < row->sectors->len; j++)
     draw_sector (self, snapshot, row, &g_array_index (row->sectors, MapSector, j), bar_y);
+  draw_files (self, snapshot, row, bar_y);
   gtk_snapshot_pop (snapshot);
 }
 
@@ -475,6 +510,13 @@ defuse_memory_map_get_n_sectors (DefuseMemoryMap *self, guint row)
 {
   g_return_val_if_fail (row < self->rows->len, 0);
   return ((MapRow *) g_ptr_array_index (self->rows, row))->sectors->len;
+}
+
+gboolean
+defuse_memory_map_shows_files (DefuseMemoryMap *self, gboolean *erased)
+{
+  *erased = self->legend[LEGEND_FILES_ERASED];
+  return self->legend[LEGEND_FILES] || self->legend[LEGEND_FILES_ERASED];
 }
 
 DefuseSectorKind

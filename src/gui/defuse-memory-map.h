@@ -27,6 +27,9 @@ void              defuse_memory_map_set_plan (DefuseMemoryMap *self, DfPlan *pla
 guint             defuse_memory_map_get_n_rows (DefuseMemoryMap *self);
 guint             defuse_memory_map_get_n_sectors (DefuseMemoryMap *self, guint row);
 DefuseSectorKind  defuse_memory_map_get_sector_kind (DefuseMemoryMap *self, guint row, guint sector);
+/* whether the map marks a MicroPython board's files, and if this flash
+ * erases them */
+gboolean          defuse_memory_map_shows_files (DefuseMemoryMap *self, gboolean *erased);
 /* bytes of the file's elements outside the alt's memory */
 guint64           defuse_memory_map_get_outside_bytes (DefuseMemoryMap *self, guint row);
 

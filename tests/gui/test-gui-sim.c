@@ -473,6 +473,7 @@ test_micropython (void)
   gpointer data[] = { window->content_stack, "file" };
   const guint8 *mem;
   gsize size;
+  gboolean erased = TRUE;
 
   wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
   assert_shows (window, "MicroPython v1.24.1 on PYBv1.1 with STM32F405RG");
@@ -481,6 +482,8 @@ test_micropython (void)
   g_assert_true (gui_test_wait (stack_shows, data, 10000));
   assert_shows (window, "Your files are kept");
   assert_shows (window, "0x08004000-0x0801ffff");
+  g_assert_true (defuse_memory_map_shows_files (window->memory_map, &erased));
+  g_assert_false (erased);
   gui_test_screenshot (GTK_WIDGET (window), "sim-micropython");
 
   task = g_object_ref (start_flash (window));
