@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "defuse-cli.h"
+#include "df-error.h"
 
 int
 cli_detach (int argc, char **argv)
@@ -24,13 +25,21 @@ cli_detach (int argc, char **argv)
     return CLI_EXIT_USAGE;
 
   devices = cli_select_devices ((const gchar *const *) selectors, TRUE, &error);
+  /* no DFU device: a board running MicroPython? */
+  if (devices == NULL && g_error_matches (error, DF_ERROR, DF_ERROR_NOT_FOUND))
+    {
+      g_autoptr(GError) none = g_steal_pointer (&error);
+      devices = cli_micropython_select ((const gchar *const *) selectors, NULL, FALSE, &error);
+      if (devices == NULL && error == NULL)
+        error = g_steal_pointer (&none);
+    }
   if (devices == NULL)
     {
       cli_error ("%s", error->message);
       return cli_exit_for_error (error);
     }
   before = df_device_describe (g_ptr_array_index (devices, 0));
-  if (((DfDevice *) g_ptr_array_index (devices, 0))->mode != DF_DEVICE_MODE_RUNTIME)
+  if (!df_device_is_application (g_ptr_array_index (devices, 0)))
     {
       printf (_("%s is already in DFU mode\n"), before);
       return CLI_EXIT_OK;

@@ -97,6 +97,11 @@ on_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                        size, df_job_get_elapsed (flash->job), df_job_get_transfers (flash->job));
         }
       cli_progress_finish (flash->progress, flash->error, summary);
+      /* a MicroPython board: back, and running what? */
+      if (flash->error == NULL)
+        cli_micropython_report (flash->job, &flash->error);
+      if (flash->error != NULL && summary != NULL)
+        cli_error ("%s", flash->error->message);
     }
   if (--run->running == 0)
     g_main_loop_quit (run->loop);
@@ -223,11 +228,10 @@ prepare_flashes (GPtrArray *devices, DfImage *image, DfPlanOptions *options, con
 }
 
 /* The devices the selectors name; when no DFU device was meant and none is
- * found, a board running MicroPython switched to DFU mode (*board says
- * which).  NULL with an error. */
+ * found, a board running MicroPython, which the job switches to DFU mode.
+ * NULL with an error. */
 static GPtrArray *
-select_devices (gchar **selectors, gboolean all, DfImage *image, gboolean mass_erase,
-                DfMicroPython **board, GError **error)
+select_devices (gchar **selectors, gboolean all, DfImage *image, gboolean mass_erase, GError **error)
 {
   g_autoptr(GError) local = NULL;
   GPtrArray *devices = cli_select_devices ((const gchar *const *) selectors,
@@ -237,10 +241,8 @@ select_devices (gchar **selectors, gboolean all, DfImage *image, gboolean mass_e
   if (devices == NULL && !all && g_error_matches (local, DF_ERROR, DF_ERROR_NOT_FOUND))
     {
       g_autoptr(GError) none = g_steal_pointer (&local);
-      *board = cli_micropython_choose ((const gchar *const *) selectors, &local);
-      if (*board != NULL)
-        devices = cli_micropython_switch (*board, image, mass_erase, NULL, &local);
-      else if (local == NULL)
+      devices = cli_micropython_select ((const gchar *const *) selectors, image, mass_erase, &local);
+      if (devices == NULL && local == NULL)
         local = g_steal_pointer (&none);
     }
   if (devices == NULL)
@@ -327,10 +329,8 @@ cli_flash (int argc, char **argv)
   g_autoptr(DfImage) image = NULL;
   g_autoptr(GPtrArray) devices = NULL;
   g_autoptr(GPtrArray) flashes = NULL;
-  g_autoptr(DfMicroPython) board = NULL;
   DfPlanOptions options;
   guint32 address = 0;
-  int status;
 
   g_option_context_set_summary (context,
                                 _("Write FILE to the device: erase only the sectors it needs, write, verify, leave DFU mode.\n\n"
@@ -356,7 +356,7 @@ cli_flash (int argc, char **argv)
       return cli_exit_for_error (error);
     }
 
-  devices = select_devices (selectors, all, image, mass_erase, &board, &error);
+  devices = select_devices (selectors, all, image, mass_erase, &error);
   if (devices == NULL)
     {
       cli_error ("%s", error->message);
@@ -373,8 +373,5 @@ cli_flash (int argc, char **argv)
   flashes = prepare_flashes (devices, image, &options, alt_text, backup, force, json);
   if (flashes == NULL)
     return CLI_EXIT_USAGE;
-  status = run_flashes (flashes);
-  if (board != NULL && status == CLI_EXIT_OK && !no_leave)
-    status = cli_micropython_report_back (board->port->path);
-  return status;
+  return run_flashes (flashes);
 }

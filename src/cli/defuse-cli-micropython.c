@@ -103,38 +103,34 @@ cli_micropython_announce (DfMicroPython *board, DfImage *image, gboolean mass_er
 }
 
 GPtrArray *
-cli_micropython_switch (DfMicroPython *board, DfImage *image, gboolean mass_erase,
-                        GCancellable *cancellable, GError **error)
+cli_micropython_select (const gchar *const *selectors, DfImage *image, gboolean mass_erase, GError **error)
 {
+  g_autoptr(DfMicroPython) board = cli_micropython_choose (selectors, error);
   GPtrArray *devices;
-  DfDevice *dfu;
 
-  cli_micropython_announce (board, image, mass_erase);
-  dfu = df_micropython_switch_and_wait (board, cancellable, error);
-  if (dfu == NULL)
-    {
-      g_prefix_error (error, "%s: ", board->port->devnode);
-      return NULL;
-    }
+  if (board == NULL)
+    return NULL;
+  if (image != NULL)
+    cli_micropython_announce (board, image, mass_erase);
   devices = g_ptr_array_new_with_free_func ((GDestroyNotify) df_device_unref);
-  g_ptr_array_add (devices, dfu);
+  g_ptr_array_add (devices, df_micropython_to_device (board));
   return devices;
 }
 
-int
-cli_micropython_report_back (const gchar *path)
+void
+cli_micropython_report (DfJob *job, GError **error)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(DfMicroPython) back = df_micropython_wait_back (path, NULL, &error);
+  const GError *back_error = NULL;
+  DfMicroPython *back = df_job_get_now_running (job, &back_error);
   g_autofree gchar *runs = NULL;
 
   if (back == NULL)
     {
-      cli_error ("%s", error->message);
-      return cli_exit_for_error (error);
+      if (back_error != NULL)
+        g_propagate_error (error, g_error_copy (back_error));
+      return;
     }
   runs = df_micropython_describe (back);
   /* TRANSLATORS: "Now running MicroPython v1.25.0 on PYBv1.1 with STM32F405RG (/dev/ttyACM1)" */
   printf (_("Now running %s (%s)\n"), runs, back->port->devnode);
-  return CLI_EXIT_OK;
 }

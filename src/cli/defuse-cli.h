@@ -62,11 +62,14 @@ void           cli_micropython_add_json (JsonBuilder *builder, DfMicroPython *bo
 DfMicroPython *cli_micropython_choose (const gchar *const *selectors, GError **error);
 /* what is about to happen, the board's files included */
 void           cli_micropython_announce (DfMicroPython *board, DfImage *image, gboolean mass_erase);
-/* announces, switches the board to DFU mode and returns [the DFU device] */
-GPtrArray     *cli_micropython_switch (DfMicroPython *board, DfImage *image, gboolean mass_erase,
-                                       GCancellable *cancellable, GError **error);
-/* waits for the board at path to run MicroPython again and says what */
-int            cli_micropython_report_back (const gchar *path);
+/* [the board the selectors mean, as a device the job switches], after
+ * saying what flashing image does to it (image NULL: nothing said); NULL
+ * without error when there is no such board */
+GPtrArray     *cli_micropython_select (const gchar *const *selectors, DfImage *image, gboolean mass_erase,
+                                       GError **error);
+/* after a job on a MicroPython board: what it runs now, or why it is not
+ * seen back (in error) */
+void           cli_micropython_report (DfJob *job, GError **error);
 
 /* Runs each job on its own worker thread, with its progress and result on
  * the terminal (flash's output); Ctrl+C cancels them all.  Returns the

@@ -102,6 +102,17 @@ def flash_that_overwrites_the_files_says_so_first(tmp):
     assert r.memory() == expected_memory(before, 0x08000000, writes, F405_SECTORS), r
 
 
+@test
+def detach_sends_the_board_to_its_bootloader(tmp):
+    if not available():
+        return "skip"
+    r = sim(tmp, CLI, "detach", "--device", "/dev/ttyACM0", profile="pyboard")
+    assert r.status == 0, r
+    assert r.out.strip() == ("Pyboard Virtual Comm Port in FS Mode (f055:9800, serial 3276365C3235) at 1-1 is now "
+                             "in DFU mode: STM32  BOOTLOADER (0483:df11, serial 3276365C3235) at 1-1"), r
+    assert bootloader_ran(r), r
+
+
 def flash_with_fault(tmp, fault):
     """defuse-cli flash on a pyboard with files, under a fault: the run,
     the memory before, and the one error line."""

@@ -296,9 +296,12 @@ df_micropython_enter_bootloader (DfMicroPython *board, GCancellable *cancellable
       close (fd);
       return FALSE;
     }
-  /* "OK", then the board switches USB off and jumps: nothing more comes */
+  /* "OK", then the board switches USB off and jumps: nothing more comes.
+   * A port that hangs up before the "OK" arrives went the same way (the
+   * kernel drops what a vanished tty had not delivered). */
   if (!df_serial_write (fd, code, sizeof code - 1, deadline (RUN_MS), cancellable, &local) ||
-      !df_serial_read_until (fd, got, "OK", deadline (RUN_MS), cancellable, &local))
+      (!df_serial_read_until (fd, got, "OK", deadline (RUN_MS), cancellable, &local) &&
+       !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CLOSED)))
     {
       set_answer_error (error, board->port, local, got);
       leave_raw (fd, NULL);
