@@ -105,7 +105,8 @@ parse_mode (DfMatch *match, const gchar *text, GError **error)
 {
   static const gchar *modes[] = { [DF_DEVICE_MODE_RUNTIME] = "runtime",
                                   [DF_DEVICE_MODE_DFU] = "dfu",
-                                  [DF_DEVICE_MODE_DFUSE] = "dfuse" };
+                                  [DF_DEVICE_MODE_DFUSE] = "dfuse",
+                                  [DF_DEVICE_MODE_MICROPYTHON] = "micropython" };
 
   for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
     if (g_strcmp0 (text, modes[i]) == 0)
@@ -114,7 +115,7 @@ parse_mode (DfMatch *match, const gchar *text, GError **error)
         return TRUE;
       }
   g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-               _("“%s” is not a mode (dfu, dfuse or runtime)"), text);
+               _("“%s” is not a mode (dfu, dfuse, runtime or micropython)"), text);
   return FALSE;
 }
 
