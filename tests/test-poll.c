@@ -7,14 +7,14 @@
 static guint64
 pause_after (DfEarlyStatus behaviour, guint32 poll_ms, guint busy_answers, gint64 waited_us)
 {
-  DfPollState st = { behaviour, poll_ms, busy_answers, waited_us };
+  DfPollState st = { behaviour, poll_ms, busy_answers, waited_us, 0 };
   return df_poll_pause_us (&st);
 }
 
 static guint64
 stall_pause (DfEarlyStatus behaviour, guint32 poll_ms, gint64 waited_us)
 {
-  DfPollState st = { behaviour, poll_ms, 1, waited_us };
+  DfPollState st = { behaviour, poll_ms, 1, waited_us, 0 };
   return df_poll_stall_pause_us (&st);
 }
 
@@ -84,6 +84,37 @@ test_stall_retries (void)
 
 /* the known devices (the virtual devices' identities, as the quirk table
  * sees them) and what Defuse does with their status */
+/* what earlier operations of the same kind teach */
+static void
+test_learnt_busy_times (void)
+{
+  DfPollState l476_erase = { DF_EARLY_STATUS_STALL, 10, 1, 0, 22 * MS };
+  DfPollState spec_write = { DF_EARLY_STATUS_SPEC, 10, 1, 0, 5 * MS };
+  DfPollState hold_write = { DF_EARLY_STATUS_HOLD, 104, 1, 0, 8 * MS };
+  gint64 expected = 0;
+
+  /* STM32L476, 10 ms reported for a 22 ms page erase: the next erase is
+   * asked for a little before 22 ms, not at 10 ms and stalled through */
+  g_assert_cmpuint (df_poll_pause_us (&l476_erase), ==, 22 * MS * 15 / 16);
+  /* ... and if it is not done then, retried soon */
+  l476_erase.waited_us = 22 * MS * 15 / 16;
+  g_assert_cmpuint (df_poll_stall_pause_us (&l476_erase), ==, 22 * MS / 32);
+  /* never earlier than the device asked, whatever was seen */
+  g_assert_cmpuint (df_poll_pause_us (&spec_write), ==, 10 * MS);
+  /* a device that holds the request is asked at once anyway */
+  g_assert_cmpuint (df_poll_pause_us (&hold_write), ==, 0);
+
+  /* the shortest time seen is kept */
+  df_poll_learn (&expected, 23 * MS);
+  g_assert_cmpint (expected, ==, 23 * MS);
+  df_poll_learn (&expected, 25 * MS);
+  g_assert_cmpint (expected, ==, 23 * MS);
+  df_poll_learn (&expected, 21 * MS);
+  g_assert_cmpint (expected, ==, 21 * MS);
+  df_poll_learn (&expected, 0);
+  g_assert_cmpint (expected, ==, 21 * MS);
+}
+
 static void
 test_per_device (void)
 {
@@ -148,6 +179,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/poll/decisions", test_decisions);
   g_test_add_func ("/poll/stall-retries", test_stall_retries);
+  g_test_add_func ("/poll/learnt-busy-times", test_learnt_busy_times);
   g_test_add_func ("/poll/per-device", test_per_device);
   return g_test_run ();
 }

@@ -12,11 +12,21 @@
 
 G_BEGIN_DECLS
 
+/* the kinds of operation whose busy times are learnt apart */
+typedef enum {
+  DF_POLL_OP_COMMAND,  /* set address, plain DFU manifestation */
+  DF_POLL_OP_ERASE,    /* one page or sector */
+  DF_POLL_OP_WRITE,
+  DF_POLL_OPS,
+  DF_POLL_OP_ONE_OFF = DF_POLL_OPS,  /* mass erase, read unprotect: teaches nothing */
+} DfPollOp;
+
 typedef struct {
   DfEarlyStatus behaviour;       /* the device's quirk; SPEC once it refused an early request */
   guint32       poll_timeout_ms; /* the bwPollTimeout of the last busy answer */
   guint         busy_answers;    /* busy answers to this operation so far (1: the one that started it) */
   gint64        waited_us;       /* since the first busy answer */
+  gint64        expected_us;     /* how long the same kind of operation took before, 0: not known */
 } DfPollState;
 
 /* the shortest pause between two requests to a device that answers busy
@@ -27,6 +37,9 @@ typedef struct {
 
 /* how long to wait after a busy answer before the next GETSTATUS */
 guint64 df_poll_pause_us (const DfPollState *st);
+/* what one operation teaches about the next of its kind: seen_us is how
+ * long it kept the device busy, *expected_us what was known before */
+void    df_poll_learn (gint64 *expected_us, gint64 seen_us);
 /* how long to wait after a GETSTATUS was stalled (retry the status, never
  * the command) */
 guint64 df_poll_stall_pause_us (const DfPollState *st);

@@ -256,7 +256,7 @@ early_refused (DfConnection *c, GError **error)
  * long: STM32F405 reports 100 ms for a mass erase that takes seconds
  * (dfu-util waits up to 35 s for erases).  *refused: see early_refused(). */
 static gboolean
-wait_while_busy (DfConnection *c, guint busy_ms, DfStatus *status_out, gboolean *refused,
+wait_while_busy (DfConnection *c, DfPollOp op, guint busy_ms, DfStatus *status_out, gboolean *refused,
                  GError **error)
 {
   DfStatus status;
@@ -268,6 +268,7 @@ wait_while_busy (DfConnection *c, guint busy_ms, DfStatus *status_out, gboolean 
   guint status_timeout = MAX (busy_ms, REQUEST_TIMEOUT_MS);
   DfPollState poll = {
     .behaviour = c->early_refused || c->quirks == NULL ? DF_EARLY_STATUS_SPEC : c->quirks->early_status,
+    .expected_us = op < DF_POLL_OPS ? c->busy_seen_us[op] : 0,
   };
 
   *refused = FALSE;
@@ -322,6 +323,8 @@ wait_while_busy (DfConnection *c, guint busy_ms, DfStatus *status_out, gboolean 
       /* a device that asks for long waits gets them, with room to spare */
       status_timeout = MAX (status_timeout, status.poll_timeout_ms + REQUEST_TIMEOUT_MS);
     }
+  if (first_busy > 0 && op < DF_POLL_OPS)
+    df_poll_learn (&c->busy_seen_us[op], g_get_monotonic_time () - first_busy);
   if (status_out != NULL)
     *status_out = status;
   return TRUE;
@@ -332,7 +335,7 @@ df_dfu_wait_while_busy (DfConnection *c, DfStatus *status_out, GError **error)
 {
   gboolean refused;
 
-  if (!wait_while_busy (c, REQUEST_TIMEOUT_MS, status_out, &refused, error))
+  if (!wait_while_busy (c, DF_POLL_OP_COMMAND, REQUEST_TIMEOUT_MS, status_out, &refused, error))
     return FALSE;
   if (refused)
     {
@@ -383,7 +386,7 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
 }
 
 static gboolean
-dfuse_command (DfConnection *c, guint8 command, const guint32 *address, guint busy_ms,
+dfuse_command (DfConnection *c, guint8 command, const guint32 *address, DfPollOp op, guint busy_ms,
                GError **error)
 {
   guint8 buf[5] = { command };
@@ -401,7 +404,7 @@ dfuse_command (DfConnection *c, guint8 command, const guint32 *address, guint bu
   do
     {
       if (!df_dfu_dnload (c, 0, buf, length, error) ||
-          !wait_while_busy (c, busy_ms, NULL, &refused, error))
+          !wait_while_busy (c, op, busy_ms, NULL, &refused, error))
         return FALSE;
     }
   while (refused);
@@ -411,7 +414,7 @@ dfuse_command (DfConnection *c, guint8 command, const guint32 *address, guint bu
 gboolean
 df_dfuse_set_address (DfConnection *c, guint32 address, GError **error)
 {
-  if (!dfuse_command (c, DFUSE_SET_ADDRESS, &address, REQUEST_TIMEOUT_MS, error))
+  if (!dfuse_command (c, DFUSE_SET_ADDRESS, &address, DF_POLL_OP_COMMAND, REQUEST_TIMEOUT_MS, error))
     {
       g_prefix_error (error, _("setting the address to 0x%08x: "), address);
       return FALSE;
@@ -457,7 +460,7 @@ df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error)
     {
       g_autoptr(GError) local = NULL;
 
-      if (!dfuse_command (c, DFUSE_ERASE, &address, c->quirks->clear_twice_after_ms, &local) &&
+      if (!dfuse_command (c, DFUSE_ERASE, &address, DF_POLL_OP_ERASE, c->quirks->clear_twice_after_ms, &local) &&
           !(g_error_matches (local, DF_ERROR, DF_ERROR_TIMEOUT) && unwedge (c, error)))
         {
           if (local != NULL && (error == NULL || *error == NULL))
@@ -467,7 +470,7 @@ df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error)
         }
       return TRUE;
     }
-  if (!dfuse_command (c, DFUSE_ERASE, &address, c->max_busy_ms, error))
+  if (!dfuse_command (c, DFUSE_ERASE, &address, DF_POLL_OP_ERASE, c->max_busy_ms, error))
     {
       g_prefix_error (error, _("erasing the sector at 0x%08x: "), address);
       return FALSE;
@@ -478,7 +481,7 @@ df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error)
 gboolean
 df_dfuse_mass_erase (DfConnection *c, GError **error)
 {
-  if (!dfuse_command (c, DFUSE_ERASE, NULL, c->max_busy_ms, error))
+  if (!dfuse_command (c, DFUSE_ERASE, NULL, DF_POLL_OP_ONE_OFF, c->max_busy_ms, error))
     {
       g_prefix_error (error, _("mass erase: "));
       return FALSE;
@@ -492,7 +495,7 @@ df_dfuse_read_unprotect (DfConnection *c, GError **error)
   g_autoptr(GError) local = NULL;
 
   /* the device erases everything and resets: it vanishing is success */
-  if (!dfuse_command (c, DFUSE_READ_UNPROTECT, NULL, c->max_busy_ms, &local) &&
+  if (!dfuse_command (c, DFUSE_READ_UNPROTECT, NULL, DF_POLL_OP_ONE_OFF, c->max_busy_ms, &local) &&
       !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local), _("read unprotect: "));
@@ -507,7 +510,7 @@ df_dfu_write_block (DfConnection *c, guint16 block, const guint8 *data, gsize le
 {
   if (!df_dfu_dnload (c, block, data, length, error))
     return FALSE;
-  return wait_while_busy (c, REQUEST_TIMEOUT_MS, NULL, refused, error);
+  return wait_while_busy (c, DF_POLL_OP_WRITE, REQUEST_TIMEOUT_MS, NULL, refused, error);
 }
 
 gboolean

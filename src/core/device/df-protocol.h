@@ -5,7 +5,7 @@
  * answer that is not success into one clear error. */
 #pragma once
 
-#include "df-quirks.h"
+#include "df-poll.h"
 #include "df-transport.h"
 
 G_BEGIN_DECLS
@@ -71,6 +71,7 @@ typedef struct {
   gboolean      address_every_block; /* chunks are shorter than the descriptor's wTransferSize
                                       * (quirk table): the device's block arithmetic would
                                       * misplace them, so each gets its own SET_ADDRESS */
+  gint64        busy_seen_us[DF_POLL_OPS]; /* the shortest each kind of operation kept it busy, 0: none yet */
 } DfConnection;
 
 /* single requests */
