@@ -118,9 +118,8 @@ write_raw (DfImage *image, const DfWriteOptions *options, const gchar *output)
   guint32 base = 0;
 
   bytes = df_raw_write (image, options, &base, &error);
-  if (bytes == NULL || !g_file_set_contents_full (output, g_bytes_get_data (bytes, NULL),
-                                                  (gssize) g_bytes_get_size (bytes),
-                                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+  if (bytes == NULL || !df_file_save (output, g_bytes_get_data (bytes, NULL),
+                                      g_bytes_get_size (bytes), &error))
     {
       cli_error ("%s", error->message);
       return CLI_EXIT_BAD_FILE;
@@ -129,6 +128,30 @@ write_raw (DfImage *image, const DfWriteOptions *options, const gchar *output)
     printf (_("%s: %zu bytes for base address 0x%08x (gaps filled with 0x%02x)\n"),
             output, g_bytes_get_size (bytes), base, options->fill);
   return CLI_EXIT_OK;
+}
+
+void
+cli_warn_unpadded (DfImage *image, const gchar *output)
+{
+  g_autoptr(GString) unaligned = g_string_new (NULL);
+
+  for (guint i = 0; i < image->targets->len; i++)
+    {
+      DfTarget *target = g_ptr_array_index (image->targets, i);
+      for (guint j = 0; j < target->segments->len; j++)
+        {
+          DfSegment *segment = g_ptr_array_index (target->segments, j);
+          gsize size = g_bytes_get_size (segment->data);
+          if (size % 8 != 0)
+            g_string_append_printf (unaligned, "%s0x%08x (%zu bytes)",
+                                    unaligned->len > 0 ? ", " : "", segment->address, size);
+        }
+    }
+  if (unaligned->len > 0)
+    g_printerr (_("defuse-cli: warning: %s: element sizes not a multiple of 8 (--no-pad): %s; "
+                  "STM32L4 and other parts that program 64-bit words lose the last bytes "
+                  "when the flasher does not pad them (dfu-util does not, Defuse does)\n"),
+                output, unaligned->str);
 }
 
 int
@@ -211,5 +234,7 @@ cli_convert (int argc, char **argv)
       cli_error ("%s", error->message);
       return CLI_EXIT_BAD_FILE;
     }
+  if (format == DF_FORMAT_DFUSE && no_pad)
+    cli_warn_unpadded (image, files[1]);
   return CLI_EXIT_OK;
 }

@@ -209,9 +209,16 @@ cli_info (int argc, char **argv)
                                                      address_text != NULL, address,
                                                      ignore_crc ? DF_LOAD_IGNORE_CRC : DF_LOAD_NONE,
                                                      &error);
+      if (image == NULL && !json)
+        {
+          /* unreadable: one line, not a block saying "format unknown" too */
+          cli_error ("%s", error->message);
+          status = CLI_EXIT_BAD_FILE;
+          continue;
+        }
       if (image == NULL)
         {
-          /* unreadable: still one document (or line) for this file */
+          /* unreadable: still one document for this file */
           image = df_image_new (DF_FORMAT_UNKNOWN, files[i]);
           df_image_add_diagnostic (image, DF_SEVERITY_ERROR, -1, 0, "%s", error->message);
         }

@@ -231,5 +231,7 @@ cli_pack (int argc, char **argv)
       cli_error ("%s", error->message);
       return CLI_EXIT_BAD_FILE;
     }
+  if (no_pad)
+    cli_warn_unpadded (image, output);
   return CLI_EXIT_OK;
 }

@@ -17,6 +17,9 @@ typedef enum {
 int cli_info (int argc, char **argv);
 int cli_pack (int argc, char **argv);
 int cli_convert (int argc, char **argv);
+/* after writing a DfuSe file with --no-pad: warns about element sizes an
+ * STM32L4 would truncate (the one place where they matter) */
+void cli_warn_unpadded (DfImage *image, const gchar *output);
 
 /* "error: MESSAGE" on stderr, one line */
 void cli_error (const gchar *format, ...) G_GNUC_PRINTF (1, 2);

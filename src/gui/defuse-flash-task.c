@@ -499,6 +499,8 @@ defuse_flash_task_error_hint (const GError *error)
     case DF_ERROR_INVALID_FILE:
       return _("The file is damaged or is not firmware: download it again.");
     case DF_ERROR_DEVICE:
+    case DF_ERROR_WRITE:
+    case DF_ERROR_ADDRESS:
     case DF_ERROR_STALLED:
     case DF_ERROR_PROTOCOL:
       return _("Reset the board into DFU mode and flash again. The log below has what the device said.");

@@ -28,6 +28,14 @@ typedef enum {
   DF_ERROR_STALLED,          /* the device stalled (refused) a request */
   DF_ERROR_VERIFY,           /* read-back differs from what was written */
   DF_ERROR_CANCELLED,        /* the user cancelled */
+  DF_ERROR_WRITE,            /* the device could not erase or write (errWRITE, errERASE...) */
+  DF_ERROR_ADDRESS,          /* the device refused the address (errTARGET, errADDRESS) */
 } DfError;
+
+/* A stable, machine-readable name for what went wrong ("no-device",
+ * "verify-failed"...), the "kind" of defuse-cli's --json failure events
+ * and the GUI's report; documented in defuse-cli(1).  The one place that
+ * maps errors to kinds: any error outside DF_ERROR is "failed". */
+const gchar *df_error_kind (const GError *error);
 
 G_END_DECLS

@@ -193,6 +193,29 @@ df_dfu_abort (DfConnection *c, GError **error)
   return control_out (c, DFU_ABORT, 0, NULL, 0, REQUEST_TIMEOUT_MS, error);
 }
 
+/* which DfError a bStatus is: what a caller may retry depends on it */
+static gint
+status_error_code (DfConnection *c, guint8 status)
+{
+  switch (status)
+    {
+    case DF_STATUS_ERR_VENDOR:
+      /* on an STM32 bootloader errVENDOR means read protection (AN3156) */
+      return c->dfuse ? DF_ERROR_PROTECTED : DF_ERROR_DEVICE;
+    case DF_STATUS_ERR_WRITE:
+    case DF_STATUS_ERR_ERASE:
+    case DF_STATUS_ERR_CHECK_ERASED:
+    case DF_STATUS_ERR_PROG:
+    case DF_STATUS_ERR_VERIFY:
+      return DF_ERROR_WRITE;
+    case DF_STATUS_ERR_TARGET:
+    case DF_STATUS_ERR_ADDRESS:
+      return DF_ERROR_ADDRESS;
+    default:
+      return DF_ERROR_DEVICE;
+    }
+}
+
 static void
 set_device_error (DfConnection *c, const DfStatus *status, GError **error)
 {
@@ -203,8 +226,7 @@ set_device_error (DfConnection *c, const DfStatus *status, GError **error)
                    df_state_to_string (status->state));
       return;
     }
-  /* on an STM32 bootloader errVENDOR means read protection (AN3156) */
-  gint code = (c->dfuse && status->status == DF_STATUS_ERR_VENDOR) ? DF_ERROR_PROTECTED : DF_ERROR_DEVICE;
+  gint code = status_error_code (c, status->status);
   g_set_error (error, DF_ERROR, code, _("the device reported %s: %s"),
                df_status_to_string (status->status), df_status_describe (status->status));
 }

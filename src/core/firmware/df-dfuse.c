@@ -50,12 +50,13 @@ target_name (const guint8 *prefix)
   return g_utf8_make_valid (raw, (gssize) len);
 }
 
-/* element (0-based) of target number index at *pos, added to target; sizes
- * that are not a multiple of 8 are listed in unaligned.  FALSE after an
- * error that makes the rest unreadable. */
+/* element (0-based) of target number index at *pos, added to target.
+ * FALSE after an error that makes the rest unreadable.  Sizes that are not
+ * a multiple of 8 are no concern here: Defuse pads such writes itself, and
+ * convert/pack --no-pad warn where they matter. */
 static gboolean
 parse_element (DfImage *image, GBytes *bytes, gsize end, DfTarget *target, guint index, guint32 element,
-               GString *unaligned, gsize *pos)
+               gsize *pos)
 {
   const guint8 *data = g_bytes_get_data (bytes, NULL);
   guint32 address, size;
@@ -82,12 +83,6 @@ parse_element (DfImage *image, GBytes *bytes, gsize end, DfTarget *target, guint
     df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) *pos, 0,
                              _("element %u of target %u at 0x%08x with %u bytes runs past the 4 GiB address space"),
                              element + 1, index + 1, address, size);
-  if (size % 8 != 0)
-    {
-      if (unaligned->len > 0)
-        g_string_append (unaligned, ", ");
-      g_string_append_printf (unaligned, "%u (%u bytes)", element + 1, size);
-    }
   {
     g_autoptr(GBytes) chunk = g_bytes_new_from_bytes (bytes, *pos + ELEMENT_HEADER, size);
     df_target_add_segment (target, address, chunk);
@@ -108,7 +103,6 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
   gsize consumed = 0;
   g_autofree gchar *name = NULL;
   g_autofree gsize *offsets = NULL;
-  g_autoptr(GString) unaligned = g_string_new (NULL);
   DfTarget *target;
 
   if (end - *pos < TARGET_PREFIX_SIZE)
@@ -157,7 +151,7 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
       gsize element_start = *pos;
 
       offsets[i] = *pos;
-      if (!parse_element (image, bytes, end, target, index, i, unaligned, pos))
+      if (!parse_element (image, bytes, end, target, index, i, pos))
         return FALSE;
       consumed += *pos - element_start;
     }
@@ -166,11 +160,6 @@ parse_target (DfImage *image, GBytes *bytes, const guint8 *data, gsize end,
     df_image_add_diagnostic (image, DF_SEVERITY_ERROR, (gint64) start + 266, 0,
                              _("target %u (alt %u) says its elements take %u bytes but its %u elements take %zu"),
                              index + 1, alt, target_size, count, consumed);
-  if (unaligned->len > 0)
-    df_image_add_diagnostic (image, DF_SEVERITY_WARNING, (gint64) start, 0,
-                             _("target %u (alt %u): element sizes not a multiple of 8: %s; STM32L4 and other "
-                             "parts that program 64-bit words need them padded"),
-                             index + 1, alt, unaligned->str);
   check_overlaps (image, target, offsets);
   return TRUE;
 }

@@ -129,6 +129,18 @@ df_image_load_file (const gchar *path, DfFormat format, gboolean has_address,
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) local = NULL;
 
+  /* mmap() of a folder or a device fails with "No such device": say what it is */
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_IO, _("%s is a folder, not a firmware file"), path);
+      return NULL;
+    }
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_IO,
+                   _("%s is a device or a pipe, not a firmware file: give the path of a file"), path);
+      return NULL;
+    }
   /* mapped, not read: a large file costs no copy, and segments slice it */
   mapped = g_mapped_file_new (path, FALSE, &local);
   if (mapped == NULL)
@@ -172,19 +184,29 @@ df_image_save_file (DfImage *image, const gchar *path, DfFormat format,
                     const DfWriteOptions *options, GError **error)
 {
   g_autoptr(GBytes) bytes = df_image_write (image, format, options, error);
-  g_autoptr(GError) local = NULL;
   gsize size;
   const gchar *data;
 
   if (bytes == NULL)
     return FALSE;
   data = g_bytes_get_data (bytes, &size);
+  return df_file_save (path, data, size, error);
+}
+
+gboolean
+df_file_save (const gchar *path, const void *data, gsize size, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  const gchar *reason;
+
   /* CONSISTENT writes a temporary file and renames it over the target */
-  if (!g_file_set_contents_full (path, data, (gssize) size,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
-    {
-      g_set_error_literal (error, DF_ERROR, DF_ERROR_IO, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  if (g_file_set_contents_full (path, data, (gssize) size,
+                                G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
+    return TRUE;
+  /* GLib's message names its temporary file ("x.hex.RC3GZ3"), which the
+   * user never asked for: keep only its reason, after the last ": " */
+  reason = g_strrstr (local->message, ": ");
+  g_set_error (error, DF_ERROR, DF_ERROR_IO, _("could not write %s: %s"), path,
+               reason != NULL ? reason + 2 : local->message);
+  return FALSE;
 }

@@ -81,5 +81,7 @@ GBytes  *df_image_write (DfImage *image, DfFormat format,
 /* writes to a temporary file and renames it: never a partial file */
 gboolean df_image_save_file (DfImage *image, const gchar *path, DfFormat format,
                              const DfWriteOptions *options, GError **error);
+/* the same for bytes; the error names path, never the temporary file */
+gboolean df_file_save (const gchar *path, const void *data, gsize size, GError **error);
 
 G_END_DECLS

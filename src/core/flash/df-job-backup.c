@@ -7,7 +7,6 @@
 #include "df-error.h"
 #include "df-formats.h"
 #include "df-job-private.h"
-#include "df-memory.h"
 
 /* backup: every touched sector, whole, into a DfuSe file, before any change */
 gboolean
@@ -34,7 +33,7 @@ df_job_run_backup (DfJob *job, GError **error)
           if (!s->touched)
             continue;
           data = g_malloc (s->size);
-          if (!df_memory_read (&job->conn, s->start, data, s->size, df_job_on_chunk, job, error))
+          if (!df_job_read (job, s->start, data, s->size, error))
             {
               g_prefix_error (error, _("backing up: "));
               return FALSE;
@@ -55,6 +54,13 @@ df_job_run_backup (DfJob *job, GError **error)
   return TRUE;
 }
 
+/* a clear function gets a pointer to the element */
+static void
+clear_skips (gpointer element)
+{
+  g_array_unref (*(GArray **) element);
+}
+
 /* --diff: read what the device holds where the image goes; a sector whose
  * bytes are all already right needs neither erase nor write */
 gboolean
@@ -62,8 +68,10 @@ df_job_run_diff (DfJob *job, GError **error)
 {
   DfPlan *plan = job->plan;
 
+  g_clear_pointer (&job->skip, g_array_unref);  /* a resume reads again */
+  job->skipped_sectors = 0;
   job->skip = g_array_new (FALSE, FALSE, sizeof (GArray *));
-  g_array_set_clear_func (job->skip, (GDestroyNotify) (void (*) (void)) g_array_unref);
+  g_array_set_clear_func (job->skip, clear_skips);
   df_job_begin_phase (job, DF_PHASE_READ, plan->write_bytes);
   for (guint i = 0; i < plan->targets->len; i++)
     {
@@ -90,7 +98,7 @@ df_job_run_diff (DfJob *job, GError **error)
               df_job_on_chunk (size, write->address, job); /* already known to differ */
               continue;
             }
-          if (!df_memory_read (&job->conn, write->address, have, size, df_job_on_chunk, job, error))
+          if (!df_job_read (job, write->address, have, size, error))
             {
               g_prefix_error (error, _("reading to compare: "));
               return FALSE;

@@ -31,6 +31,13 @@ df_job_sector_of (DfPlanTarget *target, guint32 address)
   g_assert_not_reached ();
 }
 
+DfPlanSector *
+df_job_sector_at (DfJob *job, guint t, guint32 address)
+{
+  DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
+  return &g_array_index (target->sectors, DfPlanSector, df_job_sector_of (target, address));
+}
+
 static gboolean
 run_erase (DfJob *job, GError **error)
 {
@@ -40,9 +47,16 @@ run_erase (DfJob *job, GError **error)
   if (plan->options.mass_erase)
     {
       df_job_begin_phase (job, DF_PHASE_ERASE, plan->erase_bytes);
-      if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, 0), error) ||
-          !df_dfuse_mass_erase (&job->conn, error))
+      if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, 0), error))
         return FALSE;
+      for (;;)
+        {
+          g_autoptr(GError) local = NULL;
+          if (df_dfuse_mass_erase (&job->conn, &local))
+            break;
+          if (!df_job_may_retry (job, &local, _("mass erase"), FALSE, 0, error))
+            return FALSE;
+        }
       df_job_log (job, _("mass erase done"));
       df_job_on_chunk (plan->erase_bytes, 0, job);
       return TRUE;
@@ -62,6 +76,10 @@ run_erase (DfJob *job, GError **error)
   for (guint i = 0; i < plan->targets->len; i++)
     {
       DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
+      /* the transcript gets one line per contiguous run of erased sectors,
+       * not one per 2 KiB page */
+      guint32 run_start = 0;
+      guint64 run_size = 0;
 
       if (!df_job_select_alt (job, target, error))
         return FALSE;
@@ -70,12 +88,25 @@ run_erase (DfJob *job, GError **error)
           DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
           if (!s->erase || df_job_sector_skipped (job, i, j))
             continue;
-          if (!df_dfuse_erase_page (&job->conn, s->start, error))
-            return FALSE;
+          if (run_size > 0 && (guint64) run_start + run_size != s->start)
+            {
+              df_job_log_range (job, RANGE_ERASED, run_start, run_size);
+              run_size = 0;
+            }
+          if (!df_job_erase_sector (job, s->start, error))
+            {
+              if (run_size > 0)
+                df_job_log_range (job, RANGE_ERASED, run_start, run_size);
+              return FALSE;
+            }
+          if (run_size == 0)
+            run_start = s->start;
+          run_size += s->size;
           job->erased_sectors++;
-          df_job_log_range (job, RANGE_ERASED, s->start, s->size);
           df_job_on_chunk (s->size, s->start, job);
         }
+      if (run_size > 0)
+        df_job_log_range (job, RANGE_ERASED, run_start, run_size);
     }
   return TRUE;
 }
@@ -145,7 +176,8 @@ for_each_run (DfJob *job, guint t, RunFunc func, GError **error)
       guint sector = df_job_sector_of (target, write->address);
       guint64 run_end = (guint64) run_start + run->len;
 
-      if (df_job_sector_skipped (job, t, sector))
+      if (df_job_sector_skipped (job, t, sector) ||
+          (job->clip && (write->address < job->clip_lo || write->address >= job->clip_hi)))
         continue;
       if (run->len > 0 && write->address != run_end)
         {
@@ -175,13 +207,29 @@ for_each_run (DfJob *job, guint t, RunFunc func, GError **error)
   return TRUE;
 }
 
+/* one attempt, for rewriting a sector (the retry is around it) */
 static gboolean
-write_run (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error)
+write_once (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error)
 {
-  if (!df_memory_write_run (&job->conn, address, data, size, df_job_on_write_chunk, job, error))
+  return df_memory_write_run (&job->conn, address, data, size, df_job_on_write_chunk, job, error);
+}
+
+gboolean
+df_job_rewrite_range (DfJob *job, guint t, guint32 lo, guint64 hi, gboolean verify, GError **error)
+{
+  DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
+  gboolean ok;
+
+  if (sector_erased (job, t, df_job_sector_of (target, lo)) &&
+      !df_dfuse_erase_page (&job->conn, lo, error))
     return FALSE;
-  df_job_log_range (job, RANGE_WRITTEN, address, size);
-  return TRUE;
+  job->clip = TRUE;
+  job->clip_lo = lo;
+  job->clip_hi = hi;
+  ok = for_each_run (job, t, write_once, error) &&
+       (!verify || for_each_run (job, t, df_job_verify_run, error));
+  job->clip = FALSE;
+  return ok;
 }
 
 gboolean
@@ -201,6 +249,8 @@ df_job_verify_run (DfJob *job, guint32 address, const guint8 *data, gsize size, 
                      _("verify failed: at 0x%08x the device holds 0x%02x instead of 0x%02x; "
                        "flash again, and if it fails again the memory may be worn or protected"),
                      address + (guint32) i, have[i], data[i]);
+        job->mismatch_at = address + (guint32) i;
+        job->mismatch_set = TRUE;
         return FALSE;
       }
   df_job_log_range (job, RANGE_VERIFIED, address, size);
@@ -230,9 +280,11 @@ df_job_run_dfuse (DfJob *job, GError **error)
   DfPlan *plan = job->plan;
   guint64 total;
 
-  if (job->backup_path != NULL && !df_job_run_backup (job, error))
+  /* after a reset, the backup is made and what is already right is
+   * found by reading back, as --diff does */
+  if (job->backup_path != NULL && !job->resuming && !df_job_run_backup (job, error))
     return FALSE;
-  if (plan->options.diff && !df_job_run_diff (job, error))
+  if ((plan->options.diff || job->resuming) && !df_job_run_diff (job, error))
     return FALSE;
   if (!run_erase (job, error))
     return FALSE;
@@ -240,17 +292,23 @@ df_job_run_dfuse (DfJob *job, GError **error)
   total = df_job_bytes_to_write (job);
   df_job_begin_phase (job, DF_PHASE_WRITE, total);
   for (guint i = 0; i < plan->targets->len; i++)
-    if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, i), error) ||
-        !for_each_run (job, i, write_run, error))
-      return FALSE;
+    {
+      job->target_index = i;
+      if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, i), error) ||
+          !for_each_run (job, i, df_job_write_run, error))
+        return FALSE;
+    }
 
   if (plan->options.verify)
     {
       df_job_begin_phase (job, DF_PHASE_VERIFY, total);
       for (guint i = 0; i < plan->targets->len; i++)
-        if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, i), error) ||
-            !for_each_run (job, i, df_job_verify_run, error))
-          return FALSE;
+        {
+          job->target_index = i;
+          if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, i), error) ||
+              !for_each_run (job, i, df_job_verify_run_retrying, error))
+            return FALSE;
+        }
     }
 
   if (plan->options.leave)
@@ -259,11 +317,18 @@ df_job_run_dfuse (DfJob *job, GError **error)
 
       df_job_begin_phase (job, DF_PHASE_LEAVE, 1);
       /* the device jumps to its address pointer (quirk table) */
-      if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, 0), error) ||
-          (quirks != NULL && quirks->set_address_before_leave &&
-           !df_dfuse_set_address (&job->conn, plan->start_address, error)) ||
-          !df_dfu_leave (&job->conn, error))
+      if (!df_job_select_alt (job, g_ptr_array_index (plan->targets, 0), error))
         return FALSE;
+      for (;;)
+        {
+          g_autoptr(GError) local = NULL;
+          if ((quirks == NULL || !quirks->set_address_before_leave ||
+               df_dfuse_set_address (&job->conn, plan->start_address, &local)) &&
+              df_dfu_leave (&job->conn, &local))
+            break;
+          if (!df_job_may_retry (job, &local, _("leaving DFU mode"), FALSE, 0, error))
+            return FALSE;
+        }
       if (quirks != NULL && quirks->returns_in_dfu_after_leave)
         df_job_log (job, _("This chip starts its bootloader again while it believes its flash is empty: if it "
                            "comes back in DFU mode, the firmware is written and verified; unplug it (power it off) "

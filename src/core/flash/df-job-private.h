@@ -41,6 +41,20 @@ struct _DfJob {
   guint32         written_low;
   guint32         written_high;
   guint64         transfers;
+
+  /* retries and resume (df-job-retry.c, df-job-resume.c) */
+  guint           retries;         /* steps retried after a hiccup */
+  guint32         failed_sector;   /* start of the last sector that failed to write */
+  gboolean        failed_sector_set;
+  guint           target_index;    /* the plan target being worked on */
+  guint32         chunk_end;       /* end of the last chunk the device confirmed */
+  gboolean        mismatch_set;    /* a verify found a wrong byte ... */
+  guint32         mismatch_at;     /* ... here */
+  gboolean        clip;            /* for_each_run only within [clip_lo, clip_hi) */
+  guint32         clip_lo;
+  guint64         clip_hi;
+  guint           resumes;         /* times the device reset and came back */
+  gboolean        resuming;        /* reading back after a reset: --diff's way */
 };
 
 /* the transcript's lines, one per erased sector and written or verified run */
@@ -66,6 +80,30 @@ guint    df_job_sector_of (DfPlanTarget *target, guint32 address);
 guint64  df_job_bytes_to_write (DfJob *job);
 gboolean df_job_verify_run (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error);
 gboolean df_job_run_dfuse (DfJob *job, GError **error);
+
+/* df-job-dfuse.c, for the retries: the runs of target t within
+ * [lo, hi), written (erasing the sector first where the plan erases it)
+ * or verified */
+gboolean df_job_rewrite_range (DfJob *job, guint t, guint32 lo, guint64 hi, gboolean verify, GError **error);
+DfPlanSector *df_job_sector_at (DfJob *job, guint t, guint32 address);
+
+/* df-job-retry.c: each step of a job is retried after a hiccup (a stall,
+ * a short or missing answer, a one-off error status), after CLRSTATUS or
+ * ABORT back to dfuIDLE, a bounded number of times; faults that do not go
+ * away (read protection, a sector that fails twice, a device that is
+ * gone) end the job at once.  A failed write or verify erases and
+ * rewrites only the sector concerned. */
+gboolean df_job_may_retry (DfJob *job, GError **failure, const gchar *step, gboolean at_sector,
+                           guint32 sector, GError **error);
+gboolean df_job_erase_sector (DfJob *job, guint32 address, GError **error);
+gboolean df_job_read (DfJob *job, guint32 address, guint8 *data, gsize size, GError **error);
+gboolean df_job_write_run (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error);
+gboolean df_job_verify_run_retrying (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error);
+
+/* df-job-resume.c: after the device dropped off the bus mid-flash, waits
+ * for it to come back in DFU mode (same serial and port path) and opens
+ * it again; FALSE if it does not come back in time */
+gboolean df_job_reconnect (DfJob *job, DfTransport **transport, GError **error);
 
 /* df-job-plain.c */
 gboolean df_job_run_plain (DfJob *job, GError **error);

@@ -98,6 +98,18 @@ df_job_get_skipped_sectors (DfJob *job)
   return job->skipped_sectors;
 }
 
+guint
+df_job_get_retries (DfJob *job)
+{
+  return job->retries;
+}
+
+guint
+df_job_get_resumes (DfJob *job)
+{
+  return job->resumes;
+}
+
 void
 df_job_log (DfJob *job, const gchar *format, ...)
 {
@@ -139,9 +151,16 @@ df_job_log_range (DfJob *job, RangeAction action, guint32 start, guint64 size)
 gboolean
 df_job_select_alt (DfJob *job, DfPlanTarget *target, GError **error)
 {
-  if (!df_transport_set_alt (job->conn.transport, job->device->interface, target->alt, error))
-    return FALSE;
-  return df_dfu_ensure_idle (&job->conn, error);
+  for (;;)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (df_transport_set_alt (job->conn.transport, job->device->interface, target->alt, &local) &&
+          df_dfu_ensure_idle (&job->conn, &local))
+        return TRUE;
+      if (!df_job_may_retry (job, &local, _("selecting the memory"), FALSE, 0, error))
+        return FALSE;
+    }
 }
 
 /* After a failure or a cancel: bring the device back to dfuIDLE so the
@@ -167,12 +186,54 @@ describe_written (DfJob *job)
   if (job->written == 0 && job->erased_sectors == 0)
     return g_strdup (_("Nothing was erased or written."));
   if (job->written == 0)
-    return g_strdup_printf (_("%u sectors were erased and nothing was written yet: the firmware on the device is incomplete; flash again."),
+    return g_strdup_printf (_("%u sectors were erased and nothing was written yet: the firmware on the device is incomplete; "
+                              "flash again (with --diff the next flash reads back and skips what is already right)."),
                             job->erased_sectors);
   return g_strdup_printf (_("%u sectors were erased and %" PRIu64 " of %" PRIu64
-                            " bytes written (0x%08x-0x%08x): the firmware on the device is incomplete; flash again."),
+                            " bytes written (0x%08x-0x%08x): the firmware on the device is incomplete; "
+                            "flash again (with --diff the next flash reads back and skips what is already right)."),
                           job->erased_sectors, job->written, df_job_bytes_to_write (job),
                           job->written_low, job->written_high - 1);
+}
+
+/* the DfuSe flash, resumed when the board resets mid-flash (a brown-out)
+ * and comes back in DFU mode on the same port: what is already right is
+ * read back and skipped, the rest finished and verified */
+#define MAX_RESUMES 3
+
+static gboolean
+run_resuming (DfJob *job, DfTransport **transport, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (!job->plan->dfuse)
+    return df_job_run_plain (job, error);
+  while (!df_job_run_dfuse (job, &local))
+    {
+      g_autoptr(GError) gone = NULL;
+
+      if (!g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) || job->resumes >= MAX_RESUMES ||
+          job->progress.phase == DF_PHASE_LEAVE)
+        break;
+      df_job_log (job, _("the device dropped off the bus (%s); waiting for it to come back"), local->message);
+      if (!df_job_reconnect (job, transport, &gone))
+        {
+          g_prefix_error (&gone, "%s\n", local->message);
+          g_clear_error (&local);
+          local = g_steal_pointer (&gone);
+          break;
+        }
+      job->resumes++;
+      job->resuming = TRUE;
+      g_clear_error (&local);
+      df_job_log (job, _("the device is back: reading back what is already right, then finishing"));
+    }
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -213,14 +274,20 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
   if (transport == NULL)
     return FALSE;
 
-  if (!df_dfu_ensure_idle (&job->conn, error))
+  for (;;)
     {
-      g_prefix_error (error, _("preparing the device: "));
-      job->transfers = transport->transfers;
-      return FALSE;
+      g_autoptr(GError) failure = NULL;
+      if (df_dfu_ensure_idle (&job->conn, &failure))
+        break;
+      if (!df_job_may_retry (job, &failure, _("preparing the device"), FALSE, 0, error))
+        {
+          g_prefix_error (error, _("preparing the device: "));
+          job->transfers = transport->transfers;
+          return FALSE;
+        }
     }
 
-  ok = plan->dfuse ? df_job_run_dfuse (job, &local) : df_job_run_plain (job, &local);
+  ok = run_resuming (job, &transport, &local);
   if (!ok)
     {
       gboolean recovered = !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) && recover (job);

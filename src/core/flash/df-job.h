@@ -68,6 +68,8 @@ DfPlan   *df_job_get_plan (DfJob *job);     /* NULL before planning */
 guint64   df_job_get_transfers (DfJob *job);
 gdouble   df_job_get_elapsed (DfJob *job);
 guint     df_job_get_skipped_sectors (DfJob *job);
+guint     df_job_get_retries (DfJob *job);   /* steps retried after a hiccup */
+guint     df_job_get_resumes (DfJob *job);   /* times the device reset and the job went on */
 
 /* Detach a runtime-mode device and wait for it in DFU mode (same port or
  * serial); returns the DFU-mode device. */
