@@ -69,6 +69,23 @@ on_log (const gchar *line, gpointer user_data)
   g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, show_update, update, update_free);
 }
 
+/* ", 2 requests retried, resumed after 1 reset": what the job mended */
+static gchar *
+describe_mended (DfJob *job)
+{
+  guint retries = df_job_get_retries (job);
+  guint resumes = df_job_get_resumes (job);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (retries > 0)
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, ", %u request retried", ", %u requests retried",
+                                               retries), retries);
+  if (resumes > 0)
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, ", resumed after %u reset", ", resumed after %u resets",
+                                               resumes), resumes);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 static void
 on_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -89,12 +106,16 @@ on_done (GObject *source, GAsyncResult *result, gpointer user_data)
           g_autofree gchar *size = g_format_size_full (plan->write_bytes, G_FORMAT_SIZE_IEC_UNITS);
           guint skipped = df_job_get_skipped_sectors (flash->job);
 
+          g_autofree gchar *mended = describe_mended (flash->job);
+
           if (skipped > 0)
-            summary = g_strdup_printf (_("done: %s in %.2f s (%u unchanged sectors skipped), %" PRIu64 " USB requests"),
-                                       size, df_job_get_elapsed (flash->job), skipped, df_job_get_transfers (flash->job));
+            summary = g_strdup_printf (_("done: %s in %.2f s (%u unchanged sectors skipped), %" PRIu64 " USB requests%s"),
+                                       size, df_job_get_elapsed (flash->job), skipped, df_job_get_transfers (flash->job),
+                                       mended);
           else
-            summary = g_strdup_printf (_("done: %s in %.2f s, %" PRIu64 " USB requests"),
-                                       size, df_job_get_elapsed (flash->job), df_job_get_transfers (flash->job));
+            summary = g_strdup_printf (_("done: %s in %.2f s, %" PRIu64 " USB requests%s"),
+                                       size, df_job_get_elapsed (flash->job), df_job_get_transfers (flash->job),
+                                       mended);
         }
       cli_progress_finish (flash->progress, flash->error, summary);
       /* a MicroPython board: back, and running what? */
@@ -165,13 +186,15 @@ check_usage (gchar **files, gboolean mass_erase, gboolean force)
 /* --alt for one device: its number, or the number given when a device
  * in runtime mode cannot say yet; FALSE after the error is printed */
 static gboolean
-choose_alt (DfDevice *device, const gchar *alt_text, const gchar *label, gint *alt_out)
+choose_alt (DfDevice *device, const gchar *alt_text, const gchar *label, gboolean json, gint *alt_out)
 {
   DfAlt *alt = df_device_find_alt_by_text (device, alt_text);
 
   if (alt == NULL && device->mode != DF_DEVICE_MODE_RUNTIME)
     {
-      cli_error (_("%s has no alt setting “%s”"), label, alt_text);
+      g_autoptr(GError) error = g_error_new (DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
+                                             _("%s has no alt setting “%s”"), label, alt_text);
+      cli_fail (json, label, error);
       return FALSE;
     }
   *alt_out = alt != NULL ? alt->alt : (gint) g_ascii_strtoull (alt_text, NULL, 10);
@@ -213,7 +236,7 @@ prepare_flashes (GPtrArray *devices, DfImage *image, DfPlanOptions *options, con
       Flash *flash;
 
       options->alt = -1;
-      if (alt_text != NULL && !choose_alt (device, alt_text, label, &options->alt))
+      if (alt_text != NULL && !choose_alt (device, alt_text, label, json, &options->alt))
         return NULL;
       flash = flash_new (device, image, options, label, json, devices->len > 1);
       df_job_set_force (flash->job, force);
@@ -351,17 +374,11 @@ cli_flash (int argc, char **argv)
   image = df_image_load_file (files[0], DF_FORMAT_UNKNOWN, FALSE, 0,
                               ignore_crc ? DF_LOAD_IGNORE_CRC : DF_LOAD_NONE, &error);
   if (image == NULL || !df_image_check (image, &error))
-    {
-      cli_error ("%s", error->message);
-      return cli_exit_for_error (error);
-    }
+    return cli_fail (json, NULL, error);
 
   devices = select_devices (selectors, all, image, mass_erase, &error);
   if (devices == NULL)
-    {
-      cli_error ("%s", error->message);
-      return cli_exit_for_error (error);
-    }
+    return cli_fail (json, NULL, error);
 
   df_plan_options_init (&options);
   options.verify = !no_verify;

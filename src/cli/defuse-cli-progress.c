@@ -136,6 +136,7 @@ cli_progress_finish (CliProgress *progress, const GError *error, const gchar *su
       cli_json_string (b, "message", error != NULL ? error->message : summary);
       if (error != NULL)
         {
+          cli_json_string (b, "kind", df_error_kind (error));
           cli_json_int (b, "exit", cli_exit_for_error (error));
         }
       json_builder_end_object (b);
@@ -149,4 +150,24 @@ cli_progress_finish (CliProgress *progress, const GError *error, const gchar *su
   else if (!progress->json)
     printf ("%s: %s\n", progress->label, summary);
   fflush (stdout);
+}
+
+int
+cli_fail (gboolean json, const gchar *label, const GError *error)
+{
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      cli_json_string (b, "event", "result");
+      cli_json_string (b, "device", label);
+      cli_json_bool (b, "ok", FALSE);
+      cli_json_string (b, "message", error->message);
+      cli_json_string (b, "kind", df_error_kind (error));
+      cli_json_int (b, "exit", cli_exit_for_error (error));
+      json_builder_end_object (b);
+      cli_json_print (b, FALSE);
+    }
+  cli_error ("%s", error->message);
+  return cli_exit_for_error (error);
 }

@@ -89,6 +89,10 @@ void         cli_progress_log (CliProgress *progress, const gchar *line);
 /* the result line: error NULL for success */
 void         cli_progress_finish (CliProgress *progress, const GError *error, const gchar *summary);
 void         cli_progress_free (CliProgress *progress);
+/* a failure before any device work (bad file, no device...): the error
+ * line, with --json also a result event with its kind; returns the exit
+ * status */
+int          cli_fail (gboolean json, const gchar *label, const GError *error);
 
 /* JSON members: key and value; a NULL string is null */
 void cli_json_int (JsonBuilder *builder, const gchar *key, gint64 value);

@@ -6,6 +6,24 @@
 
 #include "defuse-application.h"
 
+/* Run from the build tree without `meson devenv`, GLib would abort in
+ * g_settings_new() with a trap; say how to run it instead. */
+static gboolean
+settings_schema_found (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema != NULL)
+    return TRUE;
+  /* TRANSLATORS: %s is the schema id, io.github.defuse.Defuse */
+  g_printerr (_("defuse: the settings schema %s is not installed. From the build tree, run "
+                "“meson devenv -C BUILDDIR defuse”; otherwise install Defuse again.\n"), APPLICATION_ID);
+  return FALSE;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -16,6 +34,8 @@ main (int argc, char *argv[])
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  if (!settings_schema_found ())
+    return 1;
   app = defuse_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -3,6 +3,7 @@
 failure never leaves a partial output file."""
 import json
 import os
+import re
 import subprocess
 
 from taptest import cli, pattern, run, test
@@ -168,6 +169,59 @@ def raw_input_needs_its_address(tmp):
     cli("convert", "--address", "0x08004000", a, os.path.join(tmp, "a.hex"))
     doc = json.loads(cli("info", "--json", os.path.join(tmp, "a.hex")).stdout)
     assert doc["targets"][0]["elements"][0]["address"] == 0x08004000
+
+
+# --- rough edges a new user hit (issue 16) ---
+
+@test
+def info_on_a_folder_or_device_says_what_it_is(tmp):
+    for path, phrase in ((tmp, "is a folder"), ("/dev/null", "device or a pipe"), ("/dev/zero", "device or a pipe")):
+        p = cli("info", path, expect=1)
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1 and phrase in lines[0] and path in lines[0], p.stderr
+        assert "mmap" not in p.stderr and "map" not in p.stderr.lower().replace(path, ""), p.stderr
+        cli("convert", path, os.path.join(tmp, "x.hex"), expect=1)
+
+
+@test
+def info_on_an_unreadable_file_prints_the_error_only(tmp):
+    for path in (os.path.join(tmp, "missing.dfu"), tmp):
+        p = cli("info", path, expect=1)
+        assert p.stdout == "", ("no “format unknown” block after the error", p.stdout)
+        assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+    # --json still gives one document per file
+    doc = json.loads(cli("info", "--json", tmp, expect=1).stdout)
+    assert doc["errors"] and "folder" in doc["errors"][0], doc
+
+
+@test
+def failed_convert_names_the_target_not_a_temporary_file(tmp):
+    a = write(os.path.join(tmp, "a.bin"), pattern(64, 9))
+    target = os.path.join(tmp, "no-such-dir", "x.hex")
+    for extra in ([], ["--to", "bin"]):
+        p = cli("convert", "--address", "0x08000000", *extra, a, target, expect=1)
+        assert target in p.stderr, p.stderr
+        assert not re.search(r"x\.hex\.\w{6}", p.stderr), ("GLib's temporary name leaked", p.stderr)
+        assert "No such file or directory" in p.stderr, p.stderr
+
+
+@test
+def unpadded_warning_only_where_it_matters(tmp):
+    # 7 bytes: not a multiple of 8; Defuse pads such writes itself
+    a = write(os.path.join(tmp, "a.bin"), pattern(7, 10))
+    odd = os.path.join(tmp, "odd.dfu")
+    p = cli("pack", "--no-pad", "-o", odd, f"0x08000000:{a}")
+    assert "multiple of 8" in p.stderr and "odd.dfu" in p.stderr, ("pack --no-pad warns", p.stderr)
+    p = cli("info", odd)
+    assert "multiple of 8" not in p.stdout + p.stderr, ("info does not", p.stdout)
+    doc = json.loads(cli("info", "--json", odd).stdout)
+    assert doc["warnings"] == [], doc
+    p = cli("convert", odd, os.path.join(tmp, "padded.dfu"))
+    assert "multiple of 8" not in p.stderr, ("convert pads by default: no warning", p.stderr)
+    p = cli("convert", odd, os.path.join(tmp, "x.hex"))
+    assert "multiple of 8" not in p.stderr, ("HEX has no elements to pad", p.stderr)
+    p = cli("convert", "--no-pad", odd, os.path.join(tmp, "still-odd.dfu"))
+    assert "multiple of 8" in p.stderr and "still-odd.dfu" in p.stderr, ("convert --no-pad warns", p.stderr)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,7 @@ struct _SimDevice {
   gint         pending_state;
   guint        pending_status;
   guint        op_fail_status;
+  gboolean     op_lost;        /* a fault: this write is answered OK, not programmed */
   gsize        cut_limit;      /* write: program this many bytes then die */
   gboolean     cut_pending;
   gboolean     cut_returns;
@@ -518,6 +519,7 @@ clear_block (SimDevice *dev)
   dev->have_block = FALSE;
   dev->block_len = 0;
   dev->op_fail_status = 0;
+  dev->op_lost = FALSE;
 }
 
 static void
@@ -804,6 +806,9 @@ fire (SimDevice *dev, SimFault *fault, guint64 start, const SimSetup *setup, Sim
     case SIM_FAULT_BAD_STATUS:
       dev->pending_bad_status = (gint) fault->arg;
       return FAULT_NONE;
+    case SIM_FAULT_LOST:
+      dev->op_lost = dfu && setup->request == SIM_DFU_DNLOAD;
+      return FAULT_NONE;
     case SIM_FAULT_STATE:
       dev->pending_state = (gint) fault->arg;
       return FAULT_NONE;
@@ -814,6 +819,13 @@ fire (SimDevice *dev, SimFault *fault, guint64 start, const SimSetup *setup, Sim
     default:
       return FAULT_NONE;
     }
+}
+
+/* the Nth (or with "+", the Nth and every later) request or operation */
+static gboolean
+counted (const SimFault *fault, guint64 n)
+{
+  return fault->repeat ? n >= fault->at : n == fault->at;
 }
 
 static FaultOutcome
@@ -829,32 +841,39 @@ check_faults (SimDevice *dev, guint64 start, const SimSetup *setup, const guint8
       SimFault *fault = g_ptr_array_index (dev->faults, i);
       gboolean match = FALSE;
 
-      if (fault->fired)
+      if (fault->fired && !fault->repeat)
         continue;
       switch (fault->trigger)
         {
         case SIM_TRIGGER_REQUEST:
-          match = dev->n_requests == fault->at;
+          match = counted (fault, dev->n_requests);
           break;
         case SIM_TRIGGER_DNLOAD:
-          match = dfu && setup->request == SIM_DFU_DNLOAD && dev->n_dnload == fault->at;
+          match = dfu && setup->request == SIM_DFU_DNLOAD && counted (fault, dev->n_dnload);
           break;
         case SIM_TRIGGER_UPLOAD:
-          match = dfu && setup->request == SIM_DFU_UPLOAD && dev->n_upload == fault->at;
+          match = dfu && setup->request == SIM_DFU_UPLOAD && counted (fault, dev->n_upload);
           break;
         case SIM_TRIGGER_GETSTATUS:
-          match = dfu && setup->request == SIM_DFU_GETSTATUS && dev->n_getstatus == fault->at;
+          match = dfu && setup->request == SIM_DFU_GETSTATUS && counted (fault, dev->n_getstatus);
           break;
         case SIM_TRIGGER_WRITE:
-          match = op == SIM_OP_WRITE && dev->n_write == fault->at;
+          match = op == SIM_OP_WRITE && counted (fault, dev->n_write);
           break;
         case SIM_TRIGGER_ERASE:
-          match = (op == SIM_OP_ERASE || op == SIM_OP_MASS_ERASE) && dev->n_erase == fault->at;
+          match = (op == SIM_OP_ERASE || op == SIM_OP_MASS_ERASE) && counted (fault, dev->n_erase);
           break;
         case SIM_TRIGGER_BYTE:
           /* the GETSTATUS that starts the write holding the byte */
           match = write_getstatus && fault->at >= dev->bytes_written
                   && fault->at < dev->bytes_written + dev->block_len;
+          if (match && fault->kind == SIM_FAULT_LOST)
+            {
+              fault->fired = TRUE;
+              sim_stats_log (dev->stats, start, "fault", "%s (request %" G_GUINT64_FORMAT ")", fault->spec, dev->n_requests);
+              dev->op_lost = TRUE;
+              continue;
+            }
           if (match && fault->kind == SIM_FAULT_STATUS)
             {
               fault->fired = TRUE;
@@ -1104,7 +1123,7 @@ dfuse_start_op (SimDevice *dev, guint64 start, Post *post)
           status = SIM_ERR_VENDOR;
         else if (target > G_MAXUINT32)
           status = SIM_ERR_ADDRESS;
-        else if (!failed_by_fault)
+        else if (!failed_by_fault && !dev->op_lost)
           {
             SimProgramResult res = sim_memory_program (dev->memory, dev->alt, (guint32) target,
                                                        dev->block, dev->block_len, limit);

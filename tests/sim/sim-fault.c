@@ -1,13 +1,17 @@
 /* sim-fault.c: fault specs for the virtual devices (--fault on defuse-sim).
  *
  *   SPEC    := ACTION [ "@" TRIGGER ]
- *   TRIGGER := WHAT "=" N
+ *   TRIGGER := WHAT "=" N [ "+" ]
  *   WHAT    := request | dnload | upload | getstatus | write | erase | byte
  *
  * Requests and operations are counted from 1 (request=1 is the first
  * control transfer the device sees, enumeration included: the event log
  * and the "transfers" statistics show the numbers); byte=N is the write
- * that holds firmware byte N, counting every byte written from 0.
+ * that holds firmware byte N, counting every byte written from 0.  A "+"
+ * after N makes the fault persistent: the Nth and every later request or
+ * operation of that kind (not for byte=N), e.g. "status=errWRITE@write=10+"
+ * for a sector or part that refuses every write from then on, as a
+ * write-protected or worn-out one does.
  *
  *   stall              the triggering request is stalled (URB -EPIPE).  A
  *                      stalled DFU request other than GETSTATUS/GETSTATE
@@ -34,6 +38,9 @@
  *   state=STATE        the device goes into STATE (dfuIDLE, dfuDNBUSY,
  *                      dfuERROR, ... or a number) and the next GETSTATUS or
  *                      GETSTATE reports it: an unexpected state.
+ *   lost               a write (DNLOAD, write or byte trigger) is answered
+ *                      OK but programs nothing, as when the program pulse
+ *                      does not take: only reading back finds it.
  *   rdp                read protection active from the start (no trigger):
  *                      reads, writes and erases answer errVENDOR until a
  *                      read-unprotect (0x92) wipes the flash.
@@ -53,8 +60,8 @@
  *
  * Examples: "stall@request=12", "status=errWRITE@byte=65536",
  * "disconnect@byte=100000", "no-answer@request=40", "bad-status@request=7",
- * "state=dfuERROR@request=3", "status=errERASE@erase=2", "rdp",
- * "early-status=error", "early-status=error@write=3".
+ * "state=dfuERROR@request=3", "status=errERASE@erase=2", "lost@write=7",
+ * "status=errWRITE@write=10+", "rdp", "early-status=error", "early-status=error@write=3".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +207,8 @@ sim_fault_parse (const gchar *spec, GError **error)
           return NULL;
         }
     }
+  else if (g_str_equal (verb, "lost") && arg == NULL)
+    fault->kind = SIM_FAULT_LOST;
   else if (g_str_equal (verb, "rdp") && arg == NULL)
     fault->kind = SIM_FAULT_RDP;
   else if (g_str_equal (verb, "repl") && (g_strcmp0 (arg, "garbage") == 0 || g_strcmp0 (arg, "silent") == 0))
@@ -227,7 +236,7 @@ sim_fault_parse (const gchar *spec, GError **error)
   else
     {
       bad_spec (error, spec, "unknown fault; expected stall, status=ERR, disconnect, reset, no-answer[=K], "
-                "bad-status[=LEN], state=STATE, rdp, repl=garbage, repl=silent, no-bootloader or early-status=HOW");
+                "bad-status[=LEN], state=STATE, lost, rdp, repl=garbage, repl=silent, no-bootloader or early-status=HOW");
       return NULL;
     }
 
@@ -259,6 +268,11 @@ sim_fault_parse (const gchar *spec, GError **error)
       bad_spec (error, spec, "unknown trigger \"%s\"; expected request=N, dnload=N, upload=N, getstatus=N, "
                 "write=N, erase=N or byte=N", when);
       return NULL;
+    }
+  if (g_str_has_suffix (eq + 1, "+") && fault->trigger != SIM_TRIGGER_BYTE)
+    {
+      fault->repeat = TRUE;
+      *(gchar *) (eq + strlen (eq) - 1) = '\0';  /* eq points into when, ours */
     }
   if (!parse_number (eq + 1, G_MAXUINT64 - 1, &fault->at)
       || (fault->at == 0 && fault->trigger != SIM_TRIGGER_BYTE))

@@ -17,6 +17,7 @@ typedef enum {
   SIM_FAULT_REPL,        /* a MicroPython REPL answers garbage or nothing (no trigger) */
   SIM_FAULT_NO_BOOTLOADER, /* machine.bootloader() restarts MicroPython instead (no trigger) */
   SIM_FAULT_EARLY_STATUS, /* the device answers an early GETSTATUS this way (from the start or the trigger) */
+  SIM_FAULT_LOST,        /* a write answered OK that programmed nothing */
 } SimFaultKind;
 
 typedef enum {
@@ -36,6 +37,7 @@ typedef struct {
   guint           arg;      /* status, state, reply length or request count */
   SimTriggerKind  trigger;
   guint64         at;
+  gboolean        repeat;   /* "@write=N+": the Nth and every one after */
   gboolean        fired;
 } SimFault;
 

@@ -1058,6 +1058,8 @@ test_fault_specs (void)
     { "state=dfuERROR@request=3", SIM_FAULT_STATE, SIM_STATE_ERROR, SIM_TRIGGER_REQUEST, 3 },
     { "state=dfuDNLOAD-IDLE@erase=1", SIM_FAULT_STATE, SIM_STATE_DNLOAD_IDLE, SIM_TRIGGER_ERASE, 1 },
     { "rdp", SIM_FAULT_RDP, 0, SIM_TRIGGER_NONE, 0 },
+    { "lost@write=7", SIM_FAULT_LOST, 0, SIM_TRIGGER_WRITE, 7 },
+    { "status=errWRITE@write=10+", SIM_FAULT_STATUS, SIM_ERR_WRITE, SIM_TRIGGER_WRITE, 10 },
     { "stall@request=0x10", SIM_FAULT_STALL, 0, SIM_TRIGGER_REQUEST, 16 },
     { "early-status=error", SIM_FAULT_EARLY_STATUS, SIM_BUSY_ERROR, SIM_TRIGGER_NONE, 0 },
     { "early-status=answer@write=3", SIM_FAULT_EARLY_STATUS, SIM_BUSY_ANSWER, SIM_TRIGGER_WRITE, 3 },
@@ -1067,6 +1069,7 @@ test_fault_specs (void)
     "stall@frame=3", "stall=1@request=2", "status@request=1", "status=OK@request=1", "status=errNOPE@request=1",
     "no-answer=0@request=1", "bad-status=6@request=1", "bad-status=99@request=1", "state=sleepy@request=1",
     "rdp@request=1", "explode@request=1", "early-status", "early-status=maybe", "early-status=nak@request",
+    "lost=1@write=1", "disconnect@byte=5+", "stall@request=+",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
@@ -1078,6 +1081,7 @@ test_fault_specs (void)
       g_assert_cmpuint (fault->arg, ==, good[i].arg);
       g_assert_cmpint (fault->trigger, ==, good[i].trigger);
       g_assert_cmpuint (fault->at, ==, good[i].at);
+      g_assert_cmpint (fault->repeat, ==, g_str_has_suffix (good[i].spec, "+"));
     }
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {

@@ -264,6 +264,14 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
       job->device = dfu;
     }
 
+  /* unreadable strings mean no layout: say why, not "no memory layout" */
+  if (job->device->permission_denied)
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_PERMISSION, _("permission denied. %s"),
+                   df_usb_permission_hint ());
+      return FALSE;
+    }
+
   g_clear_pointer (&job->plan, df_plan_unref);
   job->plan = plan = df_plan_new (job->image, job->device, &job->options);
   if (!df_plan_check (plan, job->force, error))
