@@ -199,7 +199,8 @@ test_switch_mode (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* a write fails on the device: the error in words, what to do next, the log */
+/* every write fails on the device from the 20th on (a one-off failure is
+ * retried): the error in words, what to do next, the log */
 static void
 test_fault (void)
 {
