@@ -3,6 +3,7 @@ tests/sim/simrun.py: run a command under defuse-sim (memory, statistics
 and log come back as files) and compute the memory a flash should leave."""
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim"))
@@ -44,3 +45,14 @@ def layout(tmp, profile):
             sectors.append((at, group["size"]))
             at += group["size"]
     return region["start"], region["size"], sectors
+
+
+def micropython_like(tmp):
+    """~320 KiB in two elements at 0x08000000 and 0x08020000, as MicroPython builds are."""
+    from taptest import pattern
+    a = write(os.path.join(tmp, "p0.bin"), pattern(14776, 1))
+    b = write(os.path.join(tmp, "p1.bin"), pattern(306928, 2))
+    out = os.path.join(tmp, "fw.dfu")
+    subprocess.run([CLI, "pack", "-o", out, "--vid", "0x0483", "--pid", "0xdf11",
+                    f"0x08000000:{a}", f"0x08020000:{b}"], check=True)
+    return out, [(0x08000000, pattern(14776, 1)), (0x08020000, pattern(306928, 2))]

@@ -16,9 +16,9 @@ import json
 import os
 import random
 import re
-import subprocess
 
-from simtest import CLI, F405_BASE, F405_SECTORS, F405_SIZE, available, expected_memory, sim, write
+from simtest import (CLI, F405_BASE, F405_SECTORS, F405_SIZE, available, expected_memory,
+                     micropython_like, sim, write)
 from taptest import pattern
 
 SEED = int(os.environ.get("DEFUSE_FAULT_SEED", "16"))
@@ -43,16 +43,6 @@ KINDS = [
     ("brown-out reset mid-write", "reset@byte={n}", "bytes"),
     ("reset between requests", "reset@request={n}", "requests"),
 ]
-
-
-def image(tmp):
-    """~320 KiB in two elements (sectors 0, 5-7), as MicroPython builds are."""
-    a = write(os.path.join(tmp, "p0.bin"), pattern(14776, 1))
-    b = write(os.path.join(tmp, "p1.bin"), pattern(306928, 2))
-    out = os.path.join(tmp, "fw.dfu")
-    subprocess.run([CLI, "pack", "-o", out, "--vid", "0x0483", "--pid", "0xdf11",
-                    f"0x08000000:{a}", f"0x08020000:{b}"], check=True)
-    return out, [(0x08000000, pattern(14776, 1)), (0x08020000, pattern(306928, 2))]
 
 
 def outside_sectors(memory, writes):
@@ -87,7 +77,7 @@ def main():
     import tempfile
     rnd = random.Random(SEED)
     with tempfile.TemporaryDirectory(prefix="defuse-campaign-") as tmp:
-        fw, writes = image(tmp)
+        fw, writes = micropython_like(tmp)
         before = pattern(F405_SIZE, 77)
         before_path = write(os.path.join(tmp, "before.bin"), before)
         want = expected_memory(before, F405_BASE, writes, F405_SECTORS)

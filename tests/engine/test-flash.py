@@ -11,18 +11,8 @@ import subprocess
 import time
 
 from simtest import (CLI, F405_BASE, F405_SECTORS, F405_SIZE, available, expected_memory,
-                     pattern, sim, write)
+                     micropython_like, pattern, sim, write)
 from taptest import run, test
-
-
-def micropython_like(tmp):
-    """~320 KiB in two elements at 0x08000000 and 0x08020000, as MicroPython builds are."""
-    a = write(os.path.join(tmp, "p0.bin"), pattern(14776, 1))
-    b = write(os.path.join(tmp, "p1.bin"), pattern(306928, 2))
-    out = os.path.join(tmp, "fw.dfu")
-    subprocess.run([CLI, "pack", "-o", out, "--vid", "0x0483", "--pid", "0xdf11",
-                    f"0x08000000:{a}", f"0x08020000:{b}"], check=True)
-    return out, [(0x08000000, pattern(14776, 1)), (0x08020000, pattern(306928, 2))]
 
 
 def filesystem_preload(tmp):

@@ -24,10 +24,14 @@ same_device (DfDevice *runtime, DfDevice *candidate)
   return g_strcmp0 (runtime->path, candidate->path) == 0;
 }
 
-static DfDevice *
-wait_for_dfu_mode (DfDevice *device, guint timeout_ms, GCancellable *cancellable, GError **error)
+/* Polls the bus until same() finds the device again under a new device
+ * number (enumerated again, not the old one lingering); NULL after
+ * timeout_ms with no error set, or with the error of a cancel. */
+DfDevice *
+df_device_wait_for (DfDevice *was, guint timeout_ms, DfSameDeviceFunc same,
+                    GCancellable *cancellable, GError **error)
 {
-  gint64 deadline = g_get_monotonic_time () + ((gint64) timeout_ms + EXTRA_WAIT_MS) * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   while (g_get_monotonic_time () < deadline)
     {
@@ -39,16 +43,29 @@ wait_for_dfu_mode (DfDevice *device, guint timeout_ms, GCancellable *cancellable
       for (guint i = 0; devices != NULL && i < devices->len; i++)
         {
           DfDevice *candidate = g_ptr_array_index (devices, i);
-          /* the old device number is gone: a new enumeration */
-          if (same_device (device, candidate) &&
-              (candidate->address != device->address || device->mode == DF_DEVICE_MODE_RUNTIME))
+          if (same (was, candidate) &&
+              (candidate->address != was->address || was->mode == DF_DEVICE_MODE_RUNTIME))
             return df_device_ref (candidate);
         }
     }
-  g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT,
-               _("the device did not come back in DFU mode within %u s; "
-                 "put it in DFU mode by hand (BOOT0 and reset on STM32)"),
-               (timeout_ms + EXTRA_WAIT_MS) / 1000);
+  return NULL;
+}
+
+static DfDevice *
+wait_for_dfu_mode (DfDevice *device, guint timeout_ms, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  DfDevice *found = df_device_wait_for (device, timeout_ms + EXTRA_WAIT_MS, same_device, cancellable, &local);
+
+  if (found != NULL)
+    return found;
+  if (local != NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
+  else
+    g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT,
+                 _("the device did not come back in DFU mode within %u s; "
+                   "put it in DFU mode by hand (BOOT0 and reset on STM32)"),
+                 (timeout_ms + EXTRA_WAIT_MS) / 1000);
   return NULL;
 }
 

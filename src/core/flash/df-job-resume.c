@@ -11,7 +11,6 @@
 #include "df-usb.h"
 
 #define RESUME_WAIT_MS 5000  /* a brown-out reset re-enumerates in well under a second */
-#define POLL_MS 50
 
 static gboolean
 same_board (DfDevice *was, DfDevice *candidate)
@@ -20,40 +19,26 @@ same_board (DfDevice *was, DfDevice *candidate)
          g_strcmp0 (candidate->serial, was->serial) == 0 && g_strcmp0 (candidate->path, was->path) == 0;
 }
 
-static DfDevice *
-wait_for_board (DfDevice *was, GCancellable *cancellable, GError **error)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) RESUME_WAIT_MS * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autoptr(GPtrArray) devices = NULL;
-
-      if (!df_sleep_ms (POLL_MS, cancellable, error))
-        return NULL;
-      devices = df_usb_enumerate (NULL);
-      for (guint i = 0; devices != NULL && i < devices->len; i++)
-        {
-          DfDevice *candidate = g_ptr_array_index (devices, i);
-          /* a new device number: enumerated again, not the old one lingering */
-          if (same_board (was, candidate) && candidate->address != was->address)
-            return df_device_ref (candidate);
-        }
-    }
-  g_set_error (error, DF_ERROR, DF_ERROR_DISCONNECTED,
-               _("The device did not come back in DFU mode within %u s."), RESUME_WAIT_MS / 1000);
-  return NULL;
-}
-
 gboolean
 df_job_reconnect (DfJob *job, DfTransport **transport, GError **error)
 {
-  g_autoptr(DfDevice) device = wait_for_board (job->device, job->conn.cancellable, error);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(DfDevice) device = df_device_wait_for (job->device, RESUME_WAIT_MS, same_board,
+                                                   job->conn.cancellable, &local);
   DfConnection conn;
   DfTransport *fresh;
 
+  if (device == NULL && local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (device == NULL)
-    return FALSE;
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_DISCONNECTED,
+                   _("The device did not come back in DFU mode within %u s."), RESUME_WAIT_MS / 1000);
+      return FALSE;
+    }
   fresh = df_usb_connect (device, job->conn.cancellable, &conn, error);
   if (fresh == NULL)
     return FALSE;

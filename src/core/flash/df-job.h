@@ -71,6 +71,13 @@ guint     df_job_get_skipped_sectors (DfJob *job);
 guint     df_job_get_retries (DfJob *job);   /* steps retried after a hiccup */
 guint     df_job_get_resumes (DfJob *job);   /* times the device reset and the job went on */
 
+/* Polls the bus until same (was, candidate) finds the device again under
+ * a new device number: after a detach, a reset or a read-unprotect.  NULL
+ * after timeout_ms with no error set, or with the error of a cancel. */
+typedef gboolean (*DfSameDeviceFunc) (DfDevice *was, DfDevice *candidate);
+DfDevice *df_device_wait_for (DfDevice *was, guint timeout_ms, DfSameDeviceFunc same,
+                              GCancellable *cancellable, GError **error);
+
 /* Detach a runtime-mode device and wait for it in DFU mode (same port or
  * serial); returns the DFU-mode device. */
 DfDevice *df_device_detach_and_wait (DfDevice *device, GCancellable *cancellable, GError **error);
