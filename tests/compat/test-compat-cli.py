@@ -103,6 +103,16 @@ def test_upload(tap):
             tap.ok(run.status == 0 and theirs is not None and ours == theirs,
                    f"dfu-util -a 0 {' '.join(options)} -U: the same {len(theirs or b'')} bytes as dfu-util's",
                    f"{run}\n{first_difference(ours or b'', theirs or b'')}")
+    for options in ([], ["-Z", "4096"]):
+        with tmpdir() as tmp:
+            setup(tmp)
+            script = (f"{DFU_UTIL} {' '.join(options)} -U theirs.bin > /dev/null 2>&1; "
+                      f"./dfu-util {' '.join(options)} -U ours.bin")
+            run = sim(tmp, script, profile="dfu11", shell=True)
+            theirs = open(os.path.join(tmp, "theirs.bin"), "rb").read()
+            ours = open(os.path.join(tmp, "ours.bin"), "rb").read() if run.status == 0 else b""
+            tap.ok(ours == theirs, f"dfu11: dfu-util {' '.join(options)} -U: the same {len(theirs)} bytes "
+                   "as dfu-util's (plain DFU)", f"{run}\n{first_difference(ours, theirs)}")
     with tmpdir() as tmp:
         setup(tmp)
         write(os.path.join(tmp, "dump.bin"), b"keep me")
@@ -125,6 +135,27 @@ def test_foreign_suffix(tap):
                    and "erase" not in log.lower().replace("erased", ""),
                    f"dfu-util {' '.join(options)} -D other.bin (suffix 1234:5678): exit {status}, "
                    "nothing erased or written", run)
+
+
+def test_stdin(tap):
+    """-D - reads the firmware from stdin"""
+    with tmpdir() as tmp:
+        setup(tmp)
+        run = sim(tmp, "./dfu-util -a 0 -s 0x08000000:leave -D - < app.bin", profile="stm32f405", shell=True)
+        memory = run.memory() if run.status == 0 else b""
+        tap.ok(memory[:len(APP)] == APP, "dfu-util -D - writes what stdin holds", run)
+
+
+def test_transfer_size(tap):
+    """-t on a plain DFU device: blocks of that size, as dfu-util sends"""
+    counts = []
+    for tool in (DFU_UTIL, "./dfu-util"):
+        with tmpdir() as tmp:
+            setup(tmp)
+            write(os.path.join(tmp, "blink.dfu"), dfu_suffix(APP[:5000], 0x1209, 0x5bf0, 0xffff, 0x0100))
+            run = sim(tmp, [tool, "-t", "512", "-D", "blink.dfu"], profile="dfu11")
+            counts.append(run.stats()["ops"]["write"]["count"])
+    tap.ok(counts[0] == counts[1] == 10, f"dfu11: -t 512 writes 5000 bytes in 10 blocks (dfu-util, Defuse: {counts})")
 
 
 def test_wait(tap):
@@ -194,6 +225,8 @@ def main():
     test_bad_command_lines(tap)
     test_upload(tap)
     test_foreign_suffix(tap)
+    test_stdin(tap)
+    test_transfer_size(tap)
     test_wait(tap)
     test_pydfu(tap)
     tap.done()

@@ -98,6 +98,13 @@ RECIPES = [
      ("gd32vf103", lambda before: expected_after_flash(before, GD32_BASE, GD32_SECTORS, [(0x08000000, APP)]))),
     ("mass erase command", None, ["dfu-util", "-a", "0", "-s", ":mass-erase:force"],
      ("stm32f405", lambda before: b"\xff" * len(before))),
+    ("read-protected chip, unprotect command", None, ["dfu-util", "-a", "0", "-s", ":unprotect:force"],
+     ("stm32f405", lambda before: b"\xff" * len(before), ["rdp"])),
+    ("DfuSe file without -a (the file names its alt)", None, ["dfu-util", "-D", "firmware.dfu", "-s", ":leave"],
+     f405_writes(ELEMENTS)),
+    ("plain DFU, transfer size 512 (-t)", None, ["dfu-util", "-t", "512", "-D", "blink.dfu"], dfu11_payload()),
+    ("DfuSe, -t 1024 (not used: the device's own size)", None, ["dfu-util", "-a", "0", "-t", "1024", "-s", "0x08000000:leave", "-D", "sketch.ino.bin"],
+     f405_writes([(0x08000000, APP)])),
 ]
 
 
@@ -111,7 +118,7 @@ def command(tmp, argv, personality):
 
 
 def run_recipe(tap, table, name, reference, ours, device):
-    prof_name, expect = device
+    prof_name, expect, *faults = device
     base, size, _ = main_flash(profile(prof_name))
     runs = []
     for personality in (False, True):
@@ -121,7 +128,8 @@ def run_recipe(tap, table, name, reference, ours, device):
             before = random_bytes(size, "compat-before-" + prof_name)
             write(os.path.join(tmp, "before.bin"), before)
             argv = command(tmp, ours if personality or reference is None else reference, personality)
-            run = sim(tmp, argv, profile=prof_name, flash_in=os.path.join(tmp, "before.bin"))
+            run = sim(tmp, argv, profile=prof_name, flash_in=os.path.join(tmp, "before.bin"),
+                      faults=faults[0] if faults else ())
             runs.append((run, run.memory() if os.path.exists(os.path.join(tmp, "flash.bin")) else b"",
                          run.stats()["disconnects"] >= 1))
     (ref, ref_mem, ref_left), (mine, my_mem, my_left) = runs

@@ -12,6 +12,16 @@ runs; a block without one fails this test:
                               run (virtual devices of tests/sim, ARGS e.g.
                               --count 2), so later commands see what earlier
                               ones did to the devices
+  <!-- test: caller PROFILE [FILE] -->
+                              a build system's change to call Defuse's
+                              dfu-util or pydfu link: the build system is a
+                              stub (readme_callers.py) that runs the command
+                              line the real one runs, through links to the
+                              built defuse-cli where the README names the
+                              installed ones, under defuse-sim; the board
+                              must be written and left DFU mode.  With FILE
+                              the block is that settings file (platformio.ini)
+                              and the stub's usual command runs
   <!-- test: output -->       a ```text block: each line (with ... for what
                               varies) is in the output of the block before it
   <!-- test: build -->        in a copy of the source tree, for real: meson
@@ -32,6 +42,7 @@ runs; a block without one fails this test:
 
 A trailing "# exit status N" comment gives a command's expected status
 (default 0)."""
+import json
 import os
 import re
 import shutil
@@ -40,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 
+import readme_callers
 from taptest import run, test
 
 SRC = os.environ["DEFUSE_SOURCE_ROOT"]
@@ -291,7 +303,7 @@ def every_shell_block_is_marked(tmp):
     unmarked = [b.line for b in BLOCKS if b.lang == "sh" and b.kind is None]
     assert not unmarked, f"README.md: ```sh blocks with no <!-- test: ... --> marker at lines {unmarked}"
     kinds = {b.kind for b in BLOCKS if b.kind}
-    assert kinds <= {"cli", "sim", "output", "build", "system", "flatpak", "ci"}, kinds
+    assert kinds <= {"cli", "sim", "caller", "output", "build", "system", "flatpak", "ci"}, kinds
     for b in BLOCKS:
         if b.kind == "output":
             assert b.lang == "text", f"line {b.line}: an output block is ```text"
@@ -333,6 +345,10 @@ def block_test(index, block):
             wrap = [SIM, "--profile", profile, "--time-scale", SCALE, *extra,
                     "--log", os.path.join(tmp, "sim.log"), "--"]
             run_block(block, tmp, cli_env(), wrap)
+        elif block.kind == "caller":
+            if not (SIM and os.path.exists(SIM)):
+                return "skip"
+            caller_block(block, tmp)
         elif block.kind == "system":
             root = os.path.join(tmp, "root")
             os.makedirs(root)
@@ -371,6 +387,34 @@ def block_test(index, block):
     return check
 
 
+COMPAT_DIR = "/usr/local/libexec/defuse/compat"
+
+
+def caller_block(block, tmp):
+    """The build system's stub runs its command line through links to the
+    built defuse-cli (where the README names the installed links), against
+    a virtual board, which must be written and leave DFU mode."""
+    inputs(tmp)
+    compat = os.path.join(tmp, "compat")
+    os.makedirs(compat)
+    for name in ("dfu-util", "pydfu"):
+        os.symlink(CLI, os.path.join(compat, name))
+    text = block.text.replace(COMPAT_DIR, compat)
+    if len(block.args) > 1:
+        with open(os.path.join(tmp, block.args[1]), "w") as f:
+            f.write(text + "\n")
+        text = readme_callers.COMMAND_FOR_FILE[block.args[1]]
+    stats = os.path.join(tmp, "stats.json")
+    wrap = [SIM, "--profile", block.args[0], "--time-scale", SCALE, "--stats", stats,
+            "--log", os.path.join(tmp, "sim.log"), "--"]
+    run_block(Block(block.line, block.kind, block.args, "sh", text), tmp,
+              stubbed_env(tmp, tmp, readme_callers.STUBS), wrap)
+    with open(stats) as f:
+        device = json.load(f)
+    assert device["ops"]["write"]["count"] > 0 and device["disconnects"] >= 1, \
+        f"README line {block.line}: the board was not written, or did not leave DFU mode: {device['ops']}"
+
+
 # The build blocks share one copy of the tree, in order: setup, compile and
 # install, then what needs the build (the translation template).
 BUILD_TREE = tempfile.mkdtemp(prefix="defuse-readme-build-")
@@ -389,7 +433,8 @@ def build_block(block):
                      "usr/local/share/metainfo/io.github.defuse.Defuse.metainfo.xml",
                      "usr/local/share/icons/hicolor/scalable/apps/io.github.defuse.Defuse.svg",
                      "usr/local/lib/udev/rules.d/60-defuse.rules",
-                     "usr/local/share/man/man1/defuse-cli.1"):
+                     "usr/local/share/man/man1/defuse-cli.1",
+                     "usr/local/libexec/defuse/compat/dfu-util", "usr/local/libexec/defuse/compat/pydfu"):
             assert os.path.exists(os.path.join(root, path)), f"meson install did not install /{path}"
     if "msginit" in block.text:
         assert os.path.exists(os.path.join(src, "po", "fr.po"))

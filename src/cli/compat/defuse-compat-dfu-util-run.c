@@ -16,6 +16,22 @@
 #include "defuse-compat.h"
 #include "df-error.h"
 
+/* -t: a plain DFU device takes blocks of any size up to its own; a DfuSe
+ * device places block N at N times its own wTransferSize (ST AN3156), which
+ * the engine relies on to set the address once per run, so there -t is
+ * not used */
+static void
+use_transfer_size (DfuUtilArgs *args, DfDevice *device)
+{
+  if (args->transfer_size == 0)
+    return;
+  if (device->mode == DF_DEVICE_MODE_DFUSE)
+    printf (_("-t %u not used: this DfuSe device works in its own transfer size, %u bytes\n"),
+            args->transfer_size, device->transfer_size);
+  else
+    device->transfer_size = (guint16) MIN (args->transfer_size, G_MAXUINT16);
+}
+
 /* The one device (and alt setting) a command works on, as dfu-util picks
  * it: several matching alt settings are refused, except those of one
  * DfuSe interface when the file says which alts it writes. */
@@ -53,8 +69,7 @@ pick_device (DfuUtilArgs *args, const DfuUtilMatch *match, gboolean dfuse_file,
         return NULL;
       }
   *chosen = *first;
-  if (args->transfer_size > 0)
-    chosen->device->transfer_size = (guint16) MIN (args->transfer_size, G_MAXUINT16);
+  use_transfer_size (args, chosen->device);
   *status = EX_OK;
   return g_steal_pointer (&devices);
 }
@@ -65,26 +80,43 @@ alt_given (const DfuUtilMatch *match)
   return match->alt != DFU_UTIL_ANY || match->alt_name != NULL;
 }
 
+/* the file of -D ("-": stdin); like dfu-util, a file that is no format
+ * Defuse knows is a raw binary, whatever its name */
 static DfImage *
 load_image (const gchar *path, GError **error)
 {
-  g_autoptr(GByteArray) data = NULL;
+  g_autoptr(GError) local = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  guint8 buf[65536];
-  gssize n;
+  gchar *data = NULL;
+  gsize size = 0;
 
-  if (!g_str_equal (path, "-"))
-    return df_image_load_file (path, DF_FORMAT_UNKNOWN, FALSE, 0, DF_LOAD_NONE, error);
-  data = g_byte_array_new ();
-  while ((n = read (STDIN_FILENO, buf, sizeof buf)) > 0)
-    g_byte_array_append (data, buf, (guint) n);
-  if (n < 0)
+  if (g_str_equal (path, "-"))
     {
-      g_set_error (error, DF_ERROR, DF_ERROR_IO, _("reading the firmware from stdin: %s"), g_strerror (errno));
+      g_autoptr(GByteArray) in = g_byte_array_new ();
+      guint8 buf[65536];
+      gssize n;
+
+      while ((n = read (STDIN_FILENO, buf, sizeof buf)) > 0)
+        g_byte_array_append (in, buf, (guint) n);
+      if (n < 0)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_IO, "Could not read stdin: %s", g_strerror (errno));
+          return NULL;
+        }
+      bytes = g_byte_array_free_to_bytes (g_steal_pointer (&in));
+      path = "stdin";
+    }
+  else if (g_file_get_contents (path, &data, &size, &local))
+    bytes = g_bytes_new_take (data, size);
+  else
+    {
+      /* dfu-util's words: scripts may look for them */
+      g_set_error (error, DF_ERROR, DF_ERROR_IO, "Could not open file %s for reading: %s", path, local->message);
       return NULL;
     }
-  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&data));
-  return df_image_load_bytes (bytes, "stdin", DF_FORMAT_UNKNOWN, FALSE, 0, DF_LOAD_NONE, error);
+  return df_image_load_bytes (bytes, path,
+                              df_format_detect (bytes, path) == DF_FORMAT_UNKNOWN ? DF_FORMAT_RAW : DF_FORMAT_UNKNOWN,
+                              FALSE, 0, DF_LOAD_NONE, error);
 }
 
 /* an id of a DFU suffix that names a device: 0xFFFF is any, and 0x0000
@@ -328,7 +360,9 @@ dfu_util_upload (DfuUtilArgs *args)
   g_autoptr(DfDevice) device = NULL;
   DfuUtilEntry entry;
   guint32 address = 0;
-  gsize length = args->upload_size > 0 ? args->upload_size : G_MAXSIZE;
+  /* -Z is only what dfu-util expects for its progress bar: it reads on
+   * until the device sends a short block, and so do we */
+  gsize length = G_MAXSIZE;
   int status;
 
   /* dfu-util never overwrites: refuse before touching the device */

@@ -71,7 +71,7 @@ typedef struct {
   const gchar *file;          /* -D or -U */
   DfuUtilDfuse dfuse;
   guint        transfer_size; /* -t, 0: the device's */
-  guint32      upload_size;   /* -Z, 0: until the device stops */
+  guint32      upload_size;   /* -Z: taken; dfu-util only sizes its progress bar with it */
   gboolean     reset;         /* -R (Arduino's -Q) */
   gboolean     wait;          /* -w */
 } DfuUtilArgs;
