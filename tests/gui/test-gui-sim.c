@@ -511,6 +511,24 @@ test_micropython (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* a port on MicroPython's ids that answers line noise: listed with what
+ * went wrong, never selected for a flash, never switched */
+static void
+test_micropython_garbage (void)
+{
+  DefuseWindow *window = make_window ();
+  DefuseDeviceRow *row;
+
+  wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
+  row = only_row (window);
+  assert_shows (window, "does not answer like MicroPython's REPL");
+  g_assert_false (_defuse_window_device_is_flashable (defuse_device_row_get_device (row)));
+  g_assert_null (defuse_window_get_selected_device (window));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (defuse_device_row_get_check (row))));
+  gui_test_screenshot (GTK_WIDGET (window), "sim-micropython-garbage");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -528,5 +546,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/sim/flash-all", test_flash_all);
   g_test_add_func ("/gui/sim/plug-in", test_plug_in);
   g_test_add_func ("/gui/sim/micropython", test_micropython);
+  g_test_add_func ("/gui/sim/micropython-garbage", test_micropython_garbage);
   return g_test_run ();
 }
