@@ -328,7 +328,7 @@ int
 cli_flash (int argc, char **argv)
 {
   g_auto(GStrv) selectors = NULL, files = NULL;
-  g_autofree gchar *alt_text = NULL, *address_text = NULL, *backup = NULL;
+  g_autofree gchar *alt_text = NULL, *address_text = NULL, *backup = NULL, *trace = NULL;
   gboolean no_verify = FALSE, diff = FALSE, no_leave = FALSE, mass_erase = FALSE;
   gboolean force = FALSE, all = FALSE, json = FALSE, ignore_crc = FALSE;
   const GOptionEntry entries[] = {
@@ -344,6 +344,7 @@ cli_flash (int argc, char **argv)
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Go on despite a VID/PID mismatch; confirm --mass-erase"), NULL },
     { "ignore-crc", 0, 0, G_OPTION_ARG_NONE, &ignore_crc, N_("Flash even if the file's CRC does not match"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON event per line"), NULL },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, N_("Write every USB control transfer to this pcapng file (for Wireshark)"), N_("FILE") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("FILE") },
     { NULL },
   };
@@ -375,10 +376,12 @@ cli_flash (int argc, char **argv)
                               ignore_crc ? DF_LOAD_IGNORE_CRC : DF_LOAD_NONE, &error);
   if (image == NULL || !df_image_check (image, &error))
     return cli_fail (json, NULL, error);
+  if (!cli_trace_start (trace))
+    return CLI_EXIT_BAD_FILE;
 
   devices = select_devices (selectors, all, image, mass_erase, &error);
   if (devices == NULL)
-    return cli_fail (json, NULL, error);
+    return cli_trace_finish (cli_fail (json, NULL, error));
 
   df_plan_options_init (&options);
   options.verify = !no_verify;
@@ -389,6 +392,6 @@ cli_flash (int argc, char **argv)
   options.address = address;
   flashes = prepare_flashes (devices, image, &options, alt_text, backup, force, json);
   if (flashes == NULL)
-    return CLI_EXIT_USAGE;
-  return run_flashes (flashes);
+    return cli_trace_finish (CLI_EXIT_USAGE);
+  return cli_trace_finish (run_flashes (flashes));
 }

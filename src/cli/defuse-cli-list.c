@@ -131,8 +131,10 @@ int
 cli_list (int argc, char **argv)
 {
   gboolean json = FALSE, verbose = FALSE;
+  g_autofree gchar *trace = NULL;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON array of devices"), NULL },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, N_("Write every USB control transfer to this pcapng file (for Wireshark)"), N_("FILE") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also show which quirks apply to each device and why"), NULL },
     { NULL },
   };
@@ -146,7 +148,11 @@ cli_list (int argc, char **argv)
   if (!cli_parse_options (context, &argc, &argv))
     return CLI_EXIT_USAGE;
 
+  if (!cli_trace_start (trace))
+    return CLI_EXIT_BAD_FILE;
   devices = df_usb_enumerate (&error);
+  if (cli_trace_finish (CLI_EXIT_OK) != CLI_EXIT_OK)
+    return CLI_EXIT_BAD_FILE;
   if (devices == NULL)
     {
       cli_error ("%s", error->message);

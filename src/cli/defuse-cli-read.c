@@ -85,12 +85,13 @@ int
 cli_read (int argc, char **argv)
 {
   g_auto(GStrv) selectors = NULL, files = NULL;
-  g_autofree gchar *alt_text = NULL, *address_text = NULL, *length_text = NULL;
+  g_autofree gchar *alt_text = NULL, *address_text = NULL, *length_text = NULL, *trace = NULL;
   const GOptionEntry entries[] = {
     { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &selectors, N_("The device: VID:PID, serial number or port path"), N_("SEL") },
     { "alt", 'a', 0, G_OPTION_ARG_STRING, &alt_text, N_("Alt setting (number or name; default 0)"), N_("ALT") },
     { "address", 's', 0, G_OPTION_ARG_STRING, &address_text, N_("Start address (default: the start of the alt's memory)"), N_("ADDR") },
     { "length", 'l', 0, G_OPTION_ARG_STRING, &length_text, N_("Bytes to read (default: the whole region)"), N_("N") },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, N_("Write every USB control transfer to this pcapng file (for Wireshark)"), N_("FILE") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("OUT.bin|OUT.dfu|OUT.hex") },
     { NULL },
   };
@@ -125,23 +126,25 @@ cli_read (int argc, char **argv)
       return CLI_EXIT_USAGE;
     }
 
+  if (!cli_trace_start (trace))
+    return CLI_EXIT_BAD_FILE;
   devices = cli_select_devices ((const gchar *const *) selectors, TRUE, &error);
   if (devices == NULL)
     {
       cli_error ("%s", error->message);
-      return cli_exit_for_error (error);
+      return cli_trace_finish (cli_exit_for_error (error));
     }
   device = g_ptr_array_index (devices, 0);
   alt = df_device_find_alt_by_text (device, alt_text != NULL ? alt_text : "0");
   if (alt == NULL)
     {
       cli_error (_("the device has no alt setting “%s”"), alt_text);
-      return CLI_EXIT_USAGE;
+      return cli_trace_finish (CLI_EXIT_USAGE);
     }
   if (!choose_range (device, alt, address_text != NULL, length_text != NULL, &address, &length, &error))
     {
       cli_error ("%s", error->message);
-      return CLI_EXIT_USAGE;
+      return cli_trace_finish (CLI_EXIT_USAGE);
     }
   if (length_text != NULL)
     length = length32;
@@ -151,7 +154,9 @@ cli_read (int argc, char **argv)
   cli_progress_finish (progress, error, _("read"));
   cli_progress_free (progress);
   if (data == NULL)
-    return cli_exit_for_error (error);
+    return cli_trace_finish (cli_exit_for_error (error));
+  if (cli_trace_finish (CLI_EXIT_OK) != CLI_EXIT_OK)
+    return CLI_EXIT_BAD_FILE;
 
   if (!save_memory (device, alt, address, data, files[0], format, &error))
     {

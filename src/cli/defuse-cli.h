@@ -94,6 +94,12 @@ void         cli_progress_free (CliProgress *progress);
  * status */
 int          cli_fail (gboolean json, const gchar *label, const GError *error);
 
+/* --trace FILE: starts the USB trace (FALSE after the error is printed);
+ * finish closes it and returns status, or 1 if the file could not be
+ * written after a run that went well */
+gboolean cli_trace_start (const gchar *path);
+int      cli_trace_finish (int status);
+
 /* JSON members: key and value; a NULL string is null */
 void cli_json_int (JsonBuilder *builder, const gchar *key, gint64 value);
 void cli_json_double (JsonBuilder *builder, const gchar *key, gdouble value);

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "defuse-failure.h"
 #include "defuse-flash-panel.h"
 #include "defuse-inspector.h"
 
@@ -30,6 +31,8 @@ struct _DefuseFlashPanel
   GtkLabel        *result_message;
   GtkLabel        *result_hint;
   GtkButton       *done_button;
+  GtkButton       *trace_button;
+  GtkButton       *report_button;
   GtkExpander     *log_expander;
   GtkTextView     *log_view;
 
@@ -149,6 +152,10 @@ on_finished (DefuseFlashPanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->result_message), message != NULL);
   gtk_label_set_text (self->result_hint, hint);
   gtk_widget_set_visible (GTK_WIDGET (self->result_hint), hint != NULL);
+  /* a failure can be reported: the USB trace, the report */
+  gtk_widget_set_visible (GTK_WIDGET (self->trace_button), defuse_flash_task_get_state (task) == DEFUSE_FLASH_FAILED);
+  gtk_widget_set_visible (GTK_WIDGET (self->report_button), defuse_flash_task_get_state (task) == DEFUSE_FLASH_FAILED);
+  gtk_button_set_label (self->report_button, _("Copy _Report"));
   gtk_stack_set_visible_child_name (self->stack, "result");
   /* a failure is easier to understand with the transcript open */
   if (defuse_flash_task_get_state (task) == DEFUSE_FLASH_FAILED)
@@ -200,6 +207,20 @@ static void
 on_done_clicked (DefuseFlashPanel *self)
 {
   defuse_flash_panel_set_task (self, NULL);
+}
+
+static void
+on_trace_clicked (DefuseFlashPanel *self)
+{
+  defuse_failure_save_trace (GTK_WIDGET (self));
+}
+
+static void
+on_report_clicked (DefuseFlashPanel *self)
+{
+  defuse_failure_copy_report (GTK_WIDGET (self), self->task);
+  /* TRANSLATORS: the Copy Report button once it did */
+  gtk_button_set_label (self->report_button, _("Report _Copied"));
 }
 
 static void
@@ -257,10 +278,14 @@ defuse_flash_panel_class_init (DefuseFlashPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, result_message);
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, result_hint);
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, done_button);
+  gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, trace_button);
+  gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, report_button);
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, log_expander);
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, log_view);
   gtk_widget_class_bind_template_callback (widget_class, on_option_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_done_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_trace_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_report_clicked);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include <gio/gio.h>
 
 #include "df-error.h"
+#include "defuse-failure.h"
 #include "defuse-flash-task.h"
 #include "df-micropython.h"
 
@@ -220,6 +221,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
   gboolean ok;
 
   ok = df_job_run_finish (relay->job, result, &error);
+  defuse_failure_trace_end ();
   relay_dispatch (relay);  /* the last log lines before the result */
   if (relay->app != NULL)
     g_application_release (relay->app);
@@ -284,6 +286,7 @@ defuse_flash_task_start (DefuseFlashTask *self)
       g_object_ref (relay->app);
       g_application_hold (relay->app);
     }
+  defuse_failure_trace_begin ();  /* for "Save USB Trace" */
   df_job_run_async (relay->job, self->cancellable, job_done, relay_ref (relay));
 }
 

@@ -14,6 +14,8 @@
 #include "df-protocol.h"
 #include "df-usb.h"
 #include "gui-test-util.h"
+#include "defuse-config.h"
+#include "defuse-failure.h"
 #include "defuse-window-private.h"
 
 static DefuseWindow *
@@ -199,6 +201,48 @@ test_switch_mode (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* the failure page's report and USB trace */
+static void
+check_failure_actions (DefuseWindow *window, DefuseFlashTask *task)
+{
+  g_autofree gchar *report = defuse_failure_report (task);
+  g_autofree gchar *dir = g_dir_make_tmp ("defuse-trace-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "trace.pcapng", NULL);
+  g_autofree gchar *device = df_device_describe (defuse_flash_task_get_device (task));
+  g_autofree gchar *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size = 0;
+  const gchar *tshark = g_find_program_in_path ("tshark");
+
+  g_assert_true (gtk_widget_get_visible (panel_child (window, "trace_button")));
+  g_assert_true (gtk_widget_get_visible (panel_child (window, "report_button")));
+  for (const gchar *const *part = (const gchar *const[]) { "Defuse " PACKAGE_VERSION, "libusb 1.", "kernel Linux ",
+                                                            device, "@Internal Flash", "Flashing ", "kind: write-failed",
+                                                            "errWRITE", NULL }; *part != NULL; part++)
+    if (strstr (report, *part) == NULL)
+      g_error ("the report lacks “%s”:\n%s", *part, report);
+
+  /* the trace of this flash, descriptors first, opens in tshark */
+  g_assert_true (defuse_failure_write_trace (path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &size, NULL));
+  g_assert_cmpuint (size, >, 10000);
+  g_assert_cmpmem (contents, 4, "\x0a\x0d\x0d\x0a", 4);
+  if (tshark != NULL)
+    {
+      g_autofree gchar *out = NULL;
+      /* Decode As: Debian 12's Wireshark 4.0 ties DFU to a product list */
+      const gchar *argv[] = { tshark, "-r", path, "-d", "usb.product==0x0483df11,usbdfu",
+                              "-Y", "usbdfu.command == 1", NULL };
+      g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                                   &out, NULL, NULL, NULL));
+      g_assert_nonnull (strstr (out, "DFU"));
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free ((gchar *) tshark);
+}
+
 /* every write fails on the device from the 20th on (a one-off failure is
  * retried): the error in words, what to do next, the log */
 static void
@@ -224,6 +268,7 @@ test_fault (void)
   assert_shows (window, defuse_flash_task_error_hint (defuse_flash_task_get_error (task)));
   g_assert_true (gtk_expander_get_expanded (panel_child (window, "log_expander")));
   gui_test_screenshot (GTK_WIDGET (window), "error");
+  check_failure_actions (window, task);
   /* the device stays, in DFU mode, ready for another try */
   g_assert_cmpuint (g_hash_table_size (window->rows), ==, 1);
   gtk_window_destroy (GTK_WINDOW (window));

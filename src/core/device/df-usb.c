@@ -1,9 +1,11 @@
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <libusb.h>
 
 #include "df-error.h"
 #include "df-le.h"
 #include "df-quirks.h"
+#include "df-trace.h"
 #include "df-usb.h"
 
 #define DFU_CLASS        0xFE
@@ -11,6 +13,20 @@
 #define DFU_PROTO_RUNTIME 0x01
 #define DFU_FUNCTIONAL_DESCRIPTOR 0x21
 #define STRING_TIMEOUT_MS 1000
+
+/* "1.0.26", for reports */
+const gchar *
+df_usb_version (void)
+{
+  static gsize version;
+
+  if (g_once_init_enter (&version))
+    {
+      const struct libusb_version *v = libusb_get_version ();
+      g_once_init_leave (&version, (gsize) g_strdup_printf ("%u.%u.%u%s", v->major, v->minor, v->micro, v->rc));
+    }
+  return (const gchar *) version;
+}
 
 const gchar *
 df_usb_permission_hint (void)
@@ -73,6 +89,69 @@ df_usb_get_context (GError **error)
   return context;
 }
 
+/* usbmon's status for a libusb result */
+static gint
+usbmon_status (gint rc)
+{
+  switch (rc)
+    {
+    case LIBUSB_ERROR_PIPE:
+      return -EPIPE;
+    case LIBUSB_ERROR_TIMEOUT:
+      return -ETIMEDOUT;
+    case LIBUSB_ERROR_NO_DEVICE:
+      return -ENODEV;
+    default:
+      return rc >= 0 ? 0 : -EPROTO;
+    }
+}
+
+/* Every control transfer of the engine goes through here: written to the
+ * USB trace when one is on (df-trace.h); one NULL check when off. */
+static gint
+control_transfer (libusb_device_handle *handle, guint8 request_type, guint8 request, guint16 value,
+                  guint16 index, guint8 *data, guint16 length, guint timeout_ms)
+{
+  DfTrace *trace = df_trace_get_default ();
+  libusb_device *dev;
+  gint64 start;
+  gint rc;
+
+  if (G_LIKELY (trace == NULL))
+    return libusb_control_transfer (handle, request_type, request, value, index, data, length, timeout_ms);
+  start = g_get_real_time ();
+  rc = libusb_control_transfer (handle, request_type, request, value, index, data, length, timeout_ms);
+  dev = libusb_get_device (handle);
+  df_trace_control (trace, libusb_get_bus_number (dev), libusb_get_device_address (dev),
+                    request_type, request, value, index, length, data, rc > 0 ? (gsize) rc : 0,
+                    usbmon_status (rc), start, g_get_real_time ());
+  return rc;
+}
+
+/* A trace starts a device with its descriptors (read again, so they are
+ * on the record): they tell Wireshark the interface is DFU. */
+static void
+trace_descriptors (libusb_device_handle *handle)
+{
+  guint8 buf[1024];
+
+  if (df_trace_get_default () == NULL)
+    return;
+  control_transfer (handle, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_DESCRIPTOR, LIBUSB_DT_DEVICE << 8, 0,
+                    buf, LIBUSB_DT_DEVICE_SIZE, STRING_TIMEOUT_MS);
+  if (control_transfer (handle, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_DESCRIPTOR, LIBUSB_DT_CONFIG << 8, 0,
+                        buf, LIBUSB_DT_CONFIG_SIZE, STRING_TIMEOUT_MS) == LIBUSB_DT_CONFIG_SIZE)
+    control_transfer (handle, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_DESCRIPTOR, LIBUSB_DT_CONFIG << 8, 0,
+                      buf, MIN (df_le16 (buf + 2), sizeof buf), STRING_TIMEOUT_MS);
+}
+
+static gint
+get_string_descriptor (libusb_device_handle *handle, guint8 index, guint16 langid, guchar *buf, gsize size)
+{
+  return control_transfer (handle, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_DESCRIPTOR,
+                           (LIBUSB_DT_STRING << 8) | index, langid, buf, (guint16) size, STRING_TIMEOUT_MS);
+}
+
 /* a string descriptor holding 8-bit characters instead of UTF-16 */
 static gchar *
 read_raw_string (libusb_device_handle *handle, guint8 index)
@@ -82,7 +161,7 @@ read_raw_string (libusb_device_handle *handle, guint8 index)
 
   if (handle == NULL || index == 0)
     return NULL;
-  n = libusb_get_string_descriptor (handle, index, 0x0409, buf, sizeof buf);
+  n = get_string_descriptor (handle, index, 0x0409, buf, sizeof buf);
   if (n <= 2 || buf[1] != LIBUSB_DT_STRING)
     return NULL;
   return g_strndup ((const gchar *) buf + 2, MIN ((gsize) n, buf[0]) - 2);
@@ -101,18 +180,28 @@ reread_serial_raw (gpointer user_data)
   return read_raw_string (read->handle, read->index);
 }
 
+/* as libusb_get_string_descriptor_ascii() reads it (the first language,
+ * '?' for what is not ASCII), through control_transfer() */
 static gchar *
 read_string (libusb_device_handle *handle, guint8 index)
 {
   guchar buf[256];
+  GString *text;
   gint n;
 
   if (handle == NULL || index == 0)
     return NULL;
-  n = libusb_get_string_descriptor_ascii (handle, index, buf, sizeof buf);
-  if (n <= 0)
+  n = get_string_descriptor (handle, 0, 0, buf, sizeof buf);
+  if (n < 4)
     return NULL;
-  return g_strndup ((const gchar *) buf, (gsize) n);
+  n = get_string_descriptor (handle, index, df_le16 (buf + 2), buf, sizeof buf);
+  if (n < 2 || buf[1] != LIBUSB_DT_STRING)
+    return NULL;
+  n = MIN (n, buf[0]);
+  text = g_string_new (NULL);
+  for (gint i = 2; i + 1 < n; i += 2)
+    g_string_append_c (text, buf[i + 1] != 0 ? '?' : (gchar) buf[i]);
+  return g_string_free (text, FALSE);
 }
 
 /* the DFU functional descriptor: in the extra bytes of the interface's
@@ -189,6 +278,8 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
           open_status = libusb_open (dev, &handle);
           if (open_status != 0)
             handle = NULL;
+          else
+            trace_descriptors (handle);
         }
 
       device = df_device_new ();
@@ -270,8 +361,8 @@ usb_control (DfTransport *transport, guint8 request_type, guint8 request, guint1
              GError **error)
 {
   UsbTransport *self = (UsbTransport *) transport;
-  gint n = libusb_control_transfer (self->handle, request_type, request, value, index,
-                                    data, (guint16) length, timeout_ms);
+  gint n = control_transfer (self->handle, request_type, request, value, index,
+                             data, (guint16) length, timeout_ms);
   if (n < 0)
     {
       df_usb_set_error (error, n, _("USB request"));
@@ -304,7 +395,19 @@ static gboolean
 usb_set_alt (DfTransport *transport, guint8 interface, guint8 alt, GError **error)
 {
   UsbTransport *self = (UsbTransport *) transport;
+  DfTrace *trace = df_trace_get_default ();
+  gint64 start = trace != NULL ? g_get_real_time () : 0;
   gint rc = libusb_set_interface_alt_setting (self->handle, interface, alt);
+
+  /* the kernel sends it as the standard SET_INTERFACE request: on the
+   * record, it tells Wireshark which alt setting the requests go to */
+  if (trace != NULL)
+    {
+      libusb_device *dev = libusb_get_device (self->handle);
+      df_trace_control (trace, libusb_get_bus_number (dev), libusb_get_device_address (dev),
+                        LIBUSB_RECIPIENT_INTERFACE, LIBUSB_REQUEST_SET_INTERFACE, alt, interface, 0, NULL, 0,
+                        usbmon_status (rc), start, g_get_real_time ());
+    }
 
   if (rc != 0)
     {
@@ -378,6 +481,7 @@ df_usb_open (DfDevice *device, GError **error)
       return NULL;
     }
 
+  trace_descriptors (handle);
   self = g_new0 (UsbTransport, 1);
   self->parent.vtable = &usb_vtable;
   self->handle = handle;

@@ -17,6 +17,8 @@ DfTransport *df_usb_open (DfDevice *device, GError **error);
  * which the caller closes */
 DfTransport *df_usb_connect (DfDevice *device, GCancellable *cancellable,
                              DfConnection *conn, GError **error);
+/* libusb's version, "1.0.26" */
+const gchar *df_usb_version (void);
 /* what to tell a user who gets LIBUSB_ERROR_ACCESS */
 const gchar *df_usb_permission_hint (void);
 
