@@ -35,6 +35,15 @@ def tshark(path, *fields, display_filter=None):
     return [line.split("\t") for line in p.stdout.splitlines()]
 
 
+def flash_with_trace(tmp, faults=()):
+    """A MicroPython-like flash with --trace; returns the run and the trace."""
+    fw, _ = micropython_like(tmp)
+    trace = os.path.join(tmp, "flash.pcapng")
+    r = sim(tmp, CLI, "flash", "--trace", trace, fw, faults=list(faults))
+    assert r.status == 0, r
+    return r, trace
+
+
 def transfers_seen_by_device(r):
     """Control transfers the virtual device answered, by request name."""
     return r.stats()["by_request"]
@@ -44,10 +53,7 @@ def transfers_seen_by_device(r):
 def flash_trace_decodes_every_dfu_request(tmp):
     if skip():
         return "skip"
-    fw, _ = micropython_like(tmp)
-    trace = os.path.join(tmp, "flash.pcapng")
-    r = sim(tmp, CLI, "flash", "--trace", trace, fw)
-    assert r.status == 0, r
+    r, trace = flash_with_trace(tmp)
     # submissions only (usb.urb_type 'S'): one per control transfer
     rows = tshark(trace, "usb.urb_type", "usb.setup.bRequest", "usbdfu.command",
                   display_filter="usb.urb_type == 'S'")
@@ -72,10 +78,7 @@ def flash_trace_decodes_every_dfu_request(tmp):
 def getstatus_answers_are_decoded(tmp):
     if skip():
         return "skip"
-    fw, _ = micropython_like(tmp)
-    trace = os.path.join(tmp, "flash.pcapng")
-    r = sim(tmp, CLI, "flash", "--trace", trace, fw)
-    assert r.status == 0, r
+    r, trace = flash_with_trace(tmp)
     rows = tshark(trace, "usbdfu.state", "usbdfu.status", "usbdfu.poll_timeout",
                   display_filter="usbdfu.state")
     states = set(row[0] for row in rows)
@@ -87,10 +90,7 @@ def getstatus_answers_are_decoded(tmp):
 def a_stall_is_in_the_trace(tmp):
     if skip():
         return "skip"
-    fw, _ = micropython_like(tmp)
-    trace = os.path.join(tmp, "flash.pcapng")
-    r = sim(tmp, CLI, "flash", "--trace", trace, fw, faults=["stall@dnload=20"])
-    assert r.status == 0, r
+    r, trace = flash_with_trace(tmp, faults=["stall@dnload=20"])
     rows = tshark(trace, "usb.urb_status", display_filter="usb.urb_type == 'C' && usb.urb_status == -32")
     assert len(rows) == 1, rows
 
