@@ -236,6 +236,34 @@ run_resuming (DfJob *job, DfTransport **transport, GError **error)
   return TRUE;
 }
 
+/* unreadable strings mean no layout: say why, not "no memory layout" */
+static gboolean
+check_permission (DfJob *job, GError **error)
+{
+  if (!job->device->permission_denied)
+    return TRUE;
+  g_set_error (error, DF_ERROR, DF_ERROR_PERMISSION, _("permission denied. %s"), df_usb_permission_hint ());
+  return FALSE;
+}
+
+/* dfuIDLE before anything, a hiccup retried as any step */
+static gboolean
+prepare_device (DfJob *job, GError **error)
+{
+  for (;;)
+    {
+      g_autoptr(GError) failure = NULL;
+
+      if (df_dfu_ensure_idle (&job->conn, &failure))
+        return TRUE;
+      if (!df_job_may_retry (job, &failure, _("preparing the device"), FALSE, 0, error))
+        {
+          g_prefix_error (error, _("preparing the device: "));
+          return FALSE;
+        }
+    }
+}
+
 gboolean
 df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
 {
@@ -264,13 +292,8 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
       job->device = dfu;
     }
 
-  /* unreadable strings mean no layout: say why, not "no memory layout" */
-  if (job->device->permission_denied)
-    {
-      g_set_error (error, DF_ERROR, DF_ERROR_PERMISSION, _("permission denied. %s"),
-                   df_usb_permission_hint ());
-      return FALSE;
-    }
+  if (!check_permission (job, error))
+    return FALSE;
 
   g_clear_pointer (&job->plan, df_plan_unref);
   job->plan = plan = df_plan_new (job->image, job->device, &job->options);
@@ -282,17 +305,10 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
   if (transport == NULL)
     return FALSE;
 
-  for (;;)
+  if (!prepare_device (job, error))
     {
-      g_autoptr(GError) failure = NULL;
-      if (df_dfu_ensure_idle (&job->conn, &failure))
-        break;
-      if (!df_job_may_retry (job, &failure, _("preparing the device"), FALSE, 0, error))
-        {
-          g_prefix_error (error, _("preparing the device: "));
-          job->transfers = transport->transfers;
-          return FALSE;
-        }
+      job->transfers = transport->transfers;
+      return FALSE;
     }
 
   ok = run_resuming (job, &transport, &local);
