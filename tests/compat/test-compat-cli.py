@@ -204,9 +204,12 @@ def test_pydfu(tap):
         run = sim(tmp, ["./pydfu", "-u", "corrupt.dfu"], profile="stm32f405")
         tap.ok(run.status == 1 and run.stats()["ops"]["erase"]["count"] == 0,
                "pydfu -u corrupt.dfu: exit 1 (pydfu.py exits 0), nothing erased", run)
-        run = sim(tmp, ["./pydfu.py", "-x"], profile="stm32f405")
+        run = subprocess.run([os.path.join(tmp, "pydfu"), "-h"], capture_output=True, text=True)
+        tap.ok(run.returncode == 0 and all(o in run.stdout for o in ("--vid", "--pid", "--mass-erase", "--upload", "--exit")),
+               "pydfu -h: pydfu.py's options, exit 0", run.stdout + run.stderr)
+        run = sim(tmp, ["./pydfu.py", "-v", "-x"], profile="stm32f405")
         tap.ok(run.status == 0 and run.stats()["ops"]["leave"]["count"] == 1 and run.stats()["disconnects"] >= 1,
-               "pydfu.py -x: the device leaves DFU mode", run)
+               "pydfu.py -v -x: the device leaves DFU mode", run)
         base, size, _ = main_flash(profile("stm32f405"))
         write(os.path.join(tmp, "before.bin"), random_bytes(size, "compat-pydfu-m"))
         run = sim(tmp, ["./pydfu", "-m", "-u", "firmware.dfu"], profile="stm32f405",
