@@ -330,7 +330,7 @@ cli_flash (int argc, char **argv)
   g_auto(GStrv) selectors = NULL, files = NULL;
   g_autofree gchar *alt_text = NULL, *address_text = NULL, *backup = NULL, *trace = NULL;
   gboolean no_verify = FALSE, diff = FALSE, no_leave = FALSE, mass_erase = FALSE;
-  gboolean force = FALSE, all = FALSE, json = FALSE, ignore_crc = FALSE;
+  gboolean force = FALSE, all = FALSE, json = FALSE, ignore_crc = FALSE, wait = FALSE;
   const GOptionEntry entries[] = {
     { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &selectors, N_("The device: VID:PID, serial number or port path (repeat for several)"), N_("SEL") },
     { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Flash every DFU device plugged in, in parallel"), NULL },
@@ -345,6 +345,7 @@ cli_flash (int argc, char **argv)
     { "ignore-crc", 0, 0, G_OPTION_ARG_NONE, &ignore_crc, N_("Flash even if the file's CRC does not match"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON event per line"), NULL },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, N_("Write every USB control transfer to this pcapng file (for Wireshark)"), N_("FILE") },
+    { "wait", 'w', 0, G_OPTION_ARG_NONE, &wait, N_("Bench mode: flash each board as it is plugged in (see flash --wait --help)"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("FILE") },
     { NULL },
   };
@@ -356,6 +357,8 @@ cli_flash (int argc, char **argv)
   DfPlanOptions options;
   guint32 address = 0;
 
+  if (cli_bench_requested (argc, argv))
+    return cli_bench (argc, argv);
   g_option_context_set_summary (context,
                                 _("Write FILE to the device: erase only the sectors it needs, write, verify, leave DFU mode.\n\n"
                                   "Exit status: 0 done, 1 bad file, 2 usage, 3 no or several devices, 4 permission, "

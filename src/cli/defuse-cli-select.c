@@ -6,20 +6,6 @@
 #include "df-error.h"
 #include "df-usb.h"
 
-static gboolean
-matches (DfDevice *device, const gchar *selector)
-{
-  guint64 vid, pid;
-  g_auto(GStrv) ids = g_strsplit (selector, ":", 2);
-
-  if (g_strcmp0 (selector, device->path) == 0 || g_strcmp0 (selector, device->serial) == 0)
-    return TRUE;
-  return g_strv_length (ids) == 2 &&
-         g_ascii_string_to_unsigned (ids[0], 16, 0, 0xffff, &vid, NULL) &&
-         g_ascii_string_to_unsigned (ids[1], 16, 0, 0xffff, &pid, NULL) &&
-         vid == device->vid && pid == device->pid;
-}
-
 static gchar *
 list_devices (GPtrArray *devices)
 {
@@ -47,7 +33,7 @@ cli_select_devices (const gchar *const *selectors, gboolean need_one, GError **e
       DfDevice *device = g_ptr_array_index (all, i);
       gboolean take = selectors == NULL || selectors[0] == NULL;
       for (guint j = 0; !take && selectors[j] != NULL; j++)
-        take = matches (device, selectors[j]);
+        take = df_device_matches (device, selectors[j]);
       if (take)
         g_ptr_array_add (chosen, df_device_ref (device));
     }

@@ -48,6 +48,10 @@ int cli_read (int argc, char **argv);
 int cli_detach (int argc, char **argv);
 int cli_unprotect (int argc, char **argv);
 
+/* flash --wait: bench mode (defuse-cli-bench.c), its own options */
+gboolean cli_bench_requested (int argc, char **argv);
+int      cli_bench (int argc, char **argv);
+
 /* the exit status for an error from the engine */
 int cli_exit_for_error (const GError *error);
 

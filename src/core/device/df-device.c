@@ -137,3 +137,17 @@ df_device_get_id (DfDevice *device)
   return g_strdup_printf ("%s:%04x:%04x:%s", device->path, device->vid, device->pid,
                           device->serial != NULL ? device->serial : "");
 }
+
+gboolean
+df_device_matches (DfDevice *device, const gchar *selector)
+{
+  guint64 vid, pid;
+  g_auto(GStrv) ids = g_strsplit (selector, ":", 2);
+
+  if (g_strcmp0 (selector, device->path) == 0 || g_strcmp0 (selector, device->serial) == 0)
+    return TRUE;
+  return g_strv_length (ids) == 2 &&
+         g_ascii_string_to_unsigned (ids[0], 16, 0, 0xffff, &vid, NULL) &&
+         g_ascii_string_to_unsigned (ids[1], 16, 0, 0xffff, &pid, NULL) &&
+         vid == device->vid && pid == device->pid;
+}

@@ -70,6 +70,8 @@ const gchar *df_device_mode_to_string (DfDeviceMode mode);
 /* running an application that Defuse can switch to DFU mode (a DFU
  * runtime, MicroPython) */
 gboolean     df_device_is_application (DfDevice *device);
+/* whether a --device selector names it: "VID:PID" (hex), serial or port path */
+gboolean     df_device_matches (DfDevice *device, const gchar *selector);
 /* a key that is the same for the same device on the same port */
 gchar       *df_device_get_id (DfDevice *device);
 

@@ -280,6 +280,10 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
             handle = NULL;
           else
             trace_descriptors (handle);
+          /* gone while being listed (leaving DFU mode): listing it without
+           * its strings would show a device that is not there */
+          if (open_status == LIBUSB_ERROR_NO_DEVICE)
+            break;
         }
 
       device = df_device_new ();
