@@ -163,6 +163,10 @@ def a_board_back_in_dfu_mode_after_leave_is_not_flashed_again(tmp):
     # parts do when they find the flash empty at reset, or BOOT0 held high
     prof = simrun.profile("stm32f405")
     prof["after_leave"] = "bootloader"
+    # off the bus for 1 s (at --time-scale 0.2): long enough for the bench
+    # to see it go, within the 5 s in which a board back on its port is
+    # the same board
+    prof["timing"]["reconnect_ms"] = 5000
     prof_path = write(os.path.join(tmp, "stays.json"), json.dumps(prof).encode())
     fw, writes = firmware(tmp, size=8000)
     r = bench(tmp, ["interrupt:^left alone: .*came back in DFU mode"], ["--log", "bench.jsonl", fw],
