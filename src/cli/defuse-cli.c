@@ -25,6 +25,16 @@ static const struct {
   { "pydfu", compat_pydfu, N_("Take pydfu.py's options (also when run as “pydfu”)") },
 };
 
+/* what error lines start with: the personalities answer as the tool whose
+ * name they were called by */
+static const gchar *program = "defuse-cli";
+
+void
+cli_set_program (const gchar *name)
+{
+  program = name;
+}
+
 void
 cli_error (const gchar *format, ...)
 {
@@ -34,7 +44,8 @@ cli_error (const gchar *format, ...)
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr ("defuse-cli: %s\n", text);
+  fflush (stdout);  /* in order with what was printed before */
+  g_printerr ("%s: %s\n", program, text);
 }
 
 gboolean

@@ -21,8 +21,10 @@ int cli_convert (int argc, char **argv);
  * STM32L4 would truncate (the one place where they matter) */
 void cli_warn_unpadded (DfImage *image, const gchar *output);
 
-/* "error: MESSAGE" on stderr, one line */
+/* "defuse-cli: MESSAGE" on stderr, one line */
 void cli_error (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
+/* the name cli_error prints, "defuse-cli" unless a personality sets its own */
+void cli_set_program (const gchar *name);
 /* parses the subcommand's options; prints the usage error and returns FALSE */
 gboolean cli_parse_options (GOptionContext *context, int *argc, char ***argv);
 /* accepts 0x-prefixed hex or decimal; FALSE with an error otherwise */

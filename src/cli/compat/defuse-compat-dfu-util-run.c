@@ -47,7 +47,7 @@ pick_device (DfuUtilArgs *args, const DfuUtilMatch *match, gboolean dfuse_file,
   *status = EX_IOERR;
   if (devices == NULL)
     {
-      dfu_util_error ("%s", error->message);
+      cli_error ("%s", error->message);
       *status = dfu_util_exit_for_error (error);
       return NULL;
     }
@@ -55,7 +55,7 @@ pick_device (DfuUtilArgs *args, const DfuUtilMatch *match, gboolean dfuse_file,
     {
       g_autofree gchar *hint = devices->len == 0 ? NULL
           : g_strdup_printf (_("%u DFU interfaces found, none matches: see dfu-util -l"), devices->len);
-      dfu_util_error ("No DFU capable USB device available%s%s%s", hint != NULL ? " (" : "",
+      cli_error ("No DFU capable USB device available%s%s%s", hint != NULL ? " (" : "",
                       hint != NULL ? hint : "", hint != NULL ? ")" : "");
       return NULL;
     }
@@ -64,7 +64,7 @@ pick_device (DfuUtilArgs *args, const DfuUtilMatch *match, gboolean dfuse_file,
     if (g_array_index (entries, DfuUtilEntry, i).device != first->device || !dfuse_file ||
         first->device->mode != DF_DEVICE_MODE_DFUSE)
       {
-        dfu_util_error ("More than one DFU capable USB device found! Try `--list' and specify "
+        cli_error ("More than one DFU capable USB device found! Try `--list' and specify "
                           "the serial number or disconnect all but one device");
         return NULL;
       }
@@ -157,7 +157,7 @@ check_file_ids (const DfuUtilMatch *match, DfImage *image, DfDevice *device)
   if (((vid_any || image->suffix.vid == run_vid) && (pid_any || image->suffix.pid == run_pid)) ||
       ((vid_any || image->suffix.vid == device->vid) && (pid_any || image->suffix.pid == device->pid)))
     return TRUE;
-  dfu_util_error (_("Error: File ID %04x:%04x does not match device (%04x:%04x or %04x:%04x); "
+  cli_error (_("Error: File ID %04x:%04x does not match device (%04x:%04x or %04x:%04x); "
                     "nothing was written"),
                   image->suffix.vid, image->suffix.pid, run_vid, run_pid, device->vid, device->pid);
   return FALSE;
@@ -169,12 +169,12 @@ check_download (DfuUtilArgs *args, DfImage *image, DfDevice *device)
 {
   if (image->format == DF_FORMAT_DFUSE && args->dfuse.has_address)
     {
-      dfu_util_error (_("This is a DfuSe file, not meant for raw download: leave out the address of -s"));
+      cli_error (_("This is a DfuSe file, not meant for raw download: leave out the address of -s"));
       return FALSE;
     }
   if (device->mode == DF_DEVICE_MODE_DFUSE && !df_image_has_addresses (image) && !args->dfuse.has_address)
     {
-      dfu_util_error (_("A raw binary needs its address on a DfuSe device: add -s ADDRESS, e.g. -s 0x08000000:leave"));
+      cli_error (_("A raw binary needs its address on a DfuSe device: add -s ADDRESS, e.g. -s 0x08000000:leave"));
       return FALSE;
     }
   return TRUE;
@@ -209,7 +209,7 @@ dfu_util_download (DfuUtilArgs *args)
 
   if (image == NULL || !df_image_check (image, &error))
     {
-      dfu_util_error ("%s", error->message);
+      cli_error ("%s", error->message);
       return dfu_util_exit_for_error (error);
     }
   match_file_ids (&match, image);
@@ -265,7 +265,7 @@ upload_range (DfuUtilArgs *args, DfuUtilEntry *entry, guint32 *address, gsize *l
 
   if (layout == NULL || layout->regions->len == 0)
     {
-      dfu_util_error (_("alt %u (“%s”) has no DfuSe memory layout to read"), entry->alt->alt,
+      cli_error (_("alt %u (“%s”) has no DfuSe memory layout to read"), entry->alt->alt,
                       entry->alt->name != NULL ? entry->alt->name : "");
       return FALSE;
     }
@@ -273,7 +273,7 @@ upload_range (DfuUtilArgs *args, DfuUtilEntry *entry, guint32 *address, gsize *l
                                      : ((DfRegion *) g_ptr_array_index (layout->regions, 0))->start;
   if (df_layout_find_region (layout, *address) == NULL)
     {
-      dfu_util_error (_("0x%08x is not in the memory of alt %u: give an address of its layout"),
+      cli_error (_("0x%08x is not in the memory of alt %u: give an address of its layout"),
                       *address, entry->alt->alt);
       return FALSE;
     }
@@ -302,7 +302,7 @@ save_upload (const gchar *path, GBytes *bytes)
 
   if (fd < 0)
     {
-      dfu_util_error ("Cannot open file %s for writing: %s", path, g_strerror (errno));
+      cli_error ("Cannot open file %s for writing: %s", path, g_strerror (errno));
       return EX_CANTCREAT;
     }
   while (size > 0)
@@ -312,7 +312,7 @@ save_upload (const gchar *path, GBytes *bytes)
         continue;
       if (n < 0)
         {
-          dfu_util_error (_("Cannot write file %s: %s"), path, g_strerror (errno));
+          cli_error (_("Cannot write file %s: %s"), path, g_strerror (errno));
           close (fd);
           return EX_IOERR;
         }
@@ -321,7 +321,7 @@ save_upload (const gchar *path, GBytes *bytes)
     }
   if (close (fd) != 0)
     {
-      dfu_util_error (_("Cannot write file %s: %s"), path, g_strerror (errno));
+      cli_error (_("Cannot write file %s: %s"), path, g_strerror (errno));
       return EX_IOERR;
     }
   return EX_OK;
@@ -347,7 +347,7 @@ leave (DfuUtilArgs *args, DfDevice *device, guint8 alt, GError **error)
 static int
 report (GError *error)
 {
-  dfu_util_error ("%s", error->message);
+  cli_error ("%s", error->message);
   return dfu_util_exit_for_error (error);
 }
 
@@ -368,7 +368,7 @@ dfu_util_upload (DfuUtilArgs *args)
   /* dfu-util never overwrites: refuse before touching the device */
   if (g_file_test (args->file, G_FILE_TEST_EXISTS))
     {
-      dfu_util_error ("Cannot open file %s for writing: File exists", args->file);
+      cli_error ("Cannot open file %s for writing: File exists", args->file);
       return EX_CANTCREAT;
     }
   devices = pick_device (args, &args->match, FALSE, &entry, &status);
@@ -386,7 +386,7 @@ dfu_util_upload (DfuUtilArgs *args)
                       : df_device_find_alt (device, args->match.alt != DFU_UTIL_ANY ? args->match.alt : 0);
       if (entry.alt == NULL)
         {
-          dfu_util_error (_("the device in DFU mode has no such alt setting (see dfu-util -l)"));
+          cli_error (_("the device in DFU mode has no such alt setting (see dfu-util -l)"));
           return EX_USAGE;
         }
     }
@@ -443,7 +443,7 @@ dfu_util_command (DfuUtilArgs *args)
 
   if (!args->dfuse.mass_erase && !args->dfuse.unprotect && !args->dfuse.leave)
     {
-      dfu_util_error (_("You need to specify one of -D or -U, or a command with -s "
+      cli_error (_("You need to specify one of -D or -U, or a command with -s "
                         "(:mass-erase:force, :unprotect:force, :leave)"));
       return EX_USAGE;
     }

@@ -14,19 +14,6 @@
 
 #define DFU_UTIL_VERSION "0.11"
 
-void
-dfu_util_error (const gchar *format, ...)
-{
-  va_list args;
-  g_autofree gchar *text = NULL;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  fflush (stdout);
-  g_printerr ("dfu-util: %s\n", text);
-}
-
 int
 dfu_util_exit_for_error (const GError *error)
 {
@@ -88,7 +75,7 @@ parse_number (const gchar *text, const gchar *option, guint32 *value)
   v = g_ascii_strtoull (text, &end, 0);
   if (*text == '\0' || *text == '-' || *end != '\0' || errno != 0 || v > G_MAXUINT32)
     {
-      dfu_util_error (_("invalid number “%s” for --%s"), text, option);
+      cli_error (_("invalid number “%s” for --%s"), text, option);
       return FALSE;
     }
   *value = (guint32) v;
@@ -125,13 +112,13 @@ parse_dfuse (const gchar *text, DfuUtilDfuse *dfuse)
         dfuse->has_length = TRUE;
       else
         {
-          dfu_util_error (_("invalid dfuse modifier “%s”: use leave, mass-erase, unprotect, will-reset, force or a length"), mod);
+          cli_error (_("invalid dfuse modifier “%s”: use leave, mass-erase, unprotect, will-reset, force or a length"), mod);
           return FALSE;
         }
     }
   if ((dfuse->mass_erase || dfuse->unprotect) && !dfuse->force)
     {
-      dfu_util_error (_("%s erases the whole chip: add :force to confirm"),
+      cli_error (_("%s erases the whole chip: add :force to confirm"),
                       dfuse->mass_erase ? "mass-erase" : "unprotect");
       return FALSE;
     }
@@ -175,7 +162,7 @@ parse_match_number (const gchar *text, const gchar *option, gint *value)
     return FALSE;
   if (v > 255)
     {
-      dfu_util_error (_("invalid number “%s” for --%s"), text, option);
+      cli_error (_("invalid number “%s” for --%s"), text, option);
       return FALSE;
     }
   *value = (gint) v;
@@ -200,7 +187,7 @@ take_option (DfuUtilArgs *args, int c, const gchar *arg, gboolean *version, gboo
     case 'E': return parse_number (arg, "detach-delay", &number);
     case 'd':
       if (!dfu_util_match_parse_device (&args->match, arg, &error))
-        dfu_util_error ("%s", error->message);
+        cli_error ("%s", error->message);
       return error == NULL;
     case 'n': return parse_match_number (arg, "devnum", &args->match.devnum);
     case 'p': g_free (args->match.path); args->match.path = g_strdup (arg); return TRUE;
@@ -245,11 +232,11 @@ parse_args (DfuUtilArgs *args, int argc, char **argv, gboolean *version, gboolea
         {
           const gchar *option = argv[optind - 1];
           if (c == ':')
-            dfu_util_error (_("option %s needs an argument (see dfu-util -h)"), option);
+            cli_error (_("option %s needs an argument (see dfu-util -h)"), option);
           else if (optopt != 0)
-            dfu_util_error (_("invalid option -- '%c' (see dfu-util -h)"), optopt);
+            cli_error (_("invalid option -- '%c' (see dfu-util -h)"), optopt);
           else
-            dfu_util_error (_("unrecognized option '%s' (see dfu-util -h)"), option);
+            cli_error (_("unrecognized option '%s' (see dfu-util -h)"), option);
           return FALSE;
         }
       if (!take_option (args, c, optarg, version, help))
@@ -257,7 +244,7 @@ parse_args (DfuUtilArgs *args, int argc, char **argv, gboolean *version, gboolea
     }
   if (optind < argc)
     {
-      dfu_util_error (_("unexpected argument “%s”: give files with -D or -U (see dfu-util -h)"), argv[optind]);
+      cli_error (_("unexpected argument “%s”: give files with -D or -U (see dfu-util -h)"), argv[optind]);
       return FALSE;
     }
   return TRUE;
@@ -276,7 +263,7 @@ run (DfuUtilArgs *args)
 
         if (devices == NULL)
           {
-            dfu_util_error ("%s", error->message);
+            cli_error ("%s", error->message);
             return dfu_util_exit_for_error (error);
           }
         dfu_util_print_list (entries);
@@ -292,7 +279,7 @@ run (DfuUtilArgs *args)
     default:
       if (args->dfuse.given)
         return dfu_util_command (args);
-      dfu_util_error (_("You need to specify one of -D or -U (see dfu-util -h)"));
+      cli_error (_("You need to specify one of -D or -U (see dfu-util -h)"));
       return EX_USAGE;
     }
 }
@@ -304,6 +291,7 @@ compat_dfu_util (int argc, char **argv)
   gboolean version = FALSE, help = FALSE;
   int status;
 
+  cli_set_program ("dfu-util");
   dfu_util_match_init (&args.match);
   if (!parse_args (&args, argc, argv, &version, &help))
     status = EX_USAGE;

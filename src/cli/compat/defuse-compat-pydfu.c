@@ -244,6 +244,7 @@ compat_pydfu (int argc, char **argv)
   PydfuArgs args = { .vid = -1, .pid = -1 };
   gboolean help = FALSE;
 
+  cli_set_program ("pydfu");
   if (!parse_args (&args, argc, argv, &help))
     return PYDFU_EXIT_USAGE;
   if (help)

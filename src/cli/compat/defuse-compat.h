@@ -87,5 +87,3 @@ void      dfu_util_print_list (GArray *entries);
 
 /* dfu-util's exit status for an error of the engine */
 int       dfu_util_exit_for_error (const GError *error);
-/* "dfu-util: MESSAGE" on stderr, one line */
-void      dfu_util_error (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
