@@ -10,24 +10,19 @@
 #include <glib/gi18n.h>
 
 #include "df-error.h"
+#include "df-job.h"
 #include "df-micropython-switch.h"
 #include "df-protocol.h"
 #include "df-usb.h"
 
 #define POLL_MS 50
 
-static DfDevice *
-dfu_device_at (const gchar *path)
+/* the bootloader enumerates on the board's USB port: the port path is
+ * what stays the same (ids, serial and device number change) */
+static gboolean
+same_port_in_dfu_mode (DfDevice *was, DfDevice *candidate)
 {
-  g_autoptr(GPtrArray) devices = df_usb_enumerate (NULL);
-
-  for (guint i = 0; devices != NULL && i < devices->len; i++)
-    {
-      DfDevice *device = g_ptr_array_index (devices, i);
-      if (device->mode != DF_DEVICE_MODE_RUNTIME && g_strcmp0 (device->path, path) == 0)
-        return df_device_ref (device);
-    }
-  return NULL;
+  return !df_device_is_application (candidate) && g_strcmp0 (was->path, candidate->path) == 0;
 }
 
 static DfSerialPort *
@@ -49,23 +44,22 @@ df_micropython_switch_and_wait (DfMicroPython *board, GCancellable *cancellable,
 {
   g_autofree gchar *path = g_strdup (board->port->path);
   g_autoptr(DfSerialPort) back = NULL;
-  gint64 end;
+  g_autoptr(DfDevice) was = NULL;
+  g_autoptr(GError) local = NULL;
+  DfDevice *dfu;
 
   if (!df_micropython_enter_bootloader (board, cancellable, error))
     {
       g_prefix_error (error, _("switching to DFU mode: "));
       return NULL;
     }
-  end = g_get_monotonic_time () + DF_MICROPYTHON_SWITCH_MS * 1000;
-  while (g_get_monotonic_time () < end)
+  was = df_micropython_to_device (board);
+  dfu = df_device_wait_for (was, DF_MICROPYTHON_SWITCH_MS, same_port_in_dfu_mode, cancellable, &local);
+  if (dfu != NULL || local != NULL)
     {
-      DfDevice *dfu;
-
-      if (!df_sleep_ms (POLL_MS, cancellable, error))
-        return NULL;
-      dfu = dfu_device_at (path);
-      if (dfu != NULL)
-        return dfu;
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return dfu;
     }
   back = serial_port_at (path);
   if (back != NULL)
