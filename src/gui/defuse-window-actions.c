@@ -201,7 +201,7 @@ start_request (DefuseWindow *self, GPtrArray *devices, gboolean force)
       if (devices->len == 1)
         defuse_flash_panel_set_task (self->flash_panel, task);
     }
-  defuse_window_update_plan (self);
+  defuse_window_update_state (self);
 }
 
 static void

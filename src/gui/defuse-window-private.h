@@ -58,6 +58,7 @@ struct _DefuseWindow
 
 /* defuse-window.c */
 void             defuse_window_update_plan (DefuseWindow *self);
+void             defuse_window_update_state (DefuseWindow *self);
 void             defuse_window_toast (DefuseWindow *self, const gchar *message);
 /* opens file; when it is read, offers to flash the device with this id */
 void             defuse_window_open_file_for_device (DefuseWindow *self, GFile *file, const gchar *device_id);

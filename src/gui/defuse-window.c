@@ -74,7 +74,18 @@ defuse_window_update_plan (DefuseWindow *self)
   defuse_memory_map_set_plan (self->memory_map, self->plan);
   gtk_stack_set_visible_child_name (self->map_stack, self->plan != NULL ? "map" : "none");
   defuse_inspector_set_plan (self->inspector, self->plan);
-  defuse_flash_panel_set_blocker (self->flash_panel, find_blocker (self, device));
+  defuse_window_update_state (self);
+}
+
+/* What a flash starting changes, the plan staying the same: the blocker
+ * line and the actions.  Rebuilding the memory map and the inspector for
+ * an equal plan was most of the main-thread work in the first frame of a
+ * flash (gui-bench). */
+void
+defuse_window_update_state (DefuseWindow *self)
+{
+  defuse_flash_panel_set_blocker (self->flash_panel,
+                                  find_blocker (self, defuse_window_get_selected_device (self)));
   _defuse_window_actions_update (self);
 }
 

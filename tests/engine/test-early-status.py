@@ -91,6 +91,29 @@ def make_write_refused_test(faults, redone):
     return check
 
 
+@test
+def plain_dfu_download_refused_early_starts_again(tmp):
+    """A plain DFU device a user quirk file says holds early requests, and
+    that refuses one after all: the download starts again from block 0
+    with the spec's timing and ends exact."""
+    if not available():
+        return "skip"
+    quirks = os.path.join(tmp, "quirks")
+    os.mkdir(quirks)
+    write(os.path.join(quirks, "hold.quirk"), b"[dfu11-holds]\nvid-pid=1209:5bf0\nearly-status=hold\n")
+    payload = write(os.path.join(tmp, "app.bin"), pattern(30000, 14))
+    dfu = os.path.join(tmp, "app.dfu")
+    subprocess.run([CLI, "convert", "--vid", "0x1209", "--pid", "0x5bf0", payload, dfu], check=True)
+    r = sim(tmp, "env", f"DEFUSE_QUIRKS_DIR={quirks}", CLI, "flash", dfu, profile="dfu11",
+            faults=["early-status=error"])
+    assert r.status == 0, r
+    assert r.memory()[:30000] == pattern(30000, 14), "memory differs"
+    stats = r.stats()
+    assert stats["early_refused"] == 1 and stats["early_polls_after_refused"] == 0, stats
+    # the block refused is written twice: once before, once in the new download
+    assert stats["ops"]["write"]["count"] > -(-30000 // 1024), stats["ops"]["write"]
+
+
 test(make_write_refused_test(["early-status=error@write=3"], False))
 test(make_write_refused_test(["early-status=error@write=3", "status=errWRITE@write=3"], True))
 for _profile in DFUSE_PROFILES:

@@ -1603,7 +1603,7 @@ count_getstatus (SimDevice *dev, guint64 now_us)
 static SimBusyStatus
 busy_status_mode (SimDevice *dev)
 {
-  if (!dev->busy_erasing && dev->boot->getstatus_while_writing != SIM_BUSY_NAK)
+  if (!dev->busy_erasing)
     return dev->boot->getstatus_while_writing;
   return dev->early_status;
 }
