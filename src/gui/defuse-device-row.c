@@ -197,6 +197,33 @@ show_result (DefuseDeviceRow *self)
 }
 
 void
+defuse_device_row_show_board (DefuseDeviceRow *self, DfBoard *board)
+{
+  gboolean running = board->state == DF_BOARD_FLASHING;
+  g_autofree gchar *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_box), running);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->result_icon), !running);
+  if (running)
+    {
+      gtk_progress_bar_set_fraction (self->progress_bar, board->progress.fraction);
+      /* TRANSLATORS: bench mode: the phase and how far, e.g. "Bench: Writing · 45 %" */
+      text = g_strdup_printf (_("Bench: %s · %.0f %%"), df_phase_describe (board->progress.phase),
+                              board->progress.fraction * 100);
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), text);
+      return;
+    }
+  text = board->error != NULL ? g_strdup (board->error->message) : g_strdup (_("Flashed by bench mode"));
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), board->error != NULL ? _("Bench: failed") : _("Bench: flashed"));
+  gtk_image_set_from_icon_name (self->result_icon, board->error == NULL ? "emblem-ok-symbolic" : "dialog-error-symbolic");
+  gtk_widget_set_css_classes (GTK_WIDGET (self->result_icon),
+                              (const gchar *[]) { board->error == NULL ? "success" : "error", NULL });
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->result_icon), text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->result_icon), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
+void
 defuse_device_row_set_task (DefuseDeviceRow *self, DefuseFlashTask *task)
 {
   g_return_if_fail (DEFUSE_IS_DEVICE_ROW (self));

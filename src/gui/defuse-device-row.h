@@ -4,6 +4,7 @@
 
 #include <adwaita.h>
 
+#include "df-bench.h"
 #include "df-device.h"
 #include "defuse-flash-task.h"
 
@@ -20,6 +21,8 @@ const gchar     *defuse_device_row_get_id (DefuseDeviceRow *self);
 GtkCheckButton  *defuse_device_row_get_check (DefuseDeviceRow *self);
 /* shows the progress and outcome of a flash of this device; NULL hides it */
 void             defuse_device_row_set_task (DefuseDeviceRow *self, DefuseFlashTask *task);
+/* a board of bench mode: its progress, then its result */
+void             defuse_device_row_show_board (DefuseDeviceRow *self, DfBoard *board);
 /* "Switching to DFU mode…" while a detach runs */
 void             defuse_device_row_set_busy (DefuseDeviceRow *self, gboolean busy);
 

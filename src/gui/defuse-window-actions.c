@@ -436,12 +436,16 @@ _defuse_window_actions_update (DefuseWindow *self)
     for (guint i = 0; i < self->plan->problems->len; i++)
       can_flash &= ((DfPlanProblem *) g_ptr_array_index (self->plan->problems, i))->overridable;
 
+  /* while bench mode is armed, it alone flashes */
+  can_flash &= !defuse_bench_panel_is_armed (self->bench_panel);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.flash", can_flash);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.flash-all", all->len >= 2);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.flash-all",
+                                 all->len >= 2 && !defuse_bench_panel_is_armed (self->bench_panel));
   gtk_widget_set_visible (self->flash_all_button, all->len >= 2);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
                                  shown != NULL && defuse_flash_task_get_state (shown) == DEFUSE_FLASH_RUNNING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rescan", self->monitor != NULL);
+  _defuse_window_bench_update (self);
 }
 
 void

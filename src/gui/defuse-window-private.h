@@ -5,6 +5,7 @@
 #include "df-device.h"
 #include "df-monitor.h"
 #include "df-plan.h"
+#include "defuse-bench-panel.h"
 #include "defuse-device-row.h"
 #include "defuse-flash-panel.h"
 #include "defuse-flash-task.h"
@@ -39,6 +40,7 @@ struct _DefuseWindow
   GtkStack             *map_stack;
   DefuseMemoryMap      *memory_map;
   DefuseFlashPanel     *flash_panel;
+  DefuseBenchPanel     *bench_panel;
   DefuseInspector      *inspector;
 
   GSettings            *settings;
@@ -81,5 +83,11 @@ void             _defuse_window_offer_flash (DefuseWindow *self, const gchar *de
 /* defuse-window-dnd.c */
 void             _defuse_window_dnd_init (DefuseWindow *self);
 void             _defuse_window_dnd_attach_row (DefuseWindow *self, DefuseDeviceRow *row);
+
+/* defuse-window-bench.c */
+void             _defuse_window_class_bench_init (GtkWidgetClass *widget_class);
+void             _defuse_window_bench_init (DefuseWindow *self);
+/* whether bench mode can be armed for the file, and is */
+void             _defuse_window_bench_update (DefuseWindow *self);
 
 G_END_DECLS

@@ -292,6 +292,8 @@ show_image (DefuseWindow *self, GFile *file, DfImage *image)
       defuse_flash_task_get_state (defuse_flash_panel_get_task (self->flash_panel)) != DEFUSE_FLASH_RUNNING)
     defuse_flash_panel_set_task (self->flash_panel, NULL);
   show_file_errors (self, image);
+  /* bench mode is armed for one file: a new one disarms it */
+  defuse_bench_panel_set_file (self->bench_panel, file, image);
   defuse_inspector_set_image (self->inspector, image);
   defuse_window_update_plan (self);
   gtk_stack_set_visible_child_name (self->content_stack, "file");
@@ -459,6 +461,7 @@ defuse_window_class_init (DefuseWindowClass *klass)
 
   g_type_ensure (DEFUSE_TYPE_MEMORY_MAP);
   g_type_ensure (DEFUSE_TYPE_FLASH_PANEL);
+  g_type_ensure (DEFUSE_TYPE_BENCH_PANEL);
   g_type_ensure (DEFUSE_TYPE_INSPECTOR);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/defuse/Defuse/defuse-window.ui");
@@ -482,12 +485,14 @@ defuse_window_class_init (DefuseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, map_stack);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, memory_map);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, flash_panel);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, bench_panel);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, inspector);
   gtk_widget_class_bind_template_callback (widget_class, on_show_content);
   gtk_widget_class_bind_template_callback (widget_class, on_show_sidebar);
   gtk_widget_class_bind_template_callback (widget_class, defuse_window_update_plan);
 
   _defuse_window_class_actions_init (widget_class);
+  _defuse_window_class_bench_init (widget_class);
 }
 
 static void
@@ -517,6 +522,7 @@ defuse_window_init (DefuseWindow *self)
     gtk_label_set_attributes (self->permission_commands, attrs);
   }
   _defuse_window_dnd_init (self);
+  _defuse_window_bench_init (self);
   defuse_window_update_plan (self);
   _defuse_window_devices_start_monitor (self);
   if (g_getenv ("DEFUSE_BENCH_FIRST_FRAME") != NULL)
