@@ -153,6 +153,7 @@ test_bench (void)
   g_assert_false (defuse_bench_panel_is_armed (window->bench_panel));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->bench_panel)));
   assert_shows (window->bench_panel, "Flash each board as it is plugged in");
+  gui_test_screenshot (GTK_WIDGET (window), "bench-idle");
   gtk_window_destroy (GTK_WINDOW (window));
   g_unlink (log);
 }
