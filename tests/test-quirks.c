@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "df-catalog.h"
 #include "df-device.h"
 #include "df-quirks.h"
 
@@ -174,6 +175,43 @@ test_user_overrides (void)
   g_assert_null (warnings[1]);
 }
 
+/* the catalog: every entry of the built-in file loaded, each with a name,
+ * a family and steps; the first match names a device */
+static void
+test_catalog (void)
+{
+  g_autofree gchar *path = g_build_filename (g_getenv ("DEFUSE_SOURCE_ROOT"), "data", "catalog",
+                                             "defuse.catalog", NULL);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_auto(GStrv) groups = NULL;
+  GPtrArray *entries = df_catalog_get_entries ();
+  const gchar *f405[] = { "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg",
+                          "@Option Bytes  /0x1FFFC000/01*016 e", "@OTP Memory /0x1FFF7800/01*512 e,01*016 e",
+                          "@Device Feature/0xFFFF0000/01*004 e", NULL };
+  g_autoptr(DfDevice) device = make_device (0x0483, 0xdf11, 0x2200, "3276365C3235", f405);
+  g_autoptr(DfDevice) unknown = make_device (0x1234, 0x5678, 0x0100, "X", NULL);
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *other = NULL;
+
+  g_assert_true (g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL));
+  groups = g_key_file_get_groups (file, NULL);
+  g_assert_cmpuint (entries->len, ==, g_strv_length (groups));
+  for (guint i = 0; i < entries->len; i++)
+    {
+      DfCatalogEntry *entry = g_ptr_array_index (entries, i);
+      g_assert_cmpstr (entry->id, ==, groups[i]);
+      g_assert_nonnull (entry->family);
+      g_assert_nonnull (entry->steps);
+      g_assert_cmpstr (entry->name, !=, entry->id);
+    }
+  name = df_catalog_describe (device);
+  g_assert_cmpstr (name, ==, "STM32F4 system bootloader, 1 MiB");
+  unknown->product = g_strdup ("Gadget");
+  other = df_catalog_describe (unknown);
+  g_assert_cmpstr (other, ==, "Gadget");
+  g_assert_null (df_catalog_lookup (unknown));
+}
+
 static void
 write_user_files (void)
 {
@@ -205,6 +243,7 @@ main (int argc, char **argv)
   g_test_add_func ("/quirks/stm32-families", test_stm32_families);
   g_test_add_func ("/quirks/u-boot-is-plain-dfu", test_u_boot_is_plain_dfu);
   g_test_add_func ("/quirks/user-overrides", test_user_overrides);
+  g_test_add_func ("/quirks/catalog", test_catalog);
   status = g_test_run ();
   {
     g_autofree gchar *a = g_build_filename (user_dir, "10-mine.quirk", NULL);

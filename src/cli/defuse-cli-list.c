@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "defuse-cli.h"
+#include "df-catalog.h"
 #include "df-quirks.h"
 #include "df-usb.h"
 
@@ -50,6 +51,31 @@ print_text (DfDevice *device, gboolean verbose)
     print_quirks (device);
 }
 
+/* what the catalog calls it: "name" always, "catalog" and "family" when known */
+static void
+add_catalog_json (JsonBuilder *builder, DfDevice *device)
+{
+  const DfCatalogEntry *entry = df_catalog_lookup (device);
+  g_autofree gchar *name = df_catalog_describe (device);
+
+  cli_json_string (builder, "name", name);
+  cli_json_string (builder, "catalog", entry != NULL ? entry->id : NULL);
+  cli_json_string (builder, "family", entry != NULL ? entry->family : NULL);
+}
+
+static void
+print_steps (void)
+{
+  GPtrArray *families = df_catalog_get_families ();
+
+  printf ("%s\n", _("How to start the bootloader of known boards:"));
+  for (guint i = 0; i < families->len; i++)
+    {
+      DfCatalogEntry *entry = g_ptr_array_index (families, i);
+      printf ("  %s: %s\n", entry->family != NULL ? entry->family : entry->name, entry->steps);
+    }
+}
+
 static void
 add_quirks_json (JsonBuilder *builder, DfDevice *device)
 {
@@ -77,6 +103,7 @@ add_device_json (JsonBuilder *builder, DfDevice *device)
   cli_json_int (builder, "bcd_device", device->bcd_device);
   cli_json_string (builder, "manufacturer", device->manufacturer);
   cli_json_string (builder, "product", device->product);
+  add_catalog_json (builder, device);
   cli_json_string (builder, "serial", device->serial);
   cli_json_string (builder, "path", device->path);
   cli_json_int (builder, "bus", device->bus);
@@ -175,6 +202,8 @@ cli_list (int argc, char **argv)
   if (devices->len == 0 && boards->len == 0)
     printf ("%s\n", _("No DFU device found. Put the board in DFU mode (STM32: hold BOOT0 and press reset; "
                       "MicroPython: machine.bootloader()) and check that the cable carries data."));
+  if (devices->len == 0 && boards->len == 0 && verbose)
+    print_steps ();
   for (guint i = 0; i < devices->len; i++)
     print_text (g_ptr_array_index (devices, i), verbose);
   for (guint i = 0; i < boards->len; i++)

@@ -8,6 +8,7 @@
 
 #include "defuse-device-row.h"
 #include "df-micropython.h"
+#include "df-catalog.h"
 
 struct _DefuseDeviceRow
 {
@@ -92,9 +93,11 @@ fill (DefuseDeviceRow *self)
   DfDevice *device = self->device;
   g_autoptr(GString) subtitle = g_string_new (NULL);
   g_autofree gchar *usb = NULL;
+  g_autofree gchar *name = df_catalog_describe (device);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self),
-                                 device->product != NULL ? device->product : _("DFU device"));
+  /* what the catalog calls it ("STM32F4 system bootloader, 1 MiB"), else
+   * its product string, which the USB row below always shows */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), name);
   g_string_append_printf (subtitle, "%04x:%04x · %s", device->vid, device->pid,
                           df_device_mode_to_string (device->mode));
   if (device->serial != NULL)
@@ -134,13 +137,15 @@ fill (DefuseDeviceRow *self)
     }
 
   if (device->mode == DF_DEVICE_MODE_MICROPYTHON)
-    /* TRANSLATORS: USB details of a board running MicroPython: port, release */
-    usb = g_strdup_printf (_("Port %s · release 0x%04X"), device->path, device->bcd_device);
+    /* TRANSLATORS: USB details of a board running MicroPython: product string, port, release */
+    usb = g_strdup_printf (_("%s · port %s · release 0x%04X"),
+                           device->product != NULL ? device->product : "", device->path, device->bcd_device);
   else
-    /* TRANSLATORS: USB details of a device: port, release, DFU version, transfer size */
-    usb = g_strdup_printf (_("Port %s · release 0x%04X · %s · transfers of %u bytes"),
-                         device->path != NULL ? device->path : "?", device->bcd_device,
-                         describe_dfu_version (device->dfu_version), device->transfer_size);
+    /* TRANSLATORS: USB details of a device: product string, port, release, DFU version, transfer size */
+    usb = g_strdup_printf (_("%s · port %s · release 0x%04X · %s · transfers of %u bytes"),
+                           device->product != NULL ? device->product : _("DFU device"),
+                           device->path != NULL ? device->path : "?", device->bcd_device,
+                           describe_dfu_version (device->dfu_version), device->transfer_size);
   adw_expander_row_add_row (ADW_EXPANDER_ROW (self), detail_row (_("USB"), usb));
 }
 

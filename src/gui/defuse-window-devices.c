@@ -7,6 +7,7 @@
 
 #include "defuse-window-private.h"
 #include "df-micropython.h"
+#include "df-catalog.h"
 
 DfDevice *
 defuse_window_get_selected_device (DefuseWindow *self)
@@ -162,6 +163,35 @@ get_shared_monitor (gboolean *fresh)
       g_weak_ref_set (&shared, monitor);
     }
   return monitor;
+}
+
+/* the empty list helps: for each kind of board the catalog knows
+ * (df-catalog.h), how to start its bootloader, folded until asked */
+void
+_defuse_window_devices_fill_steps (DefuseWindow *self)
+{
+  GPtrArray *families = df_catalog_get_families ();
+
+  for (guint i = 0; i < families->len; i++)
+    {
+      DfCatalogEntry *entry = g_ptr_array_index (families, i);
+      GtkWidget *row = adw_expander_row_new ();
+      GtkWidget *steps = gtk_label_new (entry->steps);
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), entry->family != NULL ? entry->family : entry->name);
+      gtk_label_set_wrap (GTK_LABEL (steps), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (steps), 0);
+      gtk_label_set_selectable (GTK_LABEL (steps), TRUE);
+      gtk_widget_set_margin_start (steps, 12);
+      gtk_widget_set_margin_end (steps, 12);
+      gtk_widget_set_margin_top (steps, 8);
+      gtk_widget_set_margin_bottom (steps, 8);
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (row), steps);
+      /* the first, the most common (STM32), open */
+      adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), i == 0);
+      gtk_list_box_insert (self->steps_list, row, (gint) i);
+    }
 }
 
 void

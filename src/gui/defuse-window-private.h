@@ -27,6 +27,7 @@ struct _DefuseWindow
   GtkStack             *device_stack;
   GtkLabel             *monitor_error_label;
   GtkWidget            *permission_box;
+  GtkListBox           *steps_list;
   GtkLabel             *permission_commands;
   GtkListBox           *device_list;
   GtkWidget            *flash_all_button;
@@ -74,6 +75,7 @@ DfDevice        *defuse_window_get_selected_device (DefuseWindow *self);
 void             _defuse_window_devices_start_monitor (DefuseWindow *self);
 /* in DFU mode, or a MicroPython board that answered: the flash can go to it */
 gboolean         _defuse_window_device_is_flashable (DfDevice *device);
+void             _defuse_window_devices_fill_steps (DefuseWindow *self);
 
 /* defuse-window-actions.c */
 void             _defuse_window_class_actions_init (GtkWidgetClass *widget_class);

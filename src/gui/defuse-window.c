@@ -472,6 +472,7 @@ defuse_window_class_init (DefuseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, device_stack);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, monitor_error_label);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, permission_box);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, steps_list);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, permission_commands);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, device_list);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, flash_all_button);
@@ -524,6 +525,7 @@ defuse_window_init (DefuseWindow *self)
   _defuse_window_dnd_init (self);
   _defuse_window_bench_init (self);
   defuse_window_update_plan (self);
+  _defuse_window_devices_fill_steps (self);
   _defuse_window_devices_start_monitor (self);
   if (g_getenv ("DEFUSE_BENCH_FIRST_FRAME") != NULL)
     g_signal_connect (self, "map", G_CALLBACK (bench_on_map), NULL);

@@ -166,5 +166,69 @@ def u_boot_on_st_ids_is_plain_dfu(tmp):
     assert [q["entry"] for q in d["quirks"]] == ["u-boot-plain-dfu-on-st-ids"], d
 
 
+# what the catalog (data/catalog/defuse.catalog) calls each profile's device
+CATALOG_NAMES = {
+    "stm32f405": ("stm32f4-rom", "STM32F4 system bootloader, 1 MiB"),
+    "stm32f411": ("stm32f4-rom", "STM32F4 system bootloader, 512 KiB"),
+    "stm32h743": ("stm32h7-rom", "STM32H7 system bootloader, 2 MiB"),
+    "stm32h743-rev-v": ("stm32h7-rom", "STM32H7 system bootloader, 2 MiB"),
+    "stm32l476": ("stm32l4-rom", "STM32L4 system bootloader, 1 MiB"),
+    "stm32l476-empty": ("stm32l4-rom", "STM32L4 system bootloader, 1 MiB"),
+    "stm32f072": ("stm32f0-rom", "STM32F0 system bootloader, 128 KiB"),
+    "stm32g0b1": ("stm32g0-rom", "STM32G0 system bootloader, 512 KiB"),
+    "stm32g431": ("stm32g4-rom", "STM32G4 system bootloader, 128 KiB"),
+    "gd32vf103": ("gd32vf103", "GD32VF103 DFU bootloader, 128 KiB"),
+    "gd32vf103-rom-0100": ("gd32vf103", "GD32VF103 DFU bootloader, 128 KiB"),
+    "mboot-f769": ("micropython-mboot", "MicroPython mboot bootloader, 2 MiB"),
+    "at32f415": ("at32", "Artery AT32 DFU bootloader, 256 KiB"),
+    "u-boot-stm32mp1": ("u-boot-stm32mp", "U-Boot DFU (STM32MP)"),
+    # Defuse's own test devices are no known bootloader: their product string
+    "dfu11": (None, "DFU 1.1 test device"),
+    "runtime": (None, "Runtime test application"),
+}
+
+
+def make_catalog_test(profile, catalog, name):
+    def check(tmp):
+        if not available():
+            return "skip"
+        r = sim(tmp, CLI, "list", "--json", profile=profile)
+        assert r.status == 0, r
+        d = json.loads(r.out)[0]
+        assert (d["catalog"], d["name"]) == (catalog, name), (d["catalog"], d["name"])
+        assert isinstance(d["quirks"], list), d
+        for q in d["quirks"]:
+            assert set(q) == {"entry", "origin", "settings", "reason"} and q["origin"] == "built-in", q
+        r = sim(tmp, CLI, "list", profile=profile)
+        assert r.out.startswith(name + " ("), r
+    check.__name__ = "catalog_names_" + profile.replace("-", "_")
+    return check
+
+
+for _profile, (_catalog, _name) in CATALOG_NAMES.items():
+    test(make_catalog_test(_profile, _catalog, _name))
+
+
+@test
+def catalog_knows_an_stm32_it_cannot_place(tmp):
+    """The C5 profile's identity is assumed (no dump seen): whatever it is
+    called, it is an STM32 system bootloader with its size."""
+    if not available():
+        return "skip"
+    r = sim(tmp, CLI, "list", "--json", profile="stm32c5")
+    d = json.loads(r.out)[0]
+    assert d["family"] == "STM32" and d["name"].endswith("system bootloader, 256 KiB"), d
+
+
+@test
+def list_verbose_with_nothing_plugged_in_shows_the_steps(tmp):
+    if not available():
+        return "skip"
+    r = sim(tmp, "sh", "-c", f"{CLI} list --verbose", profile="stm32f405", extra=["--plug-later", "1"])
+    assert r.status == 0, r
+    assert "How to start the bootloader of known boards:" in r.out, r
+    assert "  STM32: Hold BOOT0 high" in r.out and "  Particle: Hold SETUP" in r.out, r
+
+
 if __name__ == "__main__":
     run()

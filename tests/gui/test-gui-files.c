@@ -200,7 +200,7 @@ test_memory_map_f405 (void)
 
   defuse_window_add_device (window, device);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->device_stack), ==, "list");
-  assert_shows (window, "STM32  BOOTLOADER");
+  assert_shows (window, "STM32F4 system bootloader, 1 MiB");
   assert_shows (window, "0483:df11 · DFU mode (DfuSe) · serial 3276385C3034");
 
   open_and_wait (window, file);

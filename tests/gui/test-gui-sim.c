@@ -138,7 +138,7 @@ test_flash (void)
   const gchar *backup;
 
   wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
-  assert_shows (window, "STM32  BOOTLOADER");
+  assert_shows (window, "STM32F4 system bootloader, 1 MiB");
   open_sample (window);
   assert_shows (window, "0xa6e4017a stored, 0xa6e4017a computed");
   assert_shows (window, "Correct");

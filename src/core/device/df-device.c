@@ -1,5 +1,6 @@
 #include <glib/gi18n.h>
 
+#include "df-catalog.h"
 #include "df-device.h"
 #include "df-micropython.h"
 #include "df-quirks.h"
@@ -121,7 +122,8 @@ df_device_is_application (DfDevice *device)
 gchar *
 df_device_describe (DfDevice *device)
 {
-  const gchar *product = device->product != NULL ? device->product : _("DFU device");
+  /* the catalog's name for it, else its product string */
+  g_autofree gchar *product = df_catalog_describe (device);
 
   if (device->serial != NULL)
     /* TRANSLATORS: product, USB ids, serial number, USB port path */

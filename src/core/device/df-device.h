@@ -64,7 +64,8 @@ DfAlt       *df_device_add_alt (DfDevice *device, guint8 alt, const gchar *name)
 DfAlt       *df_device_find_alt (DfDevice *device, guint8 alt);
 /* by number ("0") or by name, case-insensitive ("Internal Flash") */
 DfAlt       *df_device_find_alt_by_text (DfDevice *device, const gchar *text);
-/* "STM32  BOOTLOADER (0483:df11, serial 3276...) at 1-2" */
+/* "STM32F4 system bootloader, 1 MiB (0483:df11, serial 3276...) at 1-2":
+ * named by the catalog (df-catalog.h), else by its product string */
 gchar       *df_device_describe (DfDevice *device);
 const gchar *df_device_mode_to_string (DfDeviceMode mode);
 /* running an application that Defuse can switch to DFU mode (a DFU
