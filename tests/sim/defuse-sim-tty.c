@@ -184,7 +184,8 @@ defuse_sim_tty_detach (DefuseSimNode *node)
   if (tty->master >= 0 && ptsname (tty->master) != NULL)
     {
       g_autofree gchar *key = g_strdelimit (g_strdup (ptsname (tty->master)), "/", '_');
-      g_autofree gchar *map = g_build_filename (umockdev_testbed_get_root_dir (sim->testbed), "dev", ".ptymap", key, NULL);
+      g_autofree gchar *root = umockdev_testbed_get_root_dir (sim->testbed);  /* a copy */
+      g_autofree gchar *map = g_build_filename (root, "dev", ".ptymap", key, NULL);
       unlink (map);
     }
   null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
