@@ -36,6 +36,17 @@ frames_done (gpointer data)
   return *(guint *) data >= 4;
 }
 
+DefuseWindow *
+gui_test_window (gint height)
+{
+  DefuseWindow *window = defuse_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1180, height);
+  gtk_window_present (GTK_WINDOW (window));
+  gui_test_settle (GTK_WIDGET (window));
+  return window;
+}
+
 void
 gui_test_settle (GtkWidget *widget)
 {

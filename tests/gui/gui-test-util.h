@@ -6,6 +6,7 @@
 #include <adwaita.h>
 
 #include "df-device.h"
+#include "defuse-window.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,8 @@ typedef gboolean (*GuiTestCondition) (gpointer data);
 void        gui_test_init (int *argc, char ***argv);
 /* iterates the main context until cond (data) holds or timeout_ms pass */
 gboolean    gui_test_wait (GuiTestCondition cond, gpointer data, guint timeout_ms);
+/* a window of the app, shown at 1180 x height and settled */
+DefuseWindow *gui_test_window (gint height);
 /* a few frames, so layout and drawing are done */
 void        gui_test_settle (GtkWidget *widget);
 /* saves the window as BUILD/tests/gui/screenshots/NAME.png */

@@ -14,17 +14,6 @@
 #include "defuse-config.h"
 #include "defuse-window-private.h"
 
-static DefuseWindow *
-make_window (void)
-{
-  DefuseWindow *window = defuse_window_new (NULL);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1180, 1100);
-  gtk_window_present (GTK_WINDOW (window));
-  gui_test_settle (GTK_WIDGET (window));
-  return window;
-}
-
 static gboolean
 stack_shows_file (gpointer data)
 {
@@ -103,7 +92,7 @@ assert_log (const gchar *path)
 static void
 test_bench (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (1100);
   g_autofree gchar *log = g_build_filename (g_get_tmp_dir (), "defuse-gui-bench.jsonl", NULL);
   gpointer on_row[] = { window->device_list, "Bench: ", NULL };
   DfBench *bench;
@@ -148,7 +137,7 @@ test_bench (void)
   gtk_window_destroy (GTK_WINDOW (window));
 
   /* the next start: nothing remembered, not armed */
-  window = make_window ();
+  window = gui_test_window (1100);
   open_sample (window);
   g_assert_false (defuse_bench_panel_is_armed (window->bench_panel));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->bench_panel)));

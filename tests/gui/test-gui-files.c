@@ -11,17 +11,6 @@
 #define F405_OTP     "@OTP Memory /0x1FFF7800/01*512 e,01*016 e"
 #define F405_FEATURE "@Device Feature/0xFFFF0000/01*004 e"
 
-static DefuseWindow *
-make_window (void)
-{
-  DefuseWindow *window = defuse_window_new (NULL);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1180, 860);
-  gtk_window_present (GTK_WINDOW (window));
-  gui_test_settle (GTK_WIDGET (window));
-  return window;
-}
-
 static gboolean
 stack_shows (gpointer data)
 {
@@ -87,7 +76,7 @@ dialog_shown (gpointer data)
 static void
 test_empty (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
 
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->device_stack), ==, "empty");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->content_stack), ==, "empty");
@@ -102,7 +91,7 @@ test_empty (void)
 static void
 test_open_sample (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(GFile) file = gui_test_sample_file ();
 
   open_and_wait (window, file);
@@ -143,7 +132,7 @@ write_temp (const gchar *name, const guint8 *data, gsize size)
 static void
 test_corrupt_crc (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(GFile) sample = gui_test_sample_file ();
   g_autoptr(GFile) file = NULL;
   g_autofree gchar *contents = NULL;
@@ -173,7 +162,7 @@ test_corrupt_crc (void)
 static void
 test_not_firmware (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   const gchar text[] = "<html>404 Not Found</html>\n";
   g_autoptr(GFile) file = write_temp ("download.dfu", (const guint8 *) text, sizeof text - 1);
 
@@ -186,7 +175,7 @@ test_not_firmware (void)
 static void
 test_memory_map_f405 (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(GFile) file = gui_test_sample_file ();
   g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");
   DefuseMemoryMap *map = window->memory_map;
@@ -238,7 +227,7 @@ test_memory_map_f405 (void)
 static void
 test_mass_erase_asks (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(GFile) file = gui_test_sample_file ();
   g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");
   AdwMessageDialog *dialog;
@@ -282,7 +271,7 @@ test_narrow (void)
 static void
 test_does_not_fit (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(GFile) file = gui_test_sample_file ();
   /* 64 KiB of flash: element 2 at 0x08020000 is past its end */
   g_autoptr(DfDevice) small = gui_test_device (0x0483, 0xdf11, "SMALL", "1-3",
@@ -301,7 +290,7 @@ test_does_not_fit (void)
 static void
 test_other_device (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(GFile) file = gui_test_sample_file ();
   g_autoptr(DfDevice) other = gui_test_device (0x1209, 0x70b1, "OTHER", "1-4", F405_FLASH, NULL);
   AdwMessageDialog *dialog;
@@ -326,7 +315,7 @@ test_other_device (void)
 static void
 test_two_devices_select (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(DfDevice) a = f405 ("AAAA", "1-2");
   g_autoptr(DfDevice) b = f405 ("BBBB", "1-3");
   g_autoptr(GFile) file = gui_test_sample_file ();
@@ -349,7 +338,7 @@ test_two_devices_select (void)
 static void
 test_permission_denied (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(DfDevice) device = df_device_new ();
 
   device->vid = 0x0483;
@@ -371,7 +360,7 @@ test_permission_denied (void)
 static void
 test_runtime_device (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(DfDevice) device = gui_test_device (0x1209, 0x5bf0, "KB01", "1-5", "Keyboard DFU", NULL);
 
   g_free (device->product);
@@ -387,7 +376,7 @@ test_runtime_device (void)
 static void
 test_options_remembered (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(GSettings) settings = g_settings_new ("io.github.defuse.Defuse");
   GtkSwitch *verify = panel_child (window, "verify_switch");
   DefuseWindow *second;
@@ -399,7 +388,7 @@ test_options_remembered (void)
   gtk_window_close (GTK_WINDOW (window));
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1000);
 
-  second = make_window ();
+  second = gui_test_window (860);
   g_assert_false (gtk_switch_get_active (panel_child (second, "verify_switch")));
   g_settings_reset (settings, "verify");
   gtk_window_destroy (GTK_WINDOW (second));
@@ -408,7 +397,7 @@ test_options_remembered (void)
 static void
 test_raw_asks_address (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   guint8 payload[4096];
   g_autoptr(GFile) file = NULL;
   g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");

@@ -18,17 +18,6 @@
 #include "defuse-failure.h"
 #include "defuse-window-private.h"
 
-static DefuseWindow *
-make_window (void)
-{
-  DefuseWindow *window = defuse_window_new (NULL);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1180, 860);
-  gtk_window_present (GTK_WINDOW (window));
-  gui_test_settle (GTK_WIDGET (window));
-  return window;
-}
-
 static gpointer
 panel_child (DefuseWindow *window, const gchar *id)
 {
@@ -131,7 +120,7 @@ assert_shows (DefuseWindow *window, const gchar *text)
 static void
 test_flash (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(GArray) fractions = g_array_new (FALSE, FALSE, sizeof (gdouble));
   g_autoptr(DefuseFlashTask) task = NULL;
   guint between = 0;
@@ -184,7 +173,7 @@ test_flash (void)
 static void
 test_switch_mode (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   DefuseDeviceRow *row;
   GHashTableIter iter;
 
@@ -248,7 +237,7 @@ check_failure_actions (DefuseWindow *window, DefuseFlashTask *task)
 static void
 test_fault (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(DefuseFlashTask) task = NULL;
 
   wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
@@ -339,7 +328,7 @@ well_into_writing (gpointer data)
 static void
 test_cancel (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(DefuseFlashTask) task = NULL;
   g_autoptr(DfDevice) device = NULL;
 
@@ -370,7 +359,7 @@ all_finished (gpointer data)
 static void
 test_flash_all (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
 
   wait_for_devices (window, 2, DF_DEVICE_MODE_DFUSE);
   open_sample (window);
@@ -396,7 +385,7 @@ widget_visible (gpointer data)
 static void
 test_plug_in (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
 
   wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
   open_sample (window);
@@ -511,7 +500,7 @@ read_flash (DfDevice *device)
 static void
 test_micropython (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   g_autoptr(GBytes) part0 = NULL, part1 = NULL;
   g_autoptr(GFile) file = write_pyboard_firmware (&part0, &part1);
   g_autoptr(DefuseFlashTask) task = NULL;
@@ -561,7 +550,7 @@ test_micropython (void)
 static void
 test_micropython_garbage (void)
 {
-  DefuseWindow *window = make_window ();
+  DefuseWindow *window = gui_test_window (860);
   DefuseDeviceRow *row;
 
   wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
