@@ -78,7 +78,10 @@ def make_write_refused_test(faults, redone):
         fw = os.path.join(tmp, "fw.dfu")
         subprocess.run([CLI, "pack", "--no-pad", "-o", fw,
                         f"0x{base:08x}:{write(os.path.join(tmp, 'e.bin'), writes[0][1])}"], check=True)
-        r = sim(tmp, CLI, "flash", fw, profile="stm32f405", faults=faults)
+        # at the real timing: the refusal must fall on write 3, so the host's
+        # poll must come inside the 104 ms the device reports (1 ms at the
+        # tests' usual scale of 0.01, too short on a loaded machine)
+        r = sim(tmp, CLI, "flash", fw, profile="stm32f405", faults=faults, scale="1")
         assert r.status == 0, r
         assert r.memory() == expected_memory(b"\xff" * size, base, writes, sectors), "memory differs"
         stats = r.stats()
