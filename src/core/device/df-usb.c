@@ -253,7 +253,7 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
   struct libusb_device_descriptor desc;
   struct libusb_config_descriptor *config = NULL;
   libusb_device_handle *handle = NULL;
-  gint open_status;
+  gint open_status = LIBUSB_SUCCESS;  /* set at the first DFU interface */
   SerialRead serial_read;
 
   if (libusb_get_device_descriptor (dev, &desc) != 0 ||
