@@ -2,7 +2,9 @@
 """Translations: every file with user-visible strings is in POTFILES.in,
 each catalog in LINGUAS translates every message of a template generated
 now from the sources (none missing, none fuzzy, formats matching), and the
-programs speak the user's language: LANGUAGE=de defuse-cli --help is German."""
+programs speak the user's language: LANGUAGE=de defuse-cli --help is German,
+and so are the bootloader catalog's steps in defuse-cli list --verbose."""
+import configparser
 import gettext
 import os
 import re
@@ -18,6 +20,9 @@ SRC = os.environ["DEFUSE_SOURCE_ROOT"]
 BUILD = os.environ["DEFUSE_BUILD_ROOT"]
 CLI = os.environ["DEFUSE_CLI"]
 PO = os.path.join(SRC, "po")
+CATALOG = os.path.join(SRC, "data", "catalog", "defuse.catalog")
+# xgettext plus a second run over the catalog, as `meson compile defuse-pot`
+XGETTEXT = os.path.join(PO, "xgettext-catalog.py")
 
 # The keywords and flags of meson's i18n.gettext(preset: 'glib'), which
 # makes po/defuse.pot (`meson compile defuse-pot`).
@@ -56,7 +61,7 @@ def languages():
 
 def template(tmp):
     pot = os.path.join(tmp, "defuse.pot")
-    tool("xgettext", *XGETTEXT_ARGS, "-D", SRC, "-f", os.path.join(PO, "POTFILES.in"), "-o", pot)
+    tool(sys.executable, XGETTEXT, *XGETTEXT_ARGS, "-D", SRC, "-f", os.path.join(PO, "POTFILES.in"), "-o", pot)
     return pot
 
 
@@ -102,16 +107,45 @@ def every_catalog_is_complete(tmp):
             assert "\n#~ msgid" not in f.read(), f"po/{lang}.po keeps obsolete messages"
 
 
+def catalog_strings():
+    """The user-visible values of the built-in catalog (a key file)."""
+    keys = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",))
+    keys.read(CATALOG, encoding="utf-8")
+    return {keys[group][key] for group in keys.sections()
+            for key in ("name", "family", "steps") if key in keys[group]}
+
+
+def msgids(pot):
+    text = tool("msgcat", "--no-wrap", pot).stdout
+    return {bytes(m, "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+            for m in re.findall(r'^msgid "(.*)"$', text, re.M)}
+
+
+@test
+def catalog_strings_are_in_the_template(tmp):
+    strings = catalog_strings()
+    assert len(strings) > 20 and "STM32F4 system bootloader" in strings, strings
+    missing = strings - msgids(template(tmp))
+    assert not missing, f"catalog strings missing from the template: {sorted(missing)}"
+
+
+def german_env():
+    return dict(os.environ, LANGUAGE="de", LANG="C.UTF-8", LC_ALL="C.UTF-8",
+                DEFUSE_TEST_LOCALEDIR=os.path.join(BUILD, "po"),
+                LD_PRELOAD=os.environ["DEFUSE_LOCALEDIR_PRELOAD"],
+                ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":"))
+
+
+def german_catalog():
+    with open(os.path.join(BUILD, "po", "de", "LC_MESSAGES", "defuse.mo"), "rb") as f:
+        return gettext.GNUTranslations(f)
+
+
 @test
 def defuse_cli_help_is_german(tmp):
-    env = dict(os.environ, LANGUAGE="de", LANG="C.UTF-8", LC_ALL="C.UTF-8",
-               DEFUSE_TEST_LOCALEDIR=os.path.join(BUILD, "po"),
-               LD_PRELOAD=os.environ["DEFUSE_LOCALEDIR_PRELOAD"],
-               ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":"))
-    out = tool(CLI, "--help", env=env).stdout
+    out = tool(CLI, "--help", env=german_env()).stdout
     english = tool(CLI, "--help", env=dict(os.environ, LANGUAGE="en", LC_ALL="C.UTF-8")).stdout
-    with open(os.path.join(BUILD, "po", "de", "LC_MESSAGES", "defuse.mo"), "rb") as f:
-        german = gettext.GNUTranslations(f)
+    german = german_catalog()
     # the usage line, the commands' summaries and the closing hint
     for msgid in ("Usage: defuse-cli COMMAND [OPTIONS…]", "Commands:",
                   "Show what is inside firmware files", "Convert a firmware file to another format",
@@ -125,10 +159,30 @@ def defuse_cli_help_is_german(tmp):
         assert msgid not in out, out
 
 
-# `test-translations.py cli` runs only the check of the program, the
+@test
+def catalog_steps_are_german(tmp):
+    # with no DFU device on the machine's USB, list --verbose shows each
+    # family's steps (an empty DEFUSE_CATALOG_DIR: no user entries)
+    english = tool(CLI, "list", "--verbose", env=dict(os.environ, LANGUAGE="en", LC_ALL="C.UTF-8",
+                                                        DEFUSE_CATALOG_DIR=tmp)).stdout
+    if "How to start the bootloader of known boards:" not in english:
+        return "skip"  # a real DFU device is plugged in: the list shows it, not the steps
+    out = tool(CLI, "list", "--verbose", env=dict(german_env(), DEFUSE_CATALOG_DIR=tmp)).stdout
+    german = german_catalog()
+    family = "Kiibohd keyboards"
+    steps = ("Press the keyboard's flash key combination (Fn+Esc on many Input Club boards) "
+             "or the reset button under the keyboard.")
+    assert f"  {family}: {steps}" in english, english
+    for msgid in (family, steps):
+        assert german.gettext(msgid) != msgid, f"po/de.po does not translate “{msgid}”"
+    assert f"  {german.gettext(family)}: {german.gettext(steps)}" in out, out
+    assert steps not in out, out
+
+
+# `test-translations.py cli` runs only the checks of the program, the
 # default only the checks of the catalogs: two meson tests, two verdicts
 if sys.argv[1:] == ["cli"]:
-    del _tests_registered[:-1]
+    del _tests_registered[:-2]
 else:
-    del _tests_registered[-1:]
+    del _tests_registered[-2:]
 run()
