@@ -116,6 +116,24 @@ def flash_uses_few_requests(tmp):
 
 
 @test
+def short_last_block_is_programmed_as_it_is(tmp):
+    """A run that ends in a short block is padded to the 8-byte program unit,
+    not to a whole 2 KiB chunk: the bootloader programs padding 0xFF like any
+    byte (43 ms per block on an STM32F072)."""
+    if skip_without_sim():
+        return "skip"
+    data = pattern(2048 + 437, 31)
+    fw = os.path.join(tmp, "fw.dfu")
+    subprocess.run([CLI, "pack", "--no-pad", "-o", fw, f"0x08000000:{write(os.path.join(tmp, 'e.bin'), data)}"],
+                   check=True)
+    r = sim(tmp, CLI, "flash", fw, profile="stm32f072")
+    assert r.status == 0, r
+    assert r.memory()[:len(data)] == data and r.memory()[len(data):4096] == b"\xff" * (4096 - len(data))
+    write_op = r.stats()["ops"]["write"]
+    assert (write_op["count"], write_op["bytes"]) == (2, 2048 + 440), write_op
+
+
+@test
 def diff_skips_unchanged_sectors(tmp):
     if skip_without_sim():
         return "skip"

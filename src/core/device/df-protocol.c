@@ -276,10 +276,13 @@ early_refused (DfConnection *c, GError **error)
  * request.  busy_ms: how long the operation may keep the device busy; a
  * device that holds (NAKs) GETSTATUS while it works keeps one request that
  * long: STM32F405 reports 100 ms for a mass erase that takes seconds
- * (dfu-util waits up to 35 s for erases).  *refused: see early_refused(). */
+ * (dfu-util waits up to 35 s for erases).  bytes: how much a write
+ * programs (0 for commands): writes are learnt per KiB, because a short
+ * last block is done sooner than a whole one.  *refused: see
+ * early_refused(). */
 static gboolean
-wait_while_busy (DfConnection *c, DfPollOp op, guint busy_ms, DfStatus *status_out, gboolean *refused,
-                 GError **error)
+wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfStatus *status_out,
+                 gboolean *refused, GError **error)
 {
   DfStatus status;
   gint64 start = g_get_monotonic_time ();
@@ -292,6 +295,9 @@ wait_while_busy (DfConnection *c, DfPollOp op, guint busy_ms, DfStatus *status_o
     .behaviour = c->early_refused || c->quirks == NULL ? DF_EARLY_STATUS_SPEC : c->quirks->early_status,
     .expected_us = op < DF_POLL_OPS ? c->busy_seen_us[op] : 0,
   };
+
+  if (bytes > 0)
+    poll.expected_us = poll.expected_us * (gint64) bytes / 1024;
 
   *refused = FALSE;
   for (;;)
@@ -346,7 +352,10 @@ wait_while_busy (DfConnection *c, DfPollOp op, guint busy_ms, DfStatus *status_o
       status_timeout = MAX (status_timeout, status.poll_timeout_ms + REQUEST_TIMEOUT_MS);
     }
   if (first_busy > 0 && op < DF_POLL_OPS)
-    df_poll_learn (&c->busy_seen_us[op], g_get_monotonic_time () - first_busy);
+    {
+      gint64 seen = g_get_monotonic_time () - first_busy;
+      df_poll_learn (&c->busy_seen_us[op], bytes > 0 ? seen * 1024 / (gint64) bytes : seen);
+    }
   if (status_out != NULL)
     *status_out = status;
   return TRUE;
@@ -357,7 +366,7 @@ df_dfu_wait_while_busy (DfConnection *c, DfStatus *status_out, GError **error)
 {
   gboolean refused;
 
-  if (!wait_while_busy (c, DF_POLL_OP_COMMAND, REQUEST_TIMEOUT_MS, status_out, &refused, error))
+  if (!wait_while_busy (c, DF_POLL_OP_COMMAND, 0, REQUEST_TIMEOUT_MS, status_out, &refused, error))
     return FALSE;
   if (refused)
     {
@@ -426,7 +435,7 @@ dfuse_command (DfConnection *c, guint8 command, const guint32 *address, DfPollOp
   do
     {
       if (!df_dfu_dnload (c, 0, buf, length, error) ||
-          !wait_while_busy (c, op, busy_ms, NULL, &refused, error))
+          !wait_while_busy (c, op, 0, busy_ms, NULL, &refused, error))
         return FALSE;
     }
   while (refused);
@@ -532,7 +541,7 @@ df_dfu_write_block (DfConnection *c, guint16 block, const guint8 *data, gsize le
 {
   if (!df_dfu_dnload (c, block, data, length, error))
     return FALSE;
-  return wait_while_busy (c, DF_POLL_OP_WRITE, REQUEST_TIMEOUT_MS, NULL, refused, error);
+  return wait_while_busy (c, DF_POLL_OP_WRITE, length, REQUEST_TIMEOUT_MS, NULL, refused, error);
 }
 
 gboolean

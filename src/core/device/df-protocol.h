@@ -71,7 +71,8 @@ typedef struct {
   gboolean      address_every_block; /* chunks are shorter than the descriptor's wTransferSize
                                       * (quirk table): the device's block arithmetic would
                                       * misplace them, so each gets its own SET_ADDRESS */
-  gint64        busy_seen_us[DF_POLL_OPS]; /* the shortest each kind of operation kept it busy, 0: none yet */
+  gint64        busy_seen_us[DF_POLL_OPS]; /* the shortest each kind of operation kept it busy
+                                            * (writes: per KiB), 0: none yet */
 } DfConnection;
 
 /* single requests */
