@@ -170,6 +170,19 @@ all_equal (const guint8 *p, gsize n, guint8 value)
   return TRUE;
 }
 
+/* The bootloader's read-back compares the bytes it was sent, not the 0xFF
+ * it padded the unit with: a unit that held data in its padding (an
+ * unaligned write after another) verifies when the sent bytes landed. */
+static gboolean
+written_bytes_hold (const guint8 *cells, const guint8 *sent, guint64 unit_start, guint n,
+                    guint64 address, guint64 end)
+{
+  for (guint i = 0; i < n; i++)
+    if (unit_start + i >= address && unit_start + i < end && cells[i] != sent[i])
+      return FALSE;
+  return TRUE;
+}
+
 SimProgramResult
 sim_memory_program (SimMemory *memory, guint alt, guint32 address,
                     const guint8 *data, gsize len, gsize limit)
@@ -269,7 +282,8 @@ sim_memory_program (SimMemory *memory, guint alt, guint32 address,
           for (guint i = 0; i < n; i++)
             old[i] &= new_value[i];
           res.programmed += bytes;
-          if (!was_erased && memcmp (old, new_value, n) != 0 && region->rules.overwrite_status != 0)
+          if (!was_erased && !written_bytes_hold (old, new_value, unit_start, n, address, end) &&
+              region->rules.overwrite_status != 0)
             {
               res.status = region->rules.overwrite_status;
               return res;

@@ -114,8 +114,10 @@ run_erase (DfJob *job, GError **error)
 /* Program units: STM32L4 programs 64-bit double words and drops the tail
  * of a write that ends inside one; STM32H7 uses 256-bit flash words.  In a
  * sector this job erased, 0xFF is what the cells already hold, so runs are
- * padded (see finish_run) and joined across gaps of less than 32 bytes, so
- * no flash word is programmed twice (MicroPython's dfu.py pads to 8 for the
+ * padded at both ends (see finish_run) and joined across gaps of less than
+ * 32 bytes, so no flash word is programmed twice (a run starting at
+ * 0x08040003 would otherwise split the word at 0x08040800 between two
+ * chunks) (MicroPython's dfu.py pads to 8 for the
  * same reason).  Nothing is padded outside an erased sector. */
 #define PAD_UNIT 8
 #define JOIN_GAP 32
@@ -138,10 +140,12 @@ static gboolean
 finish_run (DfJob *job, guint t, guint32 start, GByteArray *run, RunFunc func, GError **error)
 {
   DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
+  guint first = df_job_sector_of (target, start);
   guint last = df_job_sector_of (target, start + run->len - 1);
   DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, last);
   guint64 room = (guint64) s->start + s->size - start;
   guint64 padded = ((guint64) run->len + PAD_UNIT - 1) / PAD_UNIT * PAD_UNIT;
+  guint lead = start % PAD_UNIT;
 
   /* A whole program unit, not a whole chunk: the bootloaders program the
    * 0xFF of a pad like any other byte (an STM32F0 half-word takes 53 us, so
@@ -154,6 +158,14 @@ finish_run (DfJob *job, guint t, guint32 start, GByteArray *run, RunFunc func, G
       guint old = run->len;
       g_byte_array_set_size (run, (guint) padded);
       memset (run->data + old, 0xff, run->len - old);
+    }
+  /* the start goes back to the unit's, so every chunk starts on one */
+  if (lead > 0 && sector_erased (job, t, first) &&
+      start - lead >= g_array_index (target->sectors, DfPlanSector, first).start)
+    {
+      static const guint8 erased[PAD_UNIT] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+      g_byte_array_prepend (run, erased, lead);
+      start -= lead;
     }
   return func (job, start, run->data, run->len, error);
 }
