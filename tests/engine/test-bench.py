@@ -53,6 +53,10 @@ def erased(lines):
     return [int(m.group(1), 16) for m in (re.search(r" erase\s+0x\w+, sector 0x(\w+)", l) for l in lines) if m]
 
 
+def written(lines):
+    return [int(m.group(1), 16) for m in (re.search(r" write\s+\d+ bytes at 0x(\w+)", l) for l in lines) if m]
+
+
 def sectors_touched(writes, sectors):
     return [s for s, n in sectors if any(a < s + n and s < a + len(d) for a, d in writes)]
 
@@ -84,8 +88,10 @@ def four_boards_plugged_in_during_the_run(tmp):
     logs = device_logs(r)
     for i in range(1, 5):
         assert r.memory(i) == want, (i, simrun.first_difference(r.memory(i), want, F405_BASE))
-        # one erase pass: each sector the file touches erased exactly once
-        assert erased(logs[i]) == sectors_touched(writes, F405_SECTORS), (i, logs[i])
+        # one pass: boards fresh from the factory read erased, so nothing is
+        # erased (the blank check), and each block is written once
+        assert erased(logs[i]) == [], (i, logs[i])
+        assert written(logs[i]).count(F405_BASE) == 1, (i, logs[i])
     rows = records(tmp)
     assert len(rows) == 4, rows
     for row in rows:
@@ -174,7 +180,7 @@ def a_board_back_in_dfu_mode_after_leave_is_not_flashed_again(tmp):
     # no --count: Ctrl+C is how the run ends, and it ends well
     assert r.status == 0, r
     assert len(records(tmp)) == 1, r
-    assert re.findall(r"connected as", r.log()) != [] and len(erased(device_logs(r)[1])) == 1, r
+    assert re.findall(r"connected as", r.log()) != [] and written(device_logs(r)[1]).count(F405_BASE) == 1, r
     assert r.memory() == expected_memory(b"\xff" * F405_SIZE, F405_BASE, writes, F405_SECTORS)
 
 

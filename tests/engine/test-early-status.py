@@ -81,15 +81,18 @@ def make_write_refused_test(faults, redone):
         # at the real timing: the refusal must fall on write 3, so the host's
         # poll must come inside the 104 ms the device reports (1 ms at the
         # tests' usual scale of 0.01, too short on a loaded machine)
-        r = sim(tmp, CLI, "flash", fw, profile="stm32f405", faults=faults, scale="1")
+        before = pattern(size, 22)  # an older firmware: the two sectors are erased, not just checked
+        r = sim(tmp, CLI, "flash", fw, profile="stm32f405", faults=faults, scale="1",
+                flash_in=write(os.path.join(tmp, "before.bin"), before))
         assert r.status == 0, r
-        assert r.memory() == expected_memory(b"\xff" * size, base, writes, sectors), "memory differs"
+        assert r.memory() == expected_memory(before, base, writes, sectors), "memory differs"
         stats = r.stats()
         assert stats["early_refused"] == 1 and stats["early_polls_after_refused"] == 0, stats
         at = [e["detail"] for e in stats["events"] if e["event"] == "write" and "0x08001000" in e["detail"]]
         assert len(at) == (2 if redone else 1), at
-        # the verify reads the 10 blocks; one more UPLOAD is the check of the refused one
-        assert stats["by_request"]["DFU_UPLOAD"] == 11, stats["by_request"]
+        # the blank check reads one block of each of the 2 sectors, the
+        # verify the 10 blocks; one more UPLOAD is the check of the refused one
+        assert stats["by_request"]["DFU_UPLOAD"] == 2 + 10 + 1, stats["by_request"]
     check.__name__ = "refused_write_" + ("not_landed_is_written_again" if redone else "that_landed_is_kept")
     return check
 

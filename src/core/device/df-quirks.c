@@ -207,6 +207,7 @@ parse_value (DfQuirks *q, const gchar *key, const gchar *value, GError **error)
       { "leave-without-status", G_STRUCT_OFFSET (DfQuirks, leave_without_status) },
       { "clear-status-only-in-error", G_STRUCT_OFFSET (DfQuirks, clear_status_only_in_error) },
       { "set-address-before-leave", G_STRUCT_OFFSET (DfQuirks, set_address_before_leave) },
+      { "blank-needs-no-erase", G_STRUCT_OFFSET (DfQuirks, blank_needs_no_erase) },
       { "serial-not-unique", G_STRUCT_OFFSET (DfQuirks, serial_not_unique) },
       { "returns-in-dfu-after-leave", G_STRUCT_OFFSET (DfQuirks, returns_in_dfu_after_leave) },
     };

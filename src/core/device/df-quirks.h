@@ -55,6 +55,7 @@ struct _DfQuirks {
   guint           clear_twice_after_ms;   /* ...said when it is busy this long: CLRSTATUS twice */
   gboolean        clear_status_only_in_error; /* CLRSTATUS stalls outside dfuERROR */
   gboolean        set_address_before_leave;
+  gboolean        blank_needs_no_erase;   /* no flash ECC: a sector that reads erased can be written as it is */
   gboolean        serial_not_unique;      /* every part reports the same serial: tell them apart by port */
   gboolean        returns_in_dfu_after_leave; /* comes back in DFU mode until power-cycled */
   DfQuirkProtocol protocol;

@@ -56,9 +56,37 @@ df_job_run_backup (DfJob *job, GError **error)
 
 /* a clear function gets a pointer to the element */
 static void
-clear_skips (gpointer element)
+clear_states (gpointer element)
 {
   g_array_unref (*(GArray **) element);
+}
+
+/* every sector of every target to do, for the reads to fill in */
+static void
+reset_sector_states (DfJob *job)
+{
+  DfPlan *plan = job->plan;
+
+  g_clear_pointer (&job->sector_states, g_array_unref);  /* a resume reads again */
+  job->skipped_sectors = 0;
+  job->blank_sectors = 0;
+  job->sector_states = g_array_new (FALSE, FALSE, sizeof (GArray *));
+  g_array_set_clear_func (job->sector_states, clear_states);
+  for (guint i = 0; i < plan->targets->len; i++)
+    {
+      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
+      GArray *states = g_array_new (FALSE, TRUE, sizeof (guint8));  /* zeroed: DF_SECTOR_TO_DO */
+      g_array_set_size (states, target->sectors->len);
+      g_array_append_val (job->sector_states, states);
+    }
+}
+
+static void
+set_sector_state (DfJob *job, guint target, guint sector, DfSectorState state)
+{
+  if (job->sector_states == NULL)
+    reset_sector_states (job);
+  g_array_index (g_array_index (job->sector_states, GArray *, target), guint8, sector) = state;
 }
 
 /* --diff: read what the device holds where the image goes; a sector whose
@@ -68,23 +96,18 @@ df_job_run_diff (DfJob *job, GError **error)
 {
   DfPlan *plan = job->plan;
 
-  g_clear_pointer (&job->skip, g_array_unref);  /* a resume reads again */
-  job->skipped_sectors = 0;
-  job->skip = g_array_new (FALSE, FALSE, sizeof (GArray *));
-  g_array_set_clear_func (job->skip, clear_skips);
-  df_job_begin_phase (job, DF_PHASE_READ, plan->write_bytes);
+  reset_sector_states (job);
   for (guint i = 0; i < plan->targets->len; i++)
     {
       DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
-      GArray *skips = g_array_new (FALSE, TRUE, sizeof (gboolean));
-      g_array_set_size (skips, target->sectors->len);
-      g_array_append_val (job->skip, skips);
+      g_autoptr(GArray) right = g_array_new (FALSE, TRUE, sizeof (gboolean));
 
+      g_array_set_size (right, target->sectors->len);
       if (!df_job_select_alt (job, target, error))
         return FALSE;
       for (guint j = 0; j < target->sectors->len; j++)
         if (g_array_index (target->sectors, DfPlanSector, j).touched)
-          g_array_index (skips, gboolean, j) = TRUE;
+          g_array_index (right, gboolean, j) = TRUE;
       for (guint w = 0; w < target->writes->len; w++)
         {
           DfPlanWrite *write = g_ptr_array_index (target->writes, w);
@@ -93,7 +116,7 @@ df_job_run_diff (DfJob *job, GError **error)
           g_autofree guint8 *have = g_malloc (size);
           guint sector = df_job_sector_of (target, write->address);
 
-          if (!g_array_index (skips, gboolean, sector))
+          if (!g_array_index (right, gboolean, sector))
             {
               df_job_on_chunk (size, write->address, job); /* already known to differ */
               continue;
@@ -104,12 +127,138 @@ df_job_run_diff (DfJob *job, GError **error)
               return FALSE;
             }
           if (memcmp (have, want, size) != 0)
-            g_array_index (skips, gboolean, sector) = FALSE;
+            g_array_index (right, gboolean, sector) = FALSE;
         }
       for (guint j = 0; j < target->sectors->len; j++)
-        if (g_array_index (skips, gboolean, j))
-          job->skipped_sectors++;
+        if (g_array_index (right, gboolean, j))
+          {
+            set_sector_state (job, i, j, DF_SECTOR_RIGHT);
+            job->skipped_sectors++;
+          }
     }
   df_job_log (job, _("%u sectors already hold the right bytes and are skipped"), job->skipped_sectors);
+  return TRUE;
+}
+
+/* The blank check: a sector the plan erases that already reads all 0xFF
+ * is not erased again, on parts whose flash has no ECC (quirk
+ * blank-needs-no-erase: programming an erased-reading word is exactly
+ * programming an erased one).  The whole sector must read erased, so what
+ * is left is what an erase would have left.  Only sectors of 16 KiB and
+ * more: their erase takes a quarter of a second to seconds (STM32F4:
+ * 250 ms to 2 s), against a few milliseconds for the one block that
+ * shows a sector holding data; a board fresh from the factory, or a
+ * bench's tray of them, then spends its time writing.  Pages of 1-2 KiB
+ * erase in ~20-40 ms, where that block would cost ~10% of every page. */
+#define BLANK_CHECK_MIN_SECTOR (16 * 1024)
+
+static gboolean
+blank_check_candidate (DfJob *job, guint target, guint sector)
+{
+  DfPlanTarget *t = g_ptr_array_index (job->plan->targets, target);
+  DfPlanSector *s = &g_array_index (t->sectors, DfPlanSector, sector);
+
+  return s->erase && s->size >= BLANK_CHECK_MIN_SECTOR &&
+         df_job_sector_state (job, target, sector) == DF_SECTOR_TO_DO;
+}
+
+/* how much the blank check may read; 0: no check on this job */
+guint64
+df_job_blank_check_bytes (DfJob *job)
+{
+  DfPlan *plan = job->plan;
+  const DfQuirks *quirks = job->device->quirks;
+  guint64 total = 0;
+
+  if (quirks == NULL || !quirks->blank_needs_no_erase || !plan->dfuse || plan->options.mass_erase ||
+      !(job->device->attributes & DF_ATTR_CAN_UPLOAD))
+    return 0;
+  for (guint i = 0; i < plan->targets->len; i++)
+    {
+      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
+      for (guint j = 0; j < target->sectors->len; j++)
+        if (blank_check_candidate (job, i, j))
+          total += g_array_index (target->sectors, DfPlanSector, j).size;
+    }
+  return total;
+}
+
+static gboolean
+all_erased (const guint8 *data, gsize size)
+{
+  for (gsize i = 0; i < size; i++)
+    if (data[i] != 0xff)
+      return FALSE;
+  return TRUE;
+}
+
+/* reads one sector, its first block alone: most sectors that hold data
+ * show it there.  *blank: it reads erased. */
+static gboolean
+read_sector_blank (DfJob *job, const DfPlanSector *s, gboolean *blank, GError **error)
+{
+  gsize first = MIN ((gsize) job->conn.transfer_size, (gsize) s->size);
+  g_autofree guint8 *data = g_malloc (s->size);
+
+  *blank = FALSE;
+  if (!df_job_read (job, s->start, data, first, error))
+    return FALSE;
+  if (!all_erased (data, first))
+    {
+      df_job_on_chunk (s->size - first, s->start, job);  /* the rest need not be read */
+      return TRUE;
+    }
+  if (first < s->size && !df_job_read (job, s->start + (guint32) first, data + first, s->size - first, error))
+    return FALSE;
+  *blank = all_erased (data + first, s->size - first);
+  return TRUE;
+}
+
+gboolean
+df_job_run_blank_check (DfJob *job, GError **error)
+{
+  DfPlan *plan = job->plan;
+
+  for (guint i = 0; i < plan->targets->len; i++)
+    {
+      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
+
+      if (!df_job_select_alt (job, target, error))
+        return FALSE;
+      for (guint j = 0; j < target->sectors->len; j++)
+        {
+          DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
+          g_autoptr(GError) local = NULL;
+          gboolean blank;
+
+          if (!blank_check_candidate (job, i, j))
+            {
+              if (s->erase && s->size >= BLANK_CHECK_MIN_SECTOR)
+                df_job_on_chunk (s->size, s->start, job);  /* --diff found it right */
+              continue;
+            }
+          if (!read_sector_blank (job, s, &blank, &local))
+            {
+              /* a read-protected chip refuses reads: erase as planned, and
+               * the erase says what is wrong as it would have anyway */
+              if (!g_error_matches (local, DF_ERROR, DF_ERROR_PROTECTED))
+                {
+                  g_propagate_prefixed_error (error, g_steal_pointer (&local), _("reading to check for erased sectors: "));
+                  return FALSE;
+                }
+              g_debug ("blank check: %s; erasing as planned", local->message);
+              return TRUE;
+            }
+          if (blank)
+            {
+              set_sector_state (job, i, j, DF_SECTOR_BLANK);
+              job->blank_sectors++;
+            }
+        }
+    }
+  if (job->blank_sectors > 0)
+    df_job_log (job, ngettext ("%u sector already reads erased: it is not erased again",
+                                  "%u sectors already read erased: they are not erased again", job->blank_sectors),
+                job->blank_sectors);
   return TRUE;
 }

@@ -7,16 +7,30 @@
 #include "df-job-private.h"
 #include "df-memory.h"
 
+DfSectorState
+df_job_sector_state (DfJob *job, guint target, guint sector)
+{
+  GArray *states;
+
+  if (job->sector_states == NULL)
+    return DF_SECTOR_TO_DO;
+  states = g_array_index (job->sector_states, GArray *, target);
+  return g_array_index (states, guint8, sector);
+}
+
 /* the sectors of a target that --diff found already right */
 gboolean
 df_job_sector_skipped (DfJob *job, guint target, guint sector)
 {
-  GArray *skips;
+  return df_job_sector_state (job, target, sector) == DF_SECTOR_RIGHT;
+}
 
-  if (job->skip == NULL)
-    return FALSE;
-  skips = g_array_index (job->skip, GArray *, target);
-  return g_array_index (skips, gboolean, sector);
+/* erased before writing: where the plan erases, unless it is already right
+ * or already reads erased */
+static gboolean
+sector_to_erase (DfJob *job, guint target, guint sector, const DfPlanSector *s)
+{
+  return s->erase && df_job_sector_state (job, target, sector) == DF_SECTOR_TO_DO;
 }
 
 guint
@@ -38,11 +52,29 @@ df_job_sector_at (DfJob *job, guint t, guint32 address)
   return &g_array_index (target->sectors, DfPlanSector, df_job_sector_of (target, address));
 }
 
+/* the sectors' bytes to erase, mass erase aside */
+guint64
+df_job_bytes_to_erase (DfJob *job)
+{
+  guint64 total = 0;
+
+  for (guint i = 0; i < job->plan->targets->len; i++)
+    {
+      DfPlanTarget *target = g_ptr_array_index (job->plan->targets, i);
+      for (guint j = 0; j < target->sectors->len; j++)
+        {
+          DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
+          if (sector_to_erase (job, i, j, s))
+            total += s->size;
+        }
+    }
+  return total;
+}
+
 static gboolean
 run_erase (DfJob *job, GError **error)
 {
   DfPlan *plan = job->plan;
-  guint64 total = 0;
 
   if (plan->options.mass_erase)
     {
@@ -62,17 +94,7 @@ run_erase (DfJob *job, GError **error)
       return TRUE;
     }
 
-  for (guint i = 0; i < plan->targets->len; i++)
-    {
-      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
-      for (guint j = 0; j < target->sectors->len; j++)
-        {
-          DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
-          if (s->erase && !df_job_sector_skipped (job, i, j))
-            total += s->size;
-        }
-    }
-  df_job_begin_phase (job, DF_PHASE_ERASE, total);
+  df_job_begin_phase (job, DF_PHASE_ERASE, df_job_bytes_to_erase (job));
   for (guint i = 0; i < plan->targets->len; i++)
     {
       DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
@@ -86,7 +108,7 @@ run_erase (DfJob *job, GError **error)
       for (guint j = 0; j < target->sectors->len; j++)
         {
           DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
-          if (!s->erase || df_job_sector_skipped (job, i, j))
+          if (!sector_to_erase (job, i, j, s))
             continue;
           if (run_size > 0 && (guint64) run_start + run_size != s->start)
             {
@@ -281,6 +303,23 @@ df_job_bytes_to_write (DfJob *job)
   return total;
 }
 
+/* --diff (and after a reset) compares, the blank check finds sectors that
+ * need no erase: one reading phase for both, before anything changes */
+static gboolean
+run_reads (DfJob *job, GError **error)
+{
+  gboolean diff = job->plan->options.diff || job->resuming;
+  guint64 check = df_job_blank_check_bytes (job);
+
+  if (!diff && check == 0)
+    return TRUE;
+  df_job_begin_phase (job, DF_PHASE_READ, (diff ? job->plan->write_bytes : 0) + check);
+  if ((diff && !df_job_run_diff (job, error)) || (check > 0 && !df_job_run_blank_check (job, error)))
+    return FALSE;
+  df_job_reweigh (job);
+  return TRUE;
+}
+
 gboolean
 df_job_run_dfuse (DfJob *job, GError **error)
 {
@@ -291,9 +330,7 @@ df_job_run_dfuse (DfJob *job, GError **error)
    * found by reading back, as --diff does */
   if (job->backup_path != NULL && !job->resuming && !df_job_run_backup (job, error))
     return FALSE;
-  if ((plan->options.diff || job->resuming) && !df_job_run_diff (job, error))
-    return FALSE;
-  if (!run_erase (job, error))
+  if (!run_reads (job, error) || !run_erase (job, error))
     return FALSE;
 
   total = df_job_bytes_to_write (job);

@@ -1,6 +1,6 @@
 /* df-job-private.h: what the parts of a job share.  df-job.c runs a job
  * start to finish; df-job-progress.c weighs and reports its progress;
- * df-job-backup.c reads before any change (backup, --diff);
+ * df-job-backup.c reads before any change (backup, --diff, the blank check);
  * df-job-dfuse.c erases, writes and verifies a DfuSe device;
  * df-job-plain.c downloads to a plain DFU 1.1 device. */
 #pragma once
@@ -9,6 +9,13 @@
 #include "df-protocol.h"
 
 G_BEGIN_DECLS
+
+/* what the reads before any change found in a sector */
+typedef enum {
+  DF_SECTOR_TO_DO,   /* erase (where the plan does) and write */
+  DF_SECTOR_RIGHT,   /* --diff: it already holds the image's bytes: neither */
+  DF_SECTOR_BLANK,   /* it reads erased: written without erasing again */
+} DfSectorState;
 
 struct _DfJob {
   gint            ref_count;
@@ -30,12 +37,14 @@ struct _DfJob {
   gdouble         weights[DF_PHASE_DONE + 1];  /* expected us per phase */
   gdouble         weight_total;
   DfProgress      progress;
-  GArray         *skip;            /* per plan target: gboolean per sector, --diff */
+  GArray         *sector_states;   /* per plan target: a GArray of guint8 DfSectorState
+                                    * per sector; NULL: all to do */
   gboolean        detached;        /* started in the application */
   DfDevice       *origin;          /* a MicroPython board: awaited back after leave */
   DfMicroPython  *now_running;     /* ... and what it runs then */
   GError         *back_error;      /* ... or why it was not seen back */
   guint           skipped_sectors;
+  guint           blank_sectors;
   guint           erased_sectors;
   guint64         written;
   guint32         written_low;
@@ -69,14 +78,19 @@ void     df_job_set_weights (DfJob *job);
 void     df_job_begin_phase (DfJob *job, DfPhase phase, guint64 total);
 void     df_job_on_chunk (gsize bytes, guint32 address, gpointer user_data);        /* a DfChunkFunc */
 void     df_job_on_write_chunk (gsize bytes, guint32 address, gpointer user_data);  /* counts what was written */
+void     df_job_reweigh (DfJob *job);  /* after the reads: what is left to erase and write */
 
 /* df-job-backup.c */
 gboolean df_job_run_backup (DfJob *job, GError **error);
 gboolean df_job_run_diff (DfJob *job, GError **error);
+guint64  df_job_blank_check_bytes (DfJob *job);
+gboolean df_job_run_blank_check (DfJob *job, GError **error);
 
 /* df-job-dfuse.c */
+DfSectorState df_job_sector_state (DfJob *job, guint target, guint sector);
 gboolean df_job_sector_skipped (DfJob *job, guint target, guint sector);
 guint    df_job_sector_of (DfPlanTarget *target, guint32 address);
+guint64  df_job_bytes_to_erase (DfJob *job);
 guint64  df_job_bytes_to_write (DfJob *job);
 gboolean df_job_verify_run (DfJob *job, guint32 address, const guint8 *data, gsize size, GError **error);
 gboolean df_job_run_dfuse (DfJob *job, GError **error);

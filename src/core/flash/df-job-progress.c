@@ -106,15 +106,28 @@ us_per_byte (gdouble ms_per_kib, gdouble otherwise)
   return ms_per_kib > 0 ? ms_per_kib * 1000.0 / 1024.0 : otherwise;
 }
 
+/* the expected time of erasing, writing and verifying what the job will */
+static void
+weigh_changes (DfJob *job, guint64 erase_bytes, guint64 write_bytes)
+{
+  const DfQuirks *quirks = job->device->quirks;
+  gdouble erase = us_per_byte (quirks != NULL ? quirks->erase_ms_per_kib : 0, ERASE_US_PER_BYTE);
+  gdouble write = us_per_byte (quirks != NULL ? quirks->write_ms_per_kib : 0, PROGRAM_US_PER_BYTE)
+                  + WIRE_US_PER_BYTE;
+
+  job->weights[DF_PHASE_ERASE] = erase_bytes * erase;
+  job->weights[DF_PHASE_WRITE] = write_bytes * write;
+  job->weights[DF_PHASE_VERIFY] = job->plan->options.verify ? write_bytes * WIRE_US_PER_BYTE : 0;
+  job->weight_total = 0;
+  for (guint i = 0; i <= DF_PHASE_DONE; i++)
+    job->weight_total += job->weights[i];
+}
+
 /* the expected time of each phase the job will go through */
 void
 df_job_set_weights (DfJob *job)
 {
   DfPlan *plan = job->plan;
-  const DfQuirks *quirks = job->device->quirks;
-  gdouble erase = us_per_byte (quirks != NULL ? quirks->erase_ms_per_kib : 0, ERASE_US_PER_BYTE);
-  gdouble write = us_per_byte (quirks != NULL ? quirks->write_ms_per_kib : 0, PROGRAM_US_PER_BYTE)
-                  + WIRE_US_PER_BYTE;
 
   memset (job->weights, 0, sizeof job->weights);
   if (job->detached)
@@ -126,15 +139,19 @@ df_job_set_weights (DfJob *job)
     }
   if (job->backup_path != NULL)
     job->weights[DF_PHASE_BACKUP] = plan->touched_bytes * WIRE_US_PER_BYTE;
-  if (plan->options.diff)
-    job->weights[DF_PHASE_READ] = plan->write_bytes * WIRE_US_PER_BYTE;
-  job->weights[DF_PHASE_ERASE] = plan->erase_bytes * erase;
-  job->weights[DF_PHASE_WRITE] = plan->write_bytes * write;
-  if (plan->options.verify)
-    job->weights[DF_PHASE_VERIFY] = plan->write_bytes * WIRE_US_PER_BYTE;
+  job->weights[DF_PHASE_READ] = ((plan->options.diff ? plan->write_bytes : 0) + df_job_blank_check_bytes (job))
+                                * WIRE_US_PER_BYTE;
   if (plan->options.leave)
     job->weights[DF_PHASE_LEAVE] = LEAVE_US;
-  job->weight_total = 0;
-  for (guint i = 0; i <= DF_PHASE_DONE; i++)
-    job->weight_total += job->weights[i];
+  weigh_changes (job, plan->erase_bytes, plan->write_bytes);
+}
+
+/* After --diff and the blank check: only what is left to erase and write
+ * weighs, so the time left is not that of sectors they spared. */
+void
+df_job_reweigh (DfJob *job)
+{
+  guint64 erase_bytes = job->plan->options.mass_erase ? job->plan->erase_bytes : df_job_bytes_to_erase (job);
+
+  weigh_changes (job, erase_bytes, df_job_bytes_to_write (job));
 }

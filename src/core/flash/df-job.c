@@ -33,7 +33,7 @@ df_job_unref (DfJob *job)
   df_device_unref (job->device);
   df_image_unref (job->image);
   g_clear_pointer (&job->plan, df_plan_unref);
-  g_clear_pointer (&job->skip, g_array_unref);
+  g_clear_pointer (&job->sector_states, g_array_unref);
   g_free (job->backup_path);
   g_clear_pointer (&job->origin, df_device_unref);
   g_clear_pointer (&job->now_running, df_micropython_unref);
