@@ -87,6 +87,46 @@ df_memory_write_run (DfConnection *c, guint32 address, const guint8 *data, gsize
 }
 
 gboolean
+df_memory_read_blocks (DfConnection *c, const guint32 *addresses, guint n, guint8 *data, GError **error)
+{
+  guint32 size = c->transfer_size;
+
+  for (guint i = 0; i < n; i++)
+    if (addresses[i] < addresses[0] || (addresses[i] - addresses[0]) % size != 0 ||
+        (addresses[i] - addresses[0]) / size > G_MAXUINT16 - DFUSE_FIRST_BLOCK || c->address_every_block)
+      {
+        g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
+                     "0x%08x is out of the block number's reach from 0x%08x", addresses[i], addresses[0]);
+        return FALSE;
+      }
+  if (n == 0)
+    return TRUE;
+  if (!df_dfuse_set_address (c, addresses[0], error) || !df_dfu_abort (c, error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      guint block = DFUSE_FIRST_BLOCK + (addresses[i] - addresses[0]) / size;
+      gsize actual = 0;
+
+      if (!check_cancelled (c, error))
+        return FALSE;
+      if (!df_dfu_upload (c, (guint16) block, data + (gsize) i * size, size, &actual, error))
+        {
+          g_prefix_error (error, _("reading at 0x%08x: "), addresses[i]);
+          return FALSE;
+        }
+      if (actual < size)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_INCOMPATIBLE,
+                       _("the device's memory ends at 0x%08x, before the %zu bytes asked for"),
+                       addresses[i] + (guint32) actual, (gsize) size);
+          return FALSE;
+        }
+    }
+  return df_dfu_abort (c, error);
+}
+
+gboolean
 df_memory_read (DfConnection *c, guint32 address, guint8 *data, gsize size,
                 DfChunkFunc func, gpointer user_data, GError **error)
 {

@@ -7,6 +7,7 @@
 #include "df-error.h"
 #include "df-formats.h"
 #include "df-job-private.h"
+#include "df-memory.h"
 
 /* backup: every touched sector, whole, into a DfuSe file, before any change */
 gboolean
@@ -192,73 +193,110 @@ all_erased (const guint8 *data, gsize size)
   return TRUE;
 }
 
-/* reads one sector, its first block alone: most sectors that hold data
- * show it there.  *blank: it reads erased. */
+/* the first block of each sector to check: one SET_ADDRESS for them all
+ * where the block number reaches (df_memory_read_blocks), else one read
+ * each; counted in the progress either way */
 static gboolean
-read_sector_blank (DfJob *job, const DfPlanSector *s, gboolean *blank, GError **error)
+read_first_blocks (DfJob *job, const guint32 *addresses, guint n, gsize block, guint8 *data, GError **error)
 {
-  gsize first = MIN ((gsize) job->conn.transfer_size, (gsize) s->size);
-  g_autofree guint8 *data = g_malloc (s->size);
-
-  *blank = FALSE;
-  if (!df_job_read (job, s->start, data, first, error))
-    return FALSE;
-  if (!all_erased (data, first))
+  for (;;)
     {
-      df_job_on_chunk (s->size - first, s->start, job);  /* the rest need not be read */
-      return TRUE;
+      g_autoptr(GError) local = NULL;
+
+      if (df_memory_read_blocks (&job->conn, addresses, n, data, &local))
+        {
+          df_job_on_chunk (n * block, addresses[0], job);
+          return TRUE;
+        }
+      if (g_error_matches (local, DF_ERROR, DF_ERROR_NOT_SUPPORTED))
+        {
+          for (guint i = 0; i < n; i++)
+            if (!df_job_read (job, addresses[i], data + i * block, block, error))
+              return FALSE;
+          return TRUE;
+        }
+      if (!df_job_may_retry (job, &local, _("reading"), FALSE, 0, error))
+        return FALSE;
     }
-  if (first < s->size && !df_job_read (job, s->start + (guint32) first, data + first, s->size - first, error))
+}
+
+/* the sectors of one target that read erased; FALSE with the error of a
+ * read that failed */
+static gboolean
+check_target (DfJob *job, guint t, GError **error)
+{
+  DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
+  gsize block = job->conn.transfer_size;
+  g_autoptr(GArray) sectors = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) addresses = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree guint8 *firsts = NULL;
+
+  for (guint j = 0; j < target->sectors->len; j++)
+    {
+      DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
+
+      /* whole blocks: a sector is its first block and the rest */
+      if (blank_check_candidate (job, t, j) && s->size > block && s->size % block == 0)
+        {
+          g_array_append_val (sectors, j);
+          g_array_append_val (addresses, s->start);
+        }
+      else if (s->erase && s->size >= BLANK_CHECK_MIN_SECTOR)
+        df_job_on_chunk (s->size, s->start, job);  /* --diff found it right */
+    }
+  if (sectors->len == 0)
+    return TRUE;
+  firsts = g_malloc (sectors->len * block);
+  if (!read_first_blocks (job, (guint32 *) addresses->data, sectors->len, block, firsts, error))
     return FALSE;
-  *blank = all_erased (data + first, s->size - first);
+  for (guint i = 0; i < sectors->len; i++)
+    {
+      guint j = g_array_index (sectors, guint, i);
+      DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
+      g_autofree guint8 *rest = NULL;
+
+      /* most sectors that hold data show it in their first block */
+      if (!all_erased (firsts + i * block, block))
+        {
+          df_job_on_chunk (s->size - block, s->start, job);  /* the rest need not be read */
+          continue;
+        }
+      rest = g_malloc (s->size - block);
+      if (!df_job_read (job, s->start + (guint32) block, rest, s->size - block, error))
+        return FALSE;
+      if (all_erased (rest, s->size - block))
+        {
+          set_sector_state (job, t, j, DF_SECTOR_BLANK);
+          job->blank_sectors++;
+        }
+    }
   return TRUE;
 }
 
 gboolean
 df_job_run_blank_check (DfJob *job, GError **error)
 {
-  DfPlan *plan = job->plan;
-
-  for (guint i = 0; i < plan->targets->len; i++)
+  for (guint i = 0; i < job->plan->targets->len; i++)
     {
-      DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
+      g_autoptr(GError) local = NULL;
 
-      if (!df_job_select_alt (job, target, error))
+      if (!df_job_select_alt (job, g_ptr_array_index (job->plan->targets, i), error))
         return FALSE;
-      for (guint j = 0; j < target->sectors->len; j++)
+      if (check_target (job, i, &local))
+        continue;
+      /* a read-protected chip refuses reads: erase as planned, and the
+       * erase says what is wrong as it would have anyway */
+      if (!g_error_matches (local, DF_ERROR, DF_ERROR_PROTECTED))
         {
-          DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, j);
-          g_autoptr(GError) local = NULL;
-          gboolean blank;
-
-          if (!blank_check_candidate (job, i, j))
-            {
-              if (s->erase && s->size >= BLANK_CHECK_MIN_SECTOR)
-                df_job_on_chunk (s->size, s->start, job);  /* --diff found it right */
-              continue;
-            }
-          if (!read_sector_blank (job, s, &blank, &local))
-            {
-              /* a read-protected chip refuses reads: erase as planned, and
-               * the erase says what is wrong as it would have anyway */
-              if (!g_error_matches (local, DF_ERROR, DF_ERROR_PROTECTED))
-                {
-                  g_propagate_prefixed_error (error, g_steal_pointer (&local), _("reading to check for erased sectors: "));
-                  return FALSE;
-                }
-              g_debug ("blank check: %s; erasing as planned", local->message);
-              return TRUE;
-            }
-          if (blank)
-            {
-              set_sector_state (job, i, j, DF_SECTOR_BLANK);
-              job->blank_sectors++;
-            }
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), _("reading to check for erased sectors: "));
+          return FALSE;
         }
+      g_debug ("blank check: %s; erasing as planned", local->message);
+      break;
     }
   if (job->blank_sectors > 0)
     df_job_log (job, ngettext ("%u sector already reads erased: it is not erased again",
-                                  "%u sectors already read erased: they are not erased again", job->blank_sectors),
+                               "%u sectors already read erased: they are not erased again", job->blank_sectors),
                 job->blank_sectors);
   return TRUE;
 }
