@@ -136,11 +136,11 @@ run_erase (DfJob *job, GError **error)
 /* Program units: STM32L4 programs 64-bit double words and drops the tail
  * of a write that ends inside one; STM32H7 uses 256-bit flash words.  In a
  * sector this job erased, 0xFF is what the cells already hold, so runs are
- * padded at both ends (see finish_run) and joined across gaps of less than
- * 32 bytes, so no flash word is programmed twice (a run starting at
- * 0x08040003 would otherwise split the word at 0x08040800 between two
- * chunks) (MicroPython's dfu.py pads to 8 for the
- * same reason).  Nothing is padded outside an erased sector. */
+ * padded at both ends to whole units (see finish_run) and joined across
+ * gaps of less than 32 bytes, so no flash word is programmed twice: a run
+ * starting at 0x08040003 would otherwise split the word at 0x08040800
+ * between two chunks.  MicroPython's dfu.py pads to 8 for the same reason.
+ * Nothing is padded outside an erased sector. */
 #define PAD_UNIT 8
 #define JOIN_GAP 32
 
@@ -166,7 +166,8 @@ finish_run (DfJob *job, guint t, guint32 start, GByteArray *run, RunFunc func, G
   guint last = df_job_sector_of (target, start + run->len - 1);
   DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, last);
   guint64 room = (guint64) s->start + s->size - start;
-  guint64 padded = ((guint64) run->len + PAD_UNIT - 1) / PAD_UNIT * PAD_UNIT;
+  guint64 end = (guint64) start + run->len;
+  guint64 padded = (end + PAD_UNIT - 1) / PAD_UNIT * PAD_UNIT - start;  /* to the unit's end */
   guint lead = start % PAD_UNIT;
 
   /* A whole program unit, not a whole chunk: the bootloaders program the
