@@ -1,5 +1,6 @@
 /* df-job-backup.c: what a job reads before it changes anything: the
- * backup of every sector it will touch, and --diff's comparison. */
+ * backup of every sector it will touch, --diff's comparison, and the
+ * blank check that spares the erase of sectors that already read erased. */
 #include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
