@@ -65,13 +65,10 @@ clear_states (gpointer element)
 
 /* every sector of every target to do, for the reads to fill in */
 static void
-reset_sector_states (DfJob *job)
+new_sector_states (DfJob *job)
 {
   DfPlan *plan = job->plan;
 
-  g_clear_pointer (&job->sector_states, g_array_unref);  /* a resume reads again */
-  job->skipped_sectors = 0;
-  job->blank_sectors = 0;
   job->sector_states = g_array_new (FALSE, FALSE, sizeof (GArray *));
   g_array_set_clear_func (job->sector_states, clear_states);
   for (guint i = 0; i < plan->targets->len; i++)
@@ -86,30 +83,26 @@ reset_sector_states (DfJob *job)
 static void
 set_sector_state (DfJob *job, guint target, guint sector, DfSectorState state)
 {
-  if (job->sector_states == NULL)
-    reset_sector_states (job);
   g_array_index (g_array_index (job->sector_states, GArray *, target), guint8, sector) = state;
 }
 
 /* --diff: read what the device holds where the image goes; a sector whose
- * bytes are all already right needs neither erase nor write */
-gboolean
-df_job_run_diff (DfJob *job, GError **error)
+ * bytes are all already right needs neither erase nor write.  Every
+ * touched sector is right until a write in it differs. */
+static gboolean
+run_diff (DfJob *job, GError **error)
 {
   DfPlan *plan = job->plan;
 
-  reset_sector_states (job);
   for (guint i = 0; i < plan->targets->len; i++)
     {
       DfPlanTarget *target = g_ptr_array_index (plan->targets, i);
-      g_autoptr(GArray) right = g_array_new (FALSE, TRUE, sizeof (gboolean));
 
-      g_array_set_size (right, target->sectors->len);
       if (!df_job_select_alt (job, target, error))
         return FALSE;
       for (guint j = 0; j < target->sectors->len; j++)
         if (g_array_index (target->sectors, DfPlanSector, j).touched)
-          g_array_index (right, gboolean, j) = TRUE;
+          set_sector_state (job, i, j, DF_SECTOR_RIGHT);
       for (guint w = 0; w < target->writes->len; w++)
         {
           DfPlanWrite *write = g_ptr_array_index (target->writes, w);
@@ -118,7 +111,7 @@ df_job_run_diff (DfJob *job, GError **error)
           g_autofree guint8 *have = g_malloc (size);
           guint sector = df_job_sector_of (target, write->address);
 
-          if (!g_array_index (right, gboolean, sector))
+          if (df_job_sector_state (job, i, sector) != DF_SECTOR_RIGHT)
             {
               df_job_on_chunk (size, write->address, job); /* already known to differ */
               continue;
@@ -129,16 +122,11 @@ df_job_run_diff (DfJob *job, GError **error)
               return FALSE;
             }
           if (memcmp (have, want, size) != 0)
-            g_array_index (right, gboolean, sector) = FALSE;
+            set_sector_state (job, i, sector, DF_SECTOR_TO_DO);
         }
-      for (guint j = 0; j < target->sectors->len; j++)
-        if (g_array_index (right, gboolean, j))
-          {
-            set_sector_state (job, i, j, DF_SECTOR_RIGHT);
-            job->skipped_sectors++;
-          }
     }
-  df_job_log (job, _("%u sectors already hold the right bytes and are skipped"), job->skipped_sectors);
+  df_job_log (job, _("%u sectors already hold the right bytes and are skipped"),
+              df_job_count_sectors (job, DF_SECTOR_RIGHT));
   return TRUE;
 }
 
@@ -243,7 +231,7 @@ check_target (DfJob *job, guint t, GError **error)
           g_array_append_val (addresses, s->start);
         }
       else if (s->erase && s->size >= BLANK_CHECK_MIN_SECTOR)
-        df_job_on_chunk (s->size, s->start, job);  /* --diff found it right */
+        df_job_on_chunk (s->size, s->start, job);  /* counted in the phase, not read */
     }
   if (sectors->len == 0)
     return TRUE;
@@ -266,17 +254,16 @@ check_target (DfJob *job, guint t, GError **error)
       if (!df_job_read (job, s->start + (guint32) block, rest, s->size - block, error))
         return FALSE;
       if (all_erased (rest, s->size - block))
-        {
-          set_sector_state (job, t, j, DF_SECTOR_BLANK);
-          job->blank_sectors++;
-        }
+        set_sector_state (job, t, j, DF_SECTOR_BLANK);
     }
   return TRUE;
 }
 
-gboolean
-df_job_run_blank_check (DfJob *job, GError **error)
+static gboolean
+run_blank_check (DfJob *job, GError **error)
 {
+  guint blank;
+
   for (guint i = 0; i < job->plan->targets->len; i++)
     {
       g_autoptr(GError) local = NULL;
@@ -295,9 +282,30 @@ df_job_run_blank_check (DfJob *job, GError **error)
       g_debug ("blank check: %s; erasing as planned", local->message);
       break;
     }
-  if (job->blank_sectors > 0)
+  blank = df_job_count_sectors (job, DF_SECTOR_BLANK);
+  if (blank > 0)
     df_job_log (job, ngettext ("%u sector already reads erased: it is not erased again",
-                               "%u sectors already read erased: they are not erased again", job->blank_sectors),
-                job->blank_sectors);
+                               "%u sectors already read erased: they are not erased again", blank),
+                blank);
+  return TRUE;
+}
+
+/* --diff (and after a reset) compares, the blank check finds sectors that
+ * need no erase: one reading phase for both, before anything changes */
+gboolean
+df_job_run_reads (DfJob *job, GError **error)
+{
+  gboolean diff = job->plan->options.diff || job->resuming;
+  guint64 check;
+
+  g_clear_pointer (&job->sector_states, g_array_unref);  /* a resume reads again */
+  check = df_job_blank_check_bytes (job);
+  if (!diff && check == 0)
+    return TRUE;
+  new_sector_states (job);
+  df_job_begin_phase (job, DF_PHASE_READ, (diff ? job->plan->write_bytes : 0) + check);
+  if ((diff && !run_diff (job, error)) || (check > 0 && !run_blank_check (job, error)))
+    return FALSE;
+  df_job_reweigh (job);
   return TRUE;
 }

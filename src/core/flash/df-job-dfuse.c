@@ -1,5 +1,6 @@
 /* df-job-dfuse.c: erase, write and verify on a DfuSe device, sector by
- * sector and run by run, skipping what --diff found already right. */
+ * sector and run by run, skipping what the reads before (df-job-backup.c)
+ * found already right or already erased. */
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -16,6 +17,20 @@ df_job_sector_state (DfJob *job, guint target, guint sector)
     return DF_SECTOR_TO_DO;
   states = g_array_index (job->sector_states, GArray *, target);
   return g_array_index (states, guint8, sector);
+}
+
+guint
+df_job_count_sectors (DfJob *job, DfSectorState state)
+{
+  guint n = 0;
+
+  for (guint i = 0; job->sector_states != NULL && i < job->sector_states->len; i++)
+    {
+      GArray *states = g_array_index (job->sector_states, GArray *, i);
+      for (guint j = 0; j < states->len; j++)
+        n += g_array_index (states, guint8, j) == state;
+    }
+  return n;
 }
 
 /* the sectors of a target that --diff found already right */
@@ -304,23 +319,6 @@ df_job_bytes_to_write (DfJob *job)
   return total;
 }
 
-/* --diff (and after a reset) compares, the blank check finds sectors that
- * need no erase: one reading phase for both, before anything changes */
-static gboolean
-run_reads (DfJob *job, GError **error)
-{
-  gboolean diff = job->plan->options.diff || job->resuming;
-  guint64 check = df_job_blank_check_bytes (job);
-
-  if (!diff && check == 0)
-    return TRUE;
-  df_job_begin_phase (job, DF_PHASE_READ, (diff ? job->plan->write_bytes : 0) + check);
-  if ((diff && !df_job_run_diff (job, error)) || (check > 0 && !df_job_run_blank_check (job, error)))
-    return FALSE;
-  df_job_reweigh (job);
-  return TRUE;
-}
-
 gboolean
 df_job_run_dfuse (DfJob *job, GError **error)
 {
@@ -331,7 +329,7 @@ df_job_run_dfuse (DfJob *job, GError **error)
    * found by reading back, as --diff does */
   if (job->backup_path != NULL && !job->resuming && !df_job_run_backup (job, error))
     return FALSE;
-  if (!run_reads (job, error) || !run_erase (job, error))
+  if (!df_job_run_reads (job, error) || !run_erase (job, error))
     return FALSE;
 
   total = df_job_bytes_to_write (job);

@@ -43,8 +43,6 @@ struct _DfJob {
   DfDevice       *origin;          /* a MicroPython board: awaited back after leave */
   DfMicroPython  *now_running;     /* ... and what it runs then */
   GError         *back_error;      /* ... or why it was not seen back */
-  guint           skipped_sectors;
-  guint           blank_sectors;
   guint           erased_sectors;
   guint64         written;
   guint32         written_low;
@@ -82,12 +80,12 @@ void     df_job_reweigh (DfJob *job);  /* after the reads: what is left to erase
 
 /* df-job-backup.c */
 gboolean df_job_run_backup (DfJob *job, GError **error);
-gboolean df_job_run_diff (DfJob *job, GError **error);
 guint64  df_job_blank_check_bytes (DfJob *job);
-gboolean df_job_run_blank_check (DfJob *job, GError **error);
+gboolean df_job_run_reads (DfJob *job, GError **error);  /* --diff and the blank check */
 
 /* df-job-dfuse.c */
 DfSectorState df_job_sector_state (DfJob *job, guint target, guint sector);
+guint    df_job_count_sectors (DfJob *job, DfSectorState state);  /* in every target */
 gboolean df_job_sector_skipped (DfJob *job, guint target, guint sector);
 guint    df_job_sector_of (DfPlanTarget *target, guint32 address);
 guint64  df_job_bytes_to_erase (DfJob *job);

@@ -95,7 +95,7 @@ df_job_get_elapsed (DfJob *job)
 guint
 df_job_get_skipped_sectors (DfJob *job)
 {
-  return job->skipped_sectors;
+  return df_job_count_sectors (job, DF_SECTOR_RIGHT);
 }
 
 guint
