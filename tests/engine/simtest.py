@@ -34,6 +34,11 @@ def expected_memory(before, base, writes, sectors):
     return simrun.expected_after_flash(before, base, [(s, n, None) for s, n in sectors], writes)
 
 
+def sectors_touched(writes, sectors):
+    """The starts of the sectors the writes go into, ascending."""
+    return [s for s, n in sectors if any(a < s + n and s < a + len(d) for a, d in writes)]
+
+
 def layout(tmp, profile):
     """(base, size, sectors) of alt 0 as defuse-cli sees it (quirks applied)."""
     r = sim(tmp, CLI, "list", "--json", profile=profile)
@@ -49,7 +54,6 @@ def layout(tmp, profile):
 
 def micropython_like(tmp):
     """~320 KiB in two elements at 0x08000000 and 0x08020000, as MicroPython builds are."""
-    from taptest import pattern
     a = write(os.path.join(tmp, "p0.bin"), pattern(14776, 1))
     b = write(os.path.join(tmp, "p1.bin"), pattern(306928, 2))
     out = os.path.join(tmp, "fw.dfu")

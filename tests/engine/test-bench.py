@@ -57,10 +57,6 @@ def written(lines):
     return [int(m.group(1), 16) for m in (re.search(r" write\s+\d+ bytes at 0x(\w+)", l) for l in lines) if m]
 
 
-def sectors_touched(writes, sectors):
-    return [s for s, n in sectors if any(a < s + n and s < a + len(d) for a, d in writes)]
-
-
 def check_record(row, fw, writes):
     assert FIELDS <= set(row), row
     assert row["result"] == "ok" and "error" not in row, row

@@ -6,12 +6,10 @@ message, a non-zero exit, and a device the next flash can use."""
 import json
 import re
 import os
-import signal
 import subprocess
-import time
 
 from simtest import (CLI, F405_BASE, F405_SECTORS, F405_SIZE, available, expected_memory, layout,
-                     micropython_like, pattern, sim, simrun, write)
+                     micropython_like, pattern, sectors_touched, sim, simrun, write)
 from taptest import run, test
 
 
@@ -182,7 +180,7 @@ def blank_sectors_are_not_erased_again(tmp):
     r = sim(tmp, CLI, "flash", fw, flash_in=write(os.path.join(tmp, "before.bin"), bytes(before)))
     assert r.status == 0, r
     assert r.memory() == expected_memory(bytes(before), F405_BASE, writes, F405_SECTORS), "memory differs"
-    touched = sorted({s for s, n in F405_SECTORS for a, d in writes if a < s + n and a + len(d) > s})
+    touched = sectors_touched(writes, F405_SECTORS)
     assert erase_events(r) == ["0x08020000"], (erase_events(r), [hex(s) for s in touched])
     assert f"{len(touched) - 1} sectors already read erased" in r.out, r.out
 
@@ -198,7 +196,7 @@ def sectors_with_data_are_erased_without_reading_them_whole(tmp):
     r = sim(tmp, CLI, "flash", "--no-verify", fw, flash_in=write(os.path.join(tmp, "before.bin"), before))
     assert r.status == 0, r
     assert r.memory() == expected_memory(before, F405_BASE, writes, F405_SECTORS), "memory differs"
-    touched = {s for s, n in F405_SECTORS for a, d in writes if a < s + n and a + len(d) > s}
+    touched = sectors_touched(writes, F405_SECTORS)
     assert len(erase_events(r)) == len(touched), erase_events(r)
     assert r.stats()["ops"]["read"]["bytes"] == 2048 * len(touched), r.stats()["ops"]["read"]
     assert "read erased" not in r.out, r.out
