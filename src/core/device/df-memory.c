@@ -18,6 +18,20 @@ check_cancelled (DfConnection *c, GError **error)
   return TRUE;
 }
 
+/* one whole transfer at block (the pointer + (block - 2) x wTransferSize,
+ * which is at): the same length every time, so the device's arithmetic
+ * places it whatever it multiplies by */
+static gboolean
+upload_block (DfConnection *c, guint block, guint32 at, guint8 *buf, gsize *actual, GError **error)
+{
+  if (!df_dfu_upload (c, (guint16) block, buf, c->transfer_size, actual, error))
+    {
+      g_prefix_error (error, _("reading at 0x%08x: "), at);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The device refused an early status request while writing a block (a
  * spec-strict device, now cleared to dfuIDLE): read the block back and
  * write it again unless it is already there.  On NOR flash writing the
@@ -108,13 +122,9 @@ df_memory_read_blocks (DfConnection *c, const guint32 *addresses, guint n, guint
       guint block = DFUSE_FIRST_BLOCK + (addresses[i] - addresses[0]) / size;
       gsize actual = 0;
 
-      if (!check_cancelled (c, error))
+      if (!check_cancelled (c, error) ||
+          !upload_block (c, block, addresses[i], data + (gsize) i * size, &actual, error))
         return FALSE;
-      if (!df_dfu_upload (c, (guint16) block, data + (gsize) i * size, size, &actual, error))
-        {
-          g_prefix_error (error, _("reading at 0x%08x: "), addresses[i]);
-          return FALSE;
-        }
       if (actual < size)
         {
           g_set_error (error, DF_ERROR, DF_ERROR_INCOMPATIBLE,
@@ -153,13 +163,8 @@ df_memory_read (DfConnection *c, guint32 address, guint8 *data, gsize size,
             return FALSE;
           block = DFUSE_FIRST_BLOCK;
         }
-      /* always a whole transfer: the address is (block - 2) * wLength from
-       * the pointer, so every request must have the same length */
-      if (!df_dfu_upload (c, (guint16) block, buf, c->transfer_size, &actual, error))
-        {
-          g_prefix_error (error, _("reading at 0x%08x: "), at);
-          return FALSE;
-        }
+      if (!upload_block (c, block, at, buf, &actual, error))
+        return FALSE;
       n = MIN (actual, size - done);
       memcpy (data + done, buf, n);
       done += n;
