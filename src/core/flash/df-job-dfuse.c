@@ -13,10 +13,10 @@ df_job_sector_state (DfJob *job, guint target, guint sector)
 {
   GArray *states;
 
-  if (job->sector_states == NULL)
+  if (job->sector_states == NULL || target >= job->sector_states->len)
     return DF_SECTOR_TO_DO;
   states = g_array_index (job->sector_states, GArray *, target);
-  return g_array_index (states, guint8, sector);
+  return sector < states->len ? g_array_index (states, guint8, sector) : DF_SECTOR_TO_DO;
 }
 
 guint
@@ -57,14 +57,31 @@ df_job_sector_of (DfPlanTarget *target, guint32 address)
       if (address >= s->start && (guint64) address < (guint64) s->start + s->size)
         return i;
     }
-  g_assert_not_reached ();
+  return DF_JOB_NO_SECTOR;
+}
+
+/* the plan puts every write in a sector: this is Defuse's bug, not the device's */
+static gboolean
+no_sector (guint32 address, GError **error)
+{
+  g_set_error (error, DF_ERROR, DF_ERROR_FAILED,
+               _("internal error: 0x%08x is in no sector of the plan; nothing more was written. "
+                 "Please report this, with the flash's report."), address);
+  return FALSE;
 }
 
 DfPlanSector *
-df_job_sector_at (DfJob *job, guint t, guint32 address)
+df_job_sector_at (DfJob *job, guint t, guint32 address, GError **error)
 {
   DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
-  return &g_array_index (target->sectors, DfPlanSector, df_job_sector_of (target, address));
+  guint sector = df_job_sector_of (target, address);
+
+  if (sector == DF_JOB_NO_SECTOR)
+    {
+      no_sector (address, error);
+      return NULL;
+    }
+  return &g_array_index (target->sectors, DfPlanSector, sector);
 }
 
 /* the sectors' bytes to erase, mass erase aside */
@@ -163,10 +180,11 @@ static gboolean
 sector_erased (DfJob *job, guint t, guint sector)
 {
   DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
-  DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, sector);
+  DfPlanSector *s;
 
-  if (df_job_sector_skipped (job, t, sector))
+  if (sector >= target->sectors->len || df_job_sector_skipped (job, t, sector))
     return FALSE;
+  s = &g_array_index (target->sectors, DfPlanSector, sector);
   return s->erase || (job->plan->options.mass_erase && (s->flags & DF_SECTOR_ERASABLE));
 }
 
@@ -179,11 +197,16 @@ finish_run (DfJob *job, guint t, guint32 start, GByteArray *run, RunFunc func, G
   DfPlanTarget *target = g_ptr_array_index (job->plan->targets, t);
   guint first = df_job_sector_of (target, start);
   guint last = df_job_sector_of (target, start + run->len - 1);
-  DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, last);
-  guint64 room = (guint64) s->start + s->size - start;
-  guint64 end = (guint64) start + run->len;
-  guint64 padded = (end + PAD_UNIT - 1) / PAD_UNIT * PAD_UNIT - start;  /* to the unit's end */
+  DfPlanSector *s;
+  guint64 room, end, padded;
   guint lead = start % PAD_UNIT;
+
+  if (first == DF_JOB_NO_SECTOR || last == DF_JOB_NO_SECTOR)
+    return no_sector (first == DF_JOB_NO_SECTOR ? start : start + run->len - 1, error);
+  s = &g_array_index (target->sectors, DfPlanSector, last);
+  room = (guint64) s->start + s->size - start;
+  end = (guint64) start + run->len;
+  padded = (end + PAD_UNIT - 1) / PAD_UNIT * PAD_UNIT - start;  /* to the unit's end */
 
   /* A whole program unit, not a whole chunk: the bootloaders program the
    * 0xFF of a pad like any other byte (an STM32F0 half-word takes 53 us, so

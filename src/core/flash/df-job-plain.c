@@ -5,6 +5,35 @@
 #include "df-job-private.h"
 #include "df-memory.h"
 
+/* The blocks and the manifestation, as one step: a plain DFU device has no
+ * addresses, so after a hiccup (CLRSTATUS back to dfuIDLE) the only way
+ * on is a new download from block 0, which rewrites what the first try
+ * wrote with the same bytes. */
+static gboolean
+download (DfJob *job, const guint8 *data, gsize size, DfStatus *status, GError **error)
+{
+  for (;;)
+    {
+      g_autoptr(GError) local = NULL;
+
+      df_job_begin_phase (job, DF_PHASE_WRITE, size);
+      job->written = 0;
+      if (df_memory_download_plain (&job->conn, data, size, df_job_on_write_chunk, job, &local))
+        {
+          /* a zero-length DNLOAD ends the download and starts manifestation */
+          df_job_begin_phase (job, DF_PHASE_LEAVE, 1);
+          if (df_dfu_dnload (&job->conn, 0, NULL, 0, &local) &&
+              df_dfu_wait_while_busy (&job->conn, status, &local))
+            return TRUE;
+          g_prefix_error (&local, _("finishing the download (manifestation): "));
+        }
+      if (!df_job_may_retry (job, &local, _("downloading"), FALSE, 0, error))
+        return FALSE;
+      /* TRANSLATORS: a transcript line, after a failed download to a plain DFU device */
+      df_job_log (job, _("starting the download again from its first block"));
+    }
+}
+
 gboolean
 df_job_run_plain (DfJob *job, GError **error)
 {
@@ -16,20 +45,8 @@ df_job_run_plain (DfJob *job, GError **error)
   gboolean tolerant = (job->device->attributes & DF_ATTR_MANIFESTATION_TOLERANT) != 0;
   DfStatus status;
 
-  if (!df_job_select_alt (job, target, error))
+  if (!df_job_select_alt (job, target, error) || !download (job, data, size, &status, error))
     return FALSE;
-  df_job_begin_phase (job, DF_PHASE_WRITE, size);
-  if (!df_memory_download_plain (&job->conn, data, size, df_job_on_write_chunk, job, error))
-    return FALSE;
-
-  /* a zero-length DNLOAD ends the download and starts manifestation */
-  df_job_begin_phase (job, DF_PHASE_LEAVE, 1);
-  if (!df_dfu_dnload (&job->conn, 0, NULL, 0, error) ||
-      !df_dfu_wait_while_busy (&job->conn, &status, error))
-    {
-      g_prefix_error (error, _("finishing the download (manifestation): "));
-      return FALSE;
-    }
   if (plan->options.verify && tolerant)
     {
       g_autoptr(GBytes) back = NULL;

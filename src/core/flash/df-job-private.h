@@ -87,6 +87,9 @@ gboolean df_job_run_reads (DfJob *job, GError **error);  /* --diff and the blank
 DfSectorState df_job_sector_state (DfJob *job, guint target, guint sector);
 guint    df_job_count_sectors (DfJob *job, DfSectorState state);  /* in every target */
 gboolean df_job_sector_skipped (DfJob *job, guint target, guint sector);
+#define DF_JOB_NO_SECTOR G_MAXUINT
+/* the sector holding address, DF_JOB_NO_SECTOR where none does (a plain
+ * DFU plan has no sectors) */
 guint    df_job_sector_of (DfPlanTarget *target, guint32 address);
 guint64  df_job_bytes_to_erase (DfJob *job);
 guint64  df_job_bytes_to_write (DfJob *job);
@@ -97,7 +100,8 @@ gboolean df_job_run_dfuse (DfJob *job, GError **error);
  * [lo, hi), written (erasing the sector first where the plan erases it)
  * or verified */
 gboolean df_job_rewrite_range (DfJob *job, guint t, guint32 lo, guint64 hi, gboolean verify, GError **error);
-DfPlanSector *df_job_sector_at (DfJob *job, guint t, guint32 address);
+/* the plan sector holding address; NULL with an error where none does */
+DfPlanSector *df_job_sector_at (DfJob *job, guint t, guint32 address, GError **error);
 
 /* df-job-retry.c: each step of a job is retried after a hiccup (a stall,
  * a short or missing answer, a one-off error status), after CLRSTATUS or

@@ -145,9 +145,11 @@ on_write_chunk (gsize bytes, guint32 address, gpointer user_data)
 static gboolean
 rewrite_sector (DfJob *job, guint32 address, guint64 hi, GError **error)
 {
-  DfPlanSector *s = df_job_sector_at (job, job->target_index, address);
+  DfPlanSector *s = df_job_sector_at (job, job->target_index, address, error);
   gboolean verify = job->progress.phase == DF_PHASE_VERIFY;
 
+  if (s == NULL)
+    return FALSE;
   for (;;)
     {
       g_autoptr(GError) local = NULL;
@@ -181,8 +183,9 @@ df_job_write_run (DfJob *job, guint32 address, const guint8 *data, gsize size, G
       if (df_memory_write_run (&job->conn, at, data + (at - address), (gsize) (end - at),
                                on_write_chunk, job, &local))
         break;
-      s = df_job_sector_at (job, job->target_index, job->chunk_end < end ? job->chunk_end : (guint32) (end - 1));
-      if (!df_job_may_retry (job, &local, _("writing"), TRUE, s->start, error))
+      s = df_job_sector_at (job, job->target_index, job->chunk_end < end ? job->chunk_end : (guint32) (end - 1),
+                            error);
+      if (s == NULL || !df_job_may_retry (job, &local, _("writing"), TRUE, s->start, error))
         return FALSE;
       hi = MIN (end, (guint64) s->start + s->size);
       if (!rewrite_sector (job, s->start, hi, error))
@@ -211,8 +214,8 @@ df_job_verify_run_retrying (DfJob *job, guint32 address, const guint8 *data, gsi
       job->mismatch_set = FALSE;
       if (df_job_verify_run (job, at, data + (at - address), (gsize) (end - at), &local))
         return TRUE;
-      s = df_job_sector_at (job, job->target_index, job->mismatch_set ? job->mismatch_at : at);
-      if (!df_job_may_retry (job, &local, _("verifying"), job->mismatch_set, s->start, error))
+      s = df_job_sector_at (job, job->target_index, job->mismatch_set ? job->mismatch_at : at, error);
+      if (s == NULL || !df_job_may_retry (job, &local, _("verifying"), job->mismatch_set, s->start, error))
         return FALSE;
       job->progress.done = done;
       if (!job->mismatch_set)
