@@ -49,6 +49,12 @@ test_decisions (void)
     { DF_EARLY_STATUS_ANSWER_BUSY, 0, 40, 1000 * MS, DF_POLL_ZERO_TIMEOUT_CAP_US },
     /* stalls while busy: nothing won by asking early, the spec's timing */
     { DF_EARLY_STATUS_STALL, 10, 1, 0, 10 * MS },
+    /* a wait longer than any flash operation (up to 4.6 hours) says
+     * nothing: growing pauses, at most a few seconds apart */
+    { DF_EARLY_STATUS_SPEC, 0xffffff, 1, 0, DF_POLL_MIN_PAUSE_US },
+    { DF_EARLY_STATUS_STALL, 60000, 3, 80 * MS, 10 * MS },
+    { DF_EARLY_STATUS_ANSWER_BUSY, 0xffffff, 40, 100000 * MS, DF_POLL_LONG_WAIT_CAP_US },
+    { DF_EARLY_STATUS_SPEC, 3000, 2, 0, 3000 * MS },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -1,6 +1,7 @@
 #include <glib/gi18n.h>
 
 #include "df-catalog.h"
+#include "df-error.h"
 #include "df-device.h"
 #include "df-micropython.h"
 #include "df-quirks.h"
@@ -131,6 +132,21 @@ df_device_describe (DfDevice *device)
                             device->vid, device->pid, device->serial, device->path);
   /* TRANSLATORS: product, USB ids, USB port path */
   return g_strdup_printf (_("%s (%04x:%04x) at %s"), product, device->vid, device->pid, device->path);
+}
+
+gboolean
+df_device_check_transfer_size (DfDevice *device, GError **error)
+{
+  /* 0: no functional descriptor, the host picks one (df_usb_connect) */
+  if (device->transfer_size == 0 || device->transfer_size >= DF_MIN_TRANSFER_SIZE)
+    return TRUE;
+  /* TRANSLATORS: %u: the device's wTransferSize, under 8 */
+  g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
+               _("the device says it takes %u bytes per transfer (wTransferSize): no flash memory is written "
+                 "in pieces that small, so its bootloader's USB descriptor is wrong (a broken or counterfeit "
+                 "bootloader). Defuse does not flash or read it; another cable will not help."),
+               device->transfer_size);
+  return FALSE;
 }
 
 gchar *

@@ -67,6 +67,15 @@ DfAlt       *df_device_find_alt_by_text (DfDevice *device, const gchar *text);
 /* "STM32F4 system bootloader, 1 MiB (0483:df11, serial 3276...) at 1-2":
  * named by the catalog (df-catalog.h), else by its product string */
 gchar       *df_device_describe (DfDevice *device);
+
+/* The smallest wTransferSize anything can be flashed with: DfuSe's
+ * commands are 5 bytes, and the flash parts DFU serves program 8-byte
+ * double words (STM32L4/G4).  A device reporting less has a broken or
+ * counterfeit descriptor. */
+#define DF_MIN_TRANSFER_SIZE 8
+/* FALSE, with an error naming the device, when its transfer size is too
+ * small to flash or read with */
+gboolean     df_device_check_transfer_size (DfDevice *device, GError **error);
 const gchar *df_device_mode_to_string (DfDeviceMode mode);
 /* running an application that Defuse can switch to DFU mode (a DFU
  * runtime, MicroPython) */

@@ -7,14 +7,15 @@
 static guint64
 growing_pause_us (const DfPollState *st)
 {
-  guint64 cap = st->poll_timeout_ms > 0 ? (guint64) st->poll_timeout_ms * 1000 : DF_POLL_ZERO_TIMEOUT_CAP_US;
+  guint64 cap = st->poll_timeout_ms > 0 ? MIN ((guint64) st->poll_timeout_ms * 1000, DF_POLL_LONG_WAIT_CAP_US)
+                                        : DF_POLL_ZERO_TIMEOUT_CAP_US;
   guint64 pause = MAX ((guint64) MAX (st->waited_us, 0) / 8, DF_POLL_MIN_PAUSE_US);
 
   return MIN (pause, cap);
 }
 
-guint64
-df_poll_pause_us (const DfPollState *st)
+static guint64
+chosen_pause_us (const DfPollState *st)
 {
   switch (st->behaviour)
     {
@@ -44,6 +45,19 @@ df_poll_pause_us (const DfPollState *st)
         return growing_pause_us (st);
       return (guint64) st->poll_timeout_ms * 1000;
     }
+}
+
+/* A device may ask for up to 0xFFFFFF ms (4.6 hours) in bwPollTimeout; a
+ * broken or hostile one does.  No flash operation takes that long, so such
+ * a value says nothing: short growing pauses, as for a device that asks
+ * for none, up to a few seconds apart, and the operation's own deadline
+ * ends the wait with an answer (dfu-util trusts the value and waits). */
+guint64
+df_poll_pause_us (const DfPollState *st)
+{
+  if ((guint64) st->poll_timeout_ms * 1000 > DF_POLL_LONG_WAIT_CAP_US)
+    return growing_pause_us (st);
+  return chosen_pause_us (st);
 }
 
 guint64

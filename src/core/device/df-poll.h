@@ -35,6 +35,9 @@ typedef struct {
 /* the longest pause where the device reports 0 ms */
 #define DF_POLL_ZERO_TIMEOUT_CAP_US 5000
 
+/* the longest pause, whatever the device asks for */
+#define DF_POLL_LONG_WAIT_CAP_US (3 * G_USEC_PER_SEC)
+
 /* how long to wait after a busy answer before the next GETSTATUS */
 guint64 df_poll_pause_us (const DfPollState *st);
 /* what one operation teaches about the next of its kind: seen_us is how

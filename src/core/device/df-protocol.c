@@ -72,6 +72,21 @@ df_status_describe (guint8 status)
   return status < G_N_ELEMENTS (statuses) ? _(statuses[status].meaning) : _("an unknown error");
 }
 
+void
+df_connection_note (DfConnection *c, const gchar *format, ...)
+{
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (c->note != NULL)
+    c->note (message, c->note_data);
+  else
+    g_debug ("%s", message);
+}
+
 gboolean
 df_sleep_ms (guint ms, GCancellable *cancellable, GError **error)
 {
@@ -334,7 +349,8 @@ wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfSta
         break;
       if (g_get_monotonic_time () > deadline)
         {
-          g_set_error (error, DF_ERROR, DF_ERROR_TIMEOUT,
+          /* it answers, so the link is fine: the device is stuck */
+          g_set_error (error, DF_ERROR, DF_ERROR_DEVICE,
                        _("the device stayed busy (%s) for more than %u s"),
                        df_state_to_string (status.state), busy_ms / 1000);
           return FALSE;
@@ -346,10 +362,19 @@ wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfSta
       poll.poll_timeout_ms = scaled_poll_timeout (c, &status);
       poll.busy_answers++;
       poll.waited_us = sent - first_busy;
+      if ((guint64) poll.poll_timeout_ms * 1000 > DF_POLL_LONG_WAIT_CAP_US && !c->long_wait_noted)
+        {
+          c->long_wait_noted = TRUE;
+          /* TRANSLATORS: a transcript line; %u: milliseconds, then seconds */
+          df_connection_note (c, _("the device asked to wait %u ms before its next status request, longer than "
+                                   "any flash operation takes; asking sooner, at most %u s apart"),
+                              poll.poll_timeout_ms, (guint) (DF_POLL_LONG_WAIT_CAP_US / G_USEC_PER_SEC));
+        }
       if (!sleep_us (c, df_poll_pause_us (&poll), error))
         return FALSE;
       /* a device that asks for long waits gets them, with room to spare */
-      status_timeout = MAX (status_timeout, status.poll_timeout_ms + REQUEST_TIMEOUT_MS);
+      status_timeout = MAX (status_timeout, MIN (status.poll_timeout_ms,
+                                                 DF_POLL_LONG_WAIT_CAP_US / 1000) + REQUEST_TIMEOUT_MS);
     }
   if (first_busy > 0 && op < DF_POLL_OPS)
     {
@@ -396,7 +421,8 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
           break;
         case DF_STATE_DNBUSY:
         case DF_STATE_MANIFEST:
-          if (!df_sleep_ms (MAX (status.poll_timeout_ms, 1), c->cancellable, error))
+          if (!df_sleep_ms (CLAMP (status.poll_timeout_ms, 1, DF_POLL_LONG_WAIT_CAP_US / 1000), c->cancellable,
+                            error))
             return FALSE;
           break;
         case DF_STATE_APP_IDLE:
@@ -492,7 +518,7 @@ df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error)
       g_autoptr(GError) local = NULL;
 
       if (!dfuse_command (c, DFUSE_ERASE, &address, DF_POLL_OP_ERASE, c->quirks->clear_twice_after_ms, &local) &&
-          !(g_error_matches (local, DF_ERROR, DF_ERROR_TIMEOUT) && unwedge (c, error)))
+          !(g_error_matches (local, DF_ERROR, DF_ERROR_DEVICE) && unwedge (c, error)))
         {
           if (local != NULL && (error == NULL || *error == NULL))
             g_propagate_error (error, g_steal_pointer (&local));

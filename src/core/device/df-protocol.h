@@ -58,6 +58,9 @@ const gchar *df_status_describe (guint8 status);
  * seconds (dfu-util waits up to 35 s) */
 #define DF_MAX_BUSY_MS 40000
 
+/* a line for the transcript: something about the device worth knowing */
+typedef void (*DfNoteFunc) (const gchar *message, gpointer user_data);
+
 /* an opened DFU interface: what every request needs */
 typedef struct {
   DfTransport  *transport;
@@ -73,7 +76,13 @@ typedef struct {
                                       * misplace them, so each gets its own SET_ADDRESS */
   gint64        busy_seen_us[DF_POLL_OPS]; /* the shortest each kind of operation kept it busy
                                             * (writes: per KiB), 0: none yet */
+  DfNoteFunc    note;           /* the transcript's, NULL: the debug log */
+  gpointer      note_data;
+  gboolean      long_wait_noted; /* it asked for a wait past DF_POLL_LONG_WAIT_CAP_US (said once) */
 } DfConnection;
+
+/* tells c->note, or the debug log */
+void df_connection_note (DfConnection *c, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
 
 /* single requests */
 gboolean df_dfu_detach (DfConnection *c, guint16 timeout_ms, GError **error);

@@ -498,21 +498,35 @@ df_usb_open (DfDevice *device, GError **error)
   return &self->parent;
 }
 
-DfTransport *
-df_usb_connect (DfDevice *device, GCancellable *cancellable, DfConnection *conn, GError **error)
+guint16
+df_usb_transfer_size (DfDevice *device)
 {
-  DfTransport *transport = df_usb_open (device, error);
   /* DFU 1.1 leaves a missing functional descriptor to the host's guess */
   guint16 size = device->transfer_size > 0 ? device->transfer_size : 1024;
   guint max = device->quirks != NULL ? device->quirks->max_transfer_size : 0;
 
+  if (max > 0 && max < size)
+    size = (guint16) max;
+  return MIN (size, DF_USB_MAX_CONTROL_TRANSFER);
+}
+
+DfTransport *
+df_usb_connect (DfDevice *device, GCancellable *cancellable, DfConnection *conn, GError **error)
+{
+  DfTransport *transport;
+  guint16 size = df_usb_transfer_size (device);
+
+  if (!df_device_check_transfer_size (device, error))
+    return NULL;
+  transport = df_usb_open (device, error);
   if (transport == NULL)
     return NULL;
   *conn = (DfConnection) {
     .transport = transport,
     .interface = device->interface,
-    .transfer_size = max > 0 && max < size ? (guint16) max : size,
-    .address_every_block = max > 0 && max < size,
+    .transfer_size = size,
+    /* the device's block arithmetic counts in its own wTransferSize */
+    .address_every_block = size < (device->transfer_size > 0 ? device->transfer_size : 1024),
     .dfuse = device->mode == DF_DEVICE_MODE_DFUSE,
     .cancellable = cancellable,
     .max_busy_ms = DF_MAX_BUSY_MS,

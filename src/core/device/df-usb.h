@@ -12,6 +12,12 @@ G_BEGIN_DECLS
 GPtrArray   *df_usb_enumerate (GError **error);
 /* opens and claims the device's DFU interface */
 DfTransport *df_usb_open (DfDevice *device, GError **error);
+/* Linux usbfs takes control transfers of at most a page (4096 bytes);
+ * dfu-util caps wTransferSize the same way */
+#define DF_USB_MAX_CONTROL_TRANSFER 4096
+/* the transfer size Defuse uses with the device: its wTransferSize (1024
+ * without one), less where the quirk table or the OS says */
+guint16      df_usb_transfer_size (DfDevice *device);
 /* opens the device and fills conn for its DFU interface (transfer size,
  * DfuSe or not, the longest erase to wait for); returns the transport,
  * which the caller closes */

@@ -69,6 +69,8 @@ typedef enum { RANGE_ERASED, RANGE_WRITTEN, RANGE_VERIFIED } RangeAction;
 
 void     df_job_log (DfJob *job, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
 void     df_job_log_range (DfJob *job, RangeAction action, guint32 start, guint64 size);
+/* after job->conn was filled: the connection's notes go to the transcript */
+void     df_job_connected (DfJob *job);
 gboolean df_job_select_alt (DfJob *job, DfPlanTarget *target, GError **error);
 
 /* df-job-progress.c */

@@ -38,6 +38,24 @@ transient (const GError *error)
     }
 }
 
+/* what to do once retries did not help: a device that answers but keeps
+ * failing is no cable problem */
+static const gchar *
+give_up_advice (const GError *error)
+{
+  switch (error->code)
+    {
+    case DF_ERROR_DEVICE:
+    case DF_ERROR_PROTOCOL:
+    case DF_ERROR_WRITE:
+    case DF_ERROR_VERIFY:
+      return _("the device keeps failing: unplug it, start its bootloader again and flash again; "
+               "if it fails again, its bootloader or memory may be faulty.");
+    default:
+      return _("check the cable and the hub, or try another USB port.");
+    }
+}
+
 /* Decides after a failed step: FALSE with the error to report, or TRUE
  * with the device back in dfuIDLE, ready for the step again.  at_sector:
  * the step wrote or verified the sector starting at sector. */
@@ -66,9 +84,9 @@ df_job_may_retry (DfJob *job, GError **failure, const gchar *step, gboolean at_s
     }
   if (job->retries >= MAX_RETRIES)
     {
-      g_set_error (error, local->domain, local->code,
-                   _("%s\nGave up after %u retries: check the cable and the hub, or try another USB port."),
-                   local->message, job->retries);
+      /* TRANSLATORS: the error, the number of retries, then what to do */
+      g_set_error (error, local->domain, local->code, _("%s\nGave up after %u retries: %s"),
+                   local->message, job->retries, give_up_advice (local));
       return FALSE;
     }
   if (at_sector && (g_error_matches (local, DF_ERROR, DF_ERROR_WRITE) ||

@@ -163,6 +163,26 @@ df_job_select_alt (DfJob *job, DfPlanTarget *target, GError **error)
     }
 }
 
+static void
+on_connection_note (const gchar *message, gpointer user_data)
+{
+  df_job_log (user_data, "%s", message);
+}
+
+void
+df_job_connected (DfJob *job)
+{
+  guint16 reported = job->device->transfer_size;
+
+  job->conn.note = on_connection_note;
+  job->conn.note_data = job;
+  if (reported > DF_USB_MAX_CONTROL_TRANSFER)
+    /* TRANSLATORS: a transcript line; the device's wTransferSize, then Linux's limit */
+    df_job_log (job, _("the device reports a transfer size of %u bytes; Linux sends at most %u bytes "
+                       "in one control transfer, so Defuse sends %u"),
+                reported, DF_USB_MAX_CONTROL_TRANSFER, job->conn.transfer_size);
+}
+
 /* After a failure or a cancel: bring the device back to dfuIDLE so the
  * next attempt starts clean; the device being gone is nothing to fix. */
 static gboolean
@@ -292,7 +312,7 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
       job->device = dfu;
     }
 
-  if (!check_permission (job, error))
+  if (!check_permission (job, error) || !df_device_check_transfer_size (job->device, error))
     return FALSE;
 
   g_clear_pointer (&job->plan, df_plan_unref);
@@ -304,6 +324,7 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
   transport = df_usb_connect (job->device, cancellable, &job->conn, error);
   if (transport == NULL)
     return FALSE;
+  df_job_connected (job);
 
   if (!prepare_device (job, error))
     {

@@ -280,6 +280,7 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
 {
   DfPlan *plan = g_new0 (DfPlan, 1);
   gboolean from_dfuse = image->format == DF_FORMAT_DFUSE;
+  g_autoptr(GError) broken = NULL;
 
   plan->ref_count = 1;
   plan->image = df_image_ref (image);
@@ -298,6 +299,11 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
       (device->mode == DF_DEVICE_MODE_MICROPYTHON && device->alts->len == 0))
     {
       add_problem (plan, FALSE, _("the device is running its application: switch it to DFU mode first"));
+      return plan;
+    }
+  if (!df_device_check_transfer_size (device, &broken))
+    {
+      add_problem (plan, FALSE, "%s", broken->message);
       return plan;
     }
   if (options->alt >= 0 && from_dfuse && df_image_find_target (image, (guint8) options->alt) == NULL)
