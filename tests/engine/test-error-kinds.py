@@ -171,7 +171,7 @@ def man_page_lists_every_kind(tmp):
     page = open(os.path.join(os.environ["DEFUSE_SOURCE_ROOT"], "data", "defuse-cli.1")).read()
     kinds = [k for k, _, _ in PERSISTENT] + ["device-gone", "timeout", "cancelled", "bad-file", "file-error",
                                              "no-device", "several-devices", "does-not-fit", "usage",
-                                             "permission", "failed"]
+                                             "permission", "in-use", "failed"]
     missing = [k for k in kinds if f".B {k}\n" not in page]
     assert not missing, missing
 

@@ -23,6 +23,7 @@ static const gchar *const kinds[] = {
   [DF_ERROR_CANCELLED] = "cancelled",
   [DF_ERROR_WRITE] = "write-failed",
   [DF_ERROR_ADDRESS] = "address-refused",
+  [DF_ERROR_IN_USE] = "in-use",
 };
 
 const gchar *

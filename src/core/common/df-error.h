@@ -30,6 +30,7 @@ typedef enum {
   DF_ERROR_CANCELLED,        /* the user cancelled */
   DF_ERROR_WRITE,            /* the device could not erase or write (errWRITE, errERASE...) */
   DF_ERROR_ADDRESS,          /* the device refused the address (errTARGET, errADDRESS) */
+  DF_ERROR_IN_USE,           /* another program holds the device */
 } DfError;
 
 /* A stable, machine-readable name for what went wrong ("no-device",

@@ -119,24 +119,31 @@ cancelled:
   return FALSE;
 }
 
+/* how long a request the device should answer at once may take */
+static guint
+request_timeout (DfConnection *c)
+{
+  return c->request_timeout_ms > 0 ? c->request_timeout_ms : REQUEST_TIMEOUT_MS;
+}
+
 static gboolean
 control_out (DfConnection *c, guint8 request, guint16 value, const guint8 *data,
              gsize length, guint timeout_ms, GError **error)
 {
   return df_transport_control (c->transport, REQ_OUT, request, value, c->interface,
-                               (guint8 *) data, length, NULL, timeout_ms, error);
+                               (guint8 *) data, length, NULL, timeout_ms, c->cancellable, error);
 }
 
 gboolean
 df_dfu_detach (DfConnection *c, guint16 timeout_ms, GError **error)
 {
-  return control_out (c, DFU_DETACH, timeout_ms, NULL, 0, REQUEST_TIMEOUT_MS, error);
+  return control_out (c, DFU_DETACH, timeout_ms, NULL, 0, request_timeout (c), error);
 }
 
 gboolean
 df_dfu_dnload (DfConnection *c, guint16 block, const guint8 *data, gsize length, GError **error)
 {
-  return control_out (c, DFU_DNLOAD, block, data, length, REQUEST_TIMEOUT_MS, error);
+  return control_out (c, DFU_DNLOAD, block, data, length, request_timeout (c), error);
 }
 
 gboolean
@@ -144,7 +151,7 @@ df_dfu_upload (DfConnection *c, guint16 block, guint8 *data, gsize length, gsize
                GError **error)
 {
   return df_transport_control (c->transport, REQ_IN, DFU_UPLOAD, block, c->interface,
-                               data, length, actual, REQUEST_TIMEOUT_MS, error);
+                               data, length, actual, request_timeout (c), c->cancellable, error);
 }
 
 static gboolean
@@ -154,7 +161,7 @@ get_status_timeout (DfConnection *c, DfStatus *status, guint timeout_ms, GError 
   gsize actual = 0;
 
   if (!df_transport_control (c->transport, REQ_IN, DFU_GETSTATUS, 0, c->interface,
-                             buf, sizeof buf, &actual, timeout_ms, error))
+                             buf, sizeof buf, &actual, timeout_ms, c->cancellable, error))
     return FALSE;
   if (actual != sizeof buf)
     {
@@ -177,13 +184,13 @@ get_status_timeout (DfConnection *c, DfStatus *status, guint timeout_ms, GError 
 gboolean
 df_dfu_get_status (DfConnection *c, DfStatus *status, GError **error)
 {
-  return get_status_timeout (c, status, REQUEST_TIMEOUT_MS, error);
+  return get_status_timeout (c, status, request_timeout (c), error);
 }
 
 gboolean
 df_dfu_clear_status (DfConnection *c, GError **error)
 {
-  return control_out (c, DFU_CLRSTATUS, 0, NULL, 0, REQUEST_TIMEOUT_MS, error);
+  return control_out (c, DFU_CLRSTATUS, 0, NULL, 0, request_timeout (c), error);
 }
 
 gboolean
@@ -192,7 +199,7 @@ df_dfu_get_state (DfConnection *c, guint8 *state, GError **error)
   gsize actual = 0;
 
   if (!df_transport_control (c->transport, REQ_IN, DFU_GETSTATE, 0, c->interface,
-                             state, 1, &actual, REQUEST_TIMEOUT_MS, error))
+                             state, 1, &actual, request_timeout (c), c->cancellable, error))
     return FALSE;
   if (actual != 1)
     {
@@ -205,7 +212,7 @@ df_dfu_get_state (DfConnection *c, guint8 *state, GError **error)
 gboolean
 df_dfu_abort (DfConnection *c, GError **error)
 {
-  return control_out (c, DFU_ABORT, 0, NULL, 0, REQUEST_TIMEOUT_MS, error);
+  return control_out (c, DFU_ABORT, 0, NULL, 0, request_timeout (c), error);
 }
 
 /* which DfError a bStatus is: what a caller may retry depends on it */
@@ -402,15 +409,42 @@ df_dfu_wait_while_busy (DfConnection *c, DfStatus *status_out, GError **error)
   return TRUE;
 }
 
+/* From a busy state the device gets the time an operation may take (the
+ * failure may have come in the middle of an erase); after a Cancel, only
+ * the short cleanup time */
+static gint64
+busy_deadline (DfConnection *c)
+{
+  guint ms = c->request_timeout_ms > 0 ? c->request_timeout_ms : MAX (c->max_busy_ms, REQUEST_TIMEOUT_MS);
+
+  return g_get_monotonic_time () + (gint64) ms * 1000;
+}
+
 gboolean
 df_dfu_ensure_idle (DfConnection *c, GError **error)
 {
+  gint64 deadline = busy_deadline (c);
+  guint waits = 0;
+
   for (guint attempt = 0; attempt < 4; attempt++)
     {
+      g_autoptr(GError) local = NULL;
       DfStatus status;
 
-      if (!df_dfu_get_status (c, &status, error))
-        return FALSE;
+      if (!df_dfu_get_status (c, &status, &local))
+        {
+          /* STM32F0/L4 stall GETSTATUS while they finish an erase the
+           * failure interrupted: ask again shortly, for a bounded time */
+          if (g_error_matches (local, DF_ERROR, DF_ERROR_STALLED) && g_get_monotonic_time () < deadline)
+            {
+              if (!df_sleep_ms (MIN (10 * ++waits, 200), c->cancellable, error))
+                return FALSE;
+              attempt--;
+              continue;
+            }
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
       switch (status.state)
         {
         case DF_STATE_DFU_IDLE:
@@ -421,8 +455,12 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
           break;
         case DF_STATE_DNBUSY:
         case DF_STATE_MANIFEST:
-          if (!df_sleep_ms (CLAMP (status.poll_timeout_ms, 1, DF_POLL_LONG_WAIT_CAP_US / 1000), c->cancellable,
-                            error))
+          /* still at work (an STM32H7 answers busy through an erase):
+           * waiting is no attempt, until the deadline */
+          if (g_get_monotonic_time () < deadline)
+            attempt--;
+          if (!df_sleep_ms (CLAMP (status.poll_timeout_ms, MIN (++waits, 50), DF_POLL_LONG_WAIT_CAP_US / 1000),
+                            c->cancellable, error))
             return FALSE;
           break;
         case DF_STATE_APP_IDLE:

@@ -79,6 +79,7 @@ typedef struct {
   DfNoteFunc    note;           /* the transcript's, NULL: the debug log */
   gpointer      note_data;
   gboolean      long_wait_noted; /* it asked for a wait past DF_POLL_LONG_WAIT_CAP_US (said once) */
+  guint         request_timeout_ms; /* for requests it should answer at once, 0: 5 s */
 } DfConnection;
 
 /* tells c->note, or the debug log */

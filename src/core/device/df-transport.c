@@ -16,7 +16,7 @@ assert_not_main_thread (void)
 gboolean
 df_transport_control (DfTransport *transport, guint8 request_type, guint8 request,
                       guint16 value, guint16 index, guint8 *data, gsize length,
-                      gsize *actual, guint timeout_ms, GError **error)
+                      gsize *actual, guint timeout_ms, GCancellable *cancellable, GError **error)
 {
   gsize dummy;
 
@@ -24,7 +24,7 @@ df_transport_control (DfTransport *transport, guint8 request_type, guint8 reques
   transport->transfers++;
   return transport->vtable->control (transport, request_type, request, value, index,
                                      data, length, actual != NULL ? actual : &dummy,
-                                     timeout_ms, error);
+                                     timeout_ms, cancellable, error);
 }
 
 gboolean

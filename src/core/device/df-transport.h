@@ -15,10 +15,12 @@ G_BEGIN_DECLS
 typedef struct _DfTransport DfTransport;
 
 typedef struct {
-  /* request_type bit 7 set: IN (data filled, *actual set), else OUT */
+  /* request_type bit 7 set: IN (data filled, *actual set), else OUT;
+   * cancelled (DF_ERROR_CANCELLED) as soon as cancellable is, even while
+   * the device holds the request */
   gboolean (*control) (DfTransport *transport, guint8 request_type, guint8 request,
                        guint16 value, guint16 index, guint8 *data, gsize length,
-                       gsize *actual, guint timeout_ms, GError **error);
+                       gsize *actual, guint timeout_ms, GCancellable *cancellable, GError **error);
   gboolean (*claim) (DfTransport *transport, guint8 interface, GError **error);
   gboolean (*set_alt) (DfTransport *transport, guint8 interface, guint8 alt, GError **error);
   /* USB reset; a device that re-enumerates makes later requests fail */
@@ -33,7 +35,7 @@ struct _DfTransport {
 
 gboolean df_transport_control (DfTransport *transport, guint8 request_type, guint8 request,
                                guint16 value, guint16 index, guint8 *data, gsize length,
-                               gsize *actual, guint timeout_ms, GError **error);
+                               gsize *actual, guint timeout_ms, GCancellable *cancellable, GError **error);
 gboolean df_transport_claim (DfTransport *transport, guint8 interface, GError **error);
 gboolean df_transport_set_alt (DfTransport *transport, guint8 interface, guint8 alt, GError **error);
 gboolean df_transport_reset (DfTransport *transport, GError **error);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <libusb.h>
+#include <string.h>
 
 #include "df-error.h"
 #include "df-le.h"
@@ -57,8 +58,11 @@ df_usb_set_error (GError **error, gint code, const gchar *what)
       g_set_error (error, DF_ERROR, DF_ERROR_STALLED, _("%s: the device refused the request (stall)"), what);
       break;
     case LIBUSB_ERROR_BUSY:
-      g_set_error (error, DF_ERROR, DF_ERROR_FAILED,
-                   _("%s: another program is using the device (is dfu-util or another flasher running?)"), what);
+      /* usbfs: another open file claimed the interface; the flash it runs
+       * goes on untouched */
+      g_set_error (error, DF_ERROR, DF_ERROR_IN_USE,
+                   _("%s: the device is in use by another program (another Defuse window, defuse-cli, dfu-util "
+                     "or a flasher): wait until it is done, then try again"), what);
       break;
     case LIBUSB_ERROR_NOT_FOUND:
       g_set_error (error, DF_ERROR, DF_ERROR_NOT_FOUND, _("%s: not found"), what);
@@ -106,11 +110,92 @@ usbmon_status (gint rc)
     }
 }
 
+static void LIBUSB_CALL
+on_transfer_done (struct libusb_transfer *transfer)
+{
+  *(gint *) transfer->user_data = 1;
+}
+
+/* libusb's synchronous control transfer, which a Cancel ends at once: a
+ * device may hold (NAK) a GETSTATUS for the whole of a mass erase, tens of
+ * seconds, and the window and Ctrl+C must not wait for it.  The events are
+ * handled in short slices, as libusb's own sync transfers do, with a look
+ * at the cancellable between them. */
+static gint
+cancellable_transfer (libusb_device_handle *handle, guint8 request_type, guint8 request, guint16 value,
+                      guint16 index, guint8 *data, guint16 length, guint timeout_ms, GCancellable *cancellable)
+{
+  libusb_context *context = df_usb_get_context (NULL);
+  g_autofree guint8 *buffer = g_malloc0 (LIBUSB_CONTROL_SETUP_SIZE + (gsize) length);
+  struct libusb_transfer *transfer;
+  gboolean cancelled = FALSE;
+  gint completed = 0;
+  gint rc;
+
+  if (cancellable == NULL)
+    return libusb_control_transfer (handle, request_type, request, value, index, data, length, timeout_ms);
+  transfer = libusb_alloc_transfer (0);
+  if (transfer == NULL)
+    return LIBUSB_ERROR_NO_MEM;
+  libusb_fill_control_setup (buffer, request_type, request, value, index, length);
+  if (!(request_type & LIBUSB_ENDPOINT_IN) && length > 0)
+    memcpy (buffer + LIBUSB_CONTROL_SETUP_SIZE, data, length);
+  libusb_fill_control_transfer (transfer, handle, buffer, on_transfer_done, &completed, timeout_ms);
+  rc = libusb_submit_transfer (transfer);
+  if (rc < 0)
+    {
+      libusb_free_transfer (transfer);
+      return rc;
+    }
+  while (!completed)
+    {
+      struct timeval slice = { 0, 50000 };
+
+      rc = libusb_handle_events_timeout_completed (context, &slice, &completed);
+      if ((rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED) ||
+          (!cancelled && g_cancellable_is_cancelled (cancellable)))
+        {
+          /* the transfer ends as cancelled; handled on the next turn */
+          if (!cancelled)
+            libusb_cancel_transfer (transfer);
+          cancelled = TRUE;
+        }
+    }
+  switch (transfer->status)
+    {
+    case LIBUSB_TRANSFER_COMPLETED:
+      rc = transfer->actual_length;
+      if (request_type & LIBUSB_ENDPOINT_IN)
+        memcpy (data, libusb_control_transfer_get_data (transfer), (gsize) rc);
+      break;
+    case LIBUSB_TRANSFER_TIMED_OUT:
+      rc = LIBUSB_ERROR_TIMEOUT;
+      break;
+    case LIBUSB_TRANSFER_STALL:
+      rc = LIBUSB_ERROR_PIPE;
+      break;
+    case LIBUSB_TRANSFER_NO_DEVICE:
+      rc = LIBUSB_ERROR_NO_DEVICE;
+      break;
+    case LIBUSB_TRANSFER_OVERFLOW:
+      rc = LIBUSB_ERROR_OVERFLOW;
+      break;
+    case LIBUSB_TRANSFER_CANCELLED:
+      rc = LIBUSB_ERROR_INTERRUPTED;
+      break;
+    default:
+      rc = LIBUSB_ERROR_IO;
+      break;
+    }
+  libusb_free_transfer (transfer);
+  return rc;
+}
+
 /* Every control transfer of the engine goes through here: written to the
  * USB trace when one is on (df-trace.h); one NULL check when off. */
 static gint
 control_transfer (libusb_device_handle *handle, guint8 request_type, guint8 request, guint16 value,
-                  guint16 index, guint8 *data, guint16 length, guint timeout_ms)
+                  guint16 index, guint8 *data, guint16 length, guint timeout_ms, GCancellable *cancellable)
 {
   DfTrace *trace = df_trace_get_default ();
   libusb_device *dev;
@@ -118,9 +203,10 @@ control_transfer (libusb_device_handle *handle, guint8 request_type, guint8 requ
   gint rc;
 
   if (G_LIKELY (trace == NULL))
-    return libusb_control_transfer (handle, request_type, request, value, index, data, length, timeout_ms);
+    return cancellable_transfer (handle, request_type, request, value, index, data, length, timeout_ms,
+                                 cancellable);
   start = g_get_real_time ();
-  rc = libusb_control_transfer (handle, request_type, request, value, index, data, length, timeout_ms);
+  rc = cancellable_transfer (handle, request_type, request, value, index, data, length, timeout_ms, cancellable);
   dev = libusb_get_device (handle);
   df_trace_control (trace, libusb_get_bus_number (dev), libusb_get_device_address (dev),
                     request_type, request, value, index, length, data, rc > 0 ? (gsize) rc : 0,
@@ -138,18 +224,19 @@ trace_descriptors (libusb_device_handle *handle)
   if (df_trace_get_default () == NULL)
     return;
   control_transfer (handle, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_DESCRIPTOR, LIBUSB_DT_DEVICE << 8, 0,
-                    buf, LIBUSB_DT_DEVICE_SIZE, STRING_TIMEOUT_MS);
+                    buf, LIBUSB_DT_DEVICE_SIZE, STRING_TIMEOUT_MS, NULL);
   if (control_transfer (handle, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_DESCRIPTOR, LIBUSB_DT_CONFIG << 8, 0,
-                        buf, LIBUSB_DT_CONFIG_SIZE, STRING_TIMEOUT_MS) == LIBUSB_DT_CONFIG_SIZE)
+                        buf, LIBUSB_DT_CONFIG_SIZE, STRING_TIMEOUT_MS, NULL) == LIBUSB_DT_CONFIG_SIZE)
     control_transfer (handle, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_DESCRIPTOR, LIBUSB_DT_CONFIG << 8, 0,
-                      buf, MIN (df_le16 (buf + 2), sizeof buf), STRING_TIMEOUT_MS);
+                      buf, MIN (df_le16 (buf + 2), sizeof buf), STRING_TIMEOUT_MS, NULL);
 }
 
 static gint
 get_string_descriptor (libusb_device_handle *handle, guint8 index, guint16 langid, guchar *buf, gsize size)
 {
   return control_transfer (handle, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_DESCRIPTOR,
-                           (LIBUSB_DT_STRING << 8) | index, langid, buf, (guint16) size, STRING_TIMEOUT_MS);
+                           (LIBUSB_DT_STRING << 8) | index, langid, buf, (guint16) size, STRING_TIMEOUT_MS,
+                           NULL);
 }
 
 /* a string descriptor holding 8-bit characters instead of UTF-16 */
@@ -362,11 +449,16 @@ typedef struct {
 static gboolean
 usb_control (DfTransport *transport, guint8 request_type, guint8 request, guint16 value,
              guint16 index, guint8 *data, gsize length, gsize *actual, guint timeout_ms,
-             GError **error)
+             GCancellable *cancellable, GError **error)
 {
   UsbTransport *self = (UsbTransport *) transport;
   gint n = control_transfer (self->handle, request_type, request, value, index,
-                             data, (guint16) length, timeout_ms);
+                             data, (guint16) length, timeout_ms, cancellable);
+  if (n == LIBUSB_ERROR_INTERRUPTED && g_cancellable_is_cancelled (cancellable))
+    {
+      g_set_error (error, DF_ERROR, DF_ERROR_CANCELLED, _("cancelled"));
+      return FALSE;
+    }
   if (n < 0)
     {
       df_usb_set_error (error, n, _("USB request"));

@@ -116,6 +116,8 @@ run_erase (DfJob *job, GError **error)
       for (;;)
         {
           g_autoptr(GError) local = NULL;
+          /* from the command on, the chip may be blank: said if this fails */
+          job->mass_erase_sent = TRUE;
           if (df_dfuse_mass_erase (&job->conn, &local))
             break;
           if (!df_job_may_retry (job, &local, _("mass erase"), FALSE, 0, error))
@@ -392,8 +394,21 @@ df_job_run_dfuse (DfJob *job, GError **error)
                df_dfuse_set_address (&job->conn, plan->start_address, &local)) &&
               df_dfu_leave (&job->conn, &local))
             break;
-          if (!df_job_may_retry (job, &local, _("leaving DFU mode"), FALSE, 0, error))
-            return FALSE;
+          g_autofree gchar *reported = g_strdup (local->message);
+          g_autoptr(GError) retry = NULL;
+          if (df_job_may_retry (job, &local, _("leaving DFU mode"), FALSE, 0, &retry))
+            continue;
+          /* it answered the leave with an error and then went anyway:
+           * gone is what leaving looks like (DESIGN.md 3) */
+          if (!g_error_matches (retry, DF_ERROR, DF_ERROR_DISCONNECTED))
+            {
+              g_propagate_error (error, g_steal_pointer (&retry));
+              return FALSE;
+            }
+          /* TRANSLATORS: a transcript line; %s: what the device reported */
+          df_job_log (job, _("the device answered the request to leave DFU mode with an error (%s) and left"),
+                      reported);
+          break;
         }
       if (quirks != NULL && quirks->returns_in_dfu_after_leave)
         df_job_log (job, _("This chip starts its bootloader again while it believes its flash is empty: if it "

@@ -6,35 +6,6 @@
 #include "df-job-private.h"
 #include "df-memory.h"
 
-/* The blocks and the manifestation, as one step: a plain DFU device has no
- * addresses, so after a hiccup (CLRSTATUS back to dfuIDLE) the only way
- * on is a new download from block 0, which rewrites what the first try
- * wrote with the same bytes. */
-static gboolean
-download (DfJob *job, const guint8 *data, gsize size, DfStatus *status, GError **error)
-{
-  for (;;)
-    {
-      g_autoptr(GError) local = NULL;
-
-      df_job_begin_phase (job, DF_PHASE_WRITE, size);
-      job->written = 0;
-      if (df_memory_download_plain (&job->conn, data, size, df_job_on_write_chunk, job, &local))
-        {
-          /* a zero-length DNLOAD ends the download and starts manifestation */
-          df_job_begin_phase (job, DF_PHASE_LEAVE, 1);
-          if (df_dfu_dnload (&job->conn, 0, NULL, 0, &local) &&
-              df_dfu_wait_while_busy (&job->conn, status, &local))
-            return TRUE;
-          g_prefix_error (&local, _("finishing the download (manifestation): "));
-        }
-      if (!df_job_may_retry (job, &local, _("downloading"), FALSE, 0, error))
-        return FALSE;
-      /* TRANSLATORS: a transcript line, after a failed download to a plain DFU device */
-      df_job_log (job, _("starting the download again from its first block"));
-    }
-}
-
 /* The upload holds the memory from its start: compared here, since a plain
  * device has no addresses to read at (df_job_verify_run speaks DfuSe, and
  * its SET_ADDRESS would be taken as data: it wrote 21 00 00 00 00 over
@@ -63,6 +34,53 @@ compare_upload (DfJob *job, GBytes *back, const guint8 *data, gsize size, GError
   return TRUE;
 }
 
+/* a zero-length DNLOAD ends the download and starts manifestation */
+static gboolean
+manifest (DfJob *job, DfStatus *status, GError **error)
+{
+  df_job_begin_phase (job, DF_PHASE_LEAVE, 1);
+  if (df_dfu_dnload (&job->conn, 0, NULL, 0, error) && df_dfu_wait_while_busy (&job->conn, status, error))
+    return TRUE;
+  g_prefix_error (error, _("finishing the download (manifestation): "));
+  return FALSE;
+}
+
+/* the read-back of a manifestation-tolerant device, from its start */
+static gboolean
+verify_upload (DfJob *job, const guint8 *data, gsize size, GError **error)
+{
+  g_autoptr(GBytes) back = NULL;
+
+  if (!df_dfu_ensure_idle (&job->conn, error))
+    return FALSE;
+  df_job_begin_phase (job, DF_PHASE_VERIFY, size);
+  back = df_memory_upload_plain (&job->conn, size, df_job_on_chunk, job, error);
+  return back != NULL && compare_upload (job, back, data, size, error);
+}
+
+/* The blocks, the manifestation and the read-back, as one step: a plain
+ * DFU device has no addresses, so after a hiccup (CLRSTATUS back to
+ * dfuIDLE) or a wrong read-back the only way on is a new download from
+ * block 0, which writes the same bytes again. */
+static gboolean
+download (DfJob *job, const guint8 *data, gsize size, gboolean verify, DfStatus *status, GError **error)
+{
+  for (;;)
+    {
+      g_autoptr(GError) local = NULL;
+
+      df_job_begin_phase (job, DF_PHASE_WRITE, size);
+      job->written = 0;
+      if (df_memory_download_plain (&job->conn, data, size, df_job_on_write_chunk, job, &local) &&
+          manifest (job, status, &local) && (!verify || verify_upload (job, data, size, &local)))
+        return TRUE;
+      if (!df_job_may_retry (job, &local, _("downloading"), FALSE, 0, error))
+        return FALSE;
+      /* TRANSLATORS: a transcript line, after a failed download to a plain DFU device */
+      df_job_log (job, _("starting the download again from its first block"));
+    }
+}
+
 gboolean
 df_job_run_plain (DfJob *job, GError **error)
 {
@@ -74,20 +92,10 @@ df_job_run_plain (DfJob *job, GError **error)
   gboolean tolerant = (job->device->attributes & DF_ATTR_MANIFESTATION_TOLERANT) != 0;
   DfStatus status;
 
-  if (!df_job_select_alt (job, target, error) || !download (job, data, size, &status, error))
+  if (!df_job_select_alt (job, target, error) ||
+      !download (job, data, size, plan->options.verify && tolerant, &status, error))
     return FALSE;
-  if (plan->options.verify && tolerant)
-    {
-      g_autoptr(GBytes) back = NULL;
-
-      if (!df_dfu_ensure_idle (&job->conn, error))
-        return FALSE;
-      df_job_begin_phase (job, DF_PHASE_VERIFY, size);
-      back = df_memory_upload_plain (&job->conn, size, df_job_on_chunk, job, error);
-      if (back == NULL || !compare_upload (job, back, data, size, error))
-        return FALSE;
-    }
-  else if (plan->options.verify)
+  if (plan->options.verify && !tolerant)
     df_job_log (job, _("not verified: this device cannot be read back after manifestation"));
 
   /* devices that are not manifestation tolerant wait for a reset to run

@@ -44,6 +44,7 @@ struct _DfJob {
   DfMicroPython  *now_running;     /* ... and what it runs then */
   GError         *back_error;      /* ... or why it was not seen back */
   guint           erased_sectors;
+  gboolean        mass_erase_sent; /* the whole chip may have been erased */
   guint64         written;
   guint32         written_low;
   guint32         written_high;

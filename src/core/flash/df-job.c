@@ -185,6 +185,8 @@ df_job_connected (DfJob *job)
 
 /* After a failure or a cancel: bring the device back to dfuIDLE so the
  * next attempt starts clean; the device being gone is nothing to fix. */
+#define CANCEL_CLEANUP_TIMEOUT_MS 1000
+
 static gboolean
 recover (DfJob *job)
 {
@@ -192,19 +194,38 @@ recover (DfJob *job)
   GCancellable *cancellable = job->conn.cancellable;
   gboolean ok;
 
-  job->conn.cancellable = NULL;  /* the cleanup itself must not be cancelled */
+  /* the cleanup itself must not be cancelled; after a Cancel it gets a
+   * second, not the minute a device finishing a mass erase may hold a
+   * request: the next flash brings it back to dfuIDLE all the same */
+  job->conn.cancellable = NULL;
+  if (g_cancellable_is_cancelled (cancellable))
+    job->conn.request_timeout_ms = CANCEL_CLEANUP_TIMEOUT_MS;
   ok = df_dfu_ensure_idle (&job->conn, &local);
   if (!ok)
     df_job_log (job, _("could not return the device to dfuIDLE: %s"), local->message);
   job->conn.cancellable = cancellable;
+  job->conn.request_timeout_ms = 0;
   return ok;
 }
 
 static gchar *
 describe_written (DfJob *job)
 {
+  /* the leave is the last step: all that was planned is in place */
+  if (job->plan->dfuse && job->progress.phase == DF_PHASE_LEAVE)
+    return g_strdup (job->plan->options.verify
+                     ? _("The firmware is written and verified; the device went before it was told to start it: "
+                         "unplug it and plug it in again to start it.")
+                     : _("The firmware is written; the device went before it was told to start it: "
+                         "unplug it and plug it in again to start it."));
+  if (job->mass_erase_sent && job->written == 0)
+    return g_strdup (_("The whole chip was erased (or is being erased) and nothing was written yet: "
+                       "it holds no firmware now; flash again."));
   if (job->written == 0 && job->erased_sectors == 0)
     return g_strdup (_("Nothing was erased or written."));
+  if (!job->plan->dfuse)
+    return g_strdup_printf (_("%" PRIu64 " of %" PRIu64 " bytes were written: the firmware on the device is "
+                              "incomplete; flash again."), job->written, df_job_bytes_to_write (job));
   if (job->written == 0)
     return g_strdup_printf (_("%u sectors were erased and nothing was written yet: the firmware on the device is incomplete; "
                               "flash again (with --diff the next flash reads back and skips what is already right)."),
@@ -216,9 +237,9 @@ describe_written (DfJob *job)
                           job->written_low, job->written_high - 1);
 }
 
-/* the DfuSe flash, resumed when the board resets mid-flash (a brown-out)
- * and comes back in DFU mode on the same port: what is already right is
- * read back and skipped, the rest finished and verified */
+/* the flash, resumed when the board resets mid-flash (a brown-out) and
+ * comes back in DFU mode on the same port: on a DfuSe device what is
+ * already right is read back and skipped, the rest finished and verified */
 #define MAX_RESUMES 3
 
 static gboolean
@@ -226,9 +247,8 @@ run_resuming (DfJob *job, DfTransport **transport, GError **error)
 {
   g_autoptr(GError) local = NULL;
 
-  if (!job->plan->dfuse)
-    return df_job_run_plain (job, error);
-  while (!df_job_run_dfuse (job, &local))
+  /* a plain DFU device starts its download again from block 0 */
+  while (!(job->plan->dfuse ? df_job_run_dfuse (job, &local) : df_job_run_plain (job, &local)))
     {
       g_autoptr(GError) gone = NULL;
 
