@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Runs a bench command under defuse-sim and plays the operator: plugs in
-the next board (SIGUSR1 to the runner, defuse-sim --plug-later) or presses
-Ctrl+C (SIGINT to the command) when the command prints a line (on stdout
-or stderr, both passed through on stdout) matching the next step.
+the next board (SIGUSR1 to the runner, defuse-sim --plug-later), pulls
+board N's cable or plugs it back in (defuse-sim --control, simctl.py), or
+presses Ctrl+C (SIGINT to the command) when the command prints a line (on
+stdout or stderr, both passed through on stdout) matching the next step.
 
-  bench-driver.py [plug:REGEX | interrupt:REGEX]... -- COMMAND [ARGS...]
+  bench-driver.py [plug:REGEX | unplug=N:REGEX | plug=N:REGEX | interrupt:REGEX]...
+                  -- COMMAND [ARGS...]
 
 Steps run in order; one line may trigger several.  After a plug the driver
 waits until the runner has added the device to the testbed's sysfs (this
@@ -21,11 +23,19 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim"))
+
+from simctl import control  # noqa: E402
+
 STEP_TIMEOUT_S = 60
 
 
 def ports():
-    return {d for d in os.listdir("/sys/bus/usb/devices") if re.fullmatch(r"\d+-[\d.]+", d)}
+    try:
+        names = os.listdir("/sys/bus/usb/devices")
+    except FileNotFoundError:
+        return set()  # the testbed's sysfs has no USB device left
+    return {d for d in names if re.fullmatch(r"\d+-[\d.]+", d)}
 
 
 def plug(seen):
@@ -90,6 +100,9 @@ def main():
             action = steps.pop(0)[0]
             if action == "plug":
                 plug(seen)
+            elif action.startswith(("unplug=", "plug=")):
+                control(action.replace("=", " "))  # answered once it is done
+                seen |= ports()
             else:
                 proc.send_signal(signal.SIGINT)
     status = proc.wait()

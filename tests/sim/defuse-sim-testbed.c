@@ -230,7 +230,14 @@ run_event (gpointer data)
   g_autoptr(GError) error = NULL;
 
   g_rec_mutex_lock (&sim->lock);
-  if (!sim->stopping)
+  /* queued before the board was unplugged or plugged in: void */
+  if (pending->event.generation != sim_device_get_generation (slot->device))
+    {
+      if (sim->verbose)
+        defuse_sim_log (sim, "device %u: %s of an earlier plug dropped", slot->index,
+                        pending->event.type == SIM_EVENT_DISCONNECT ? "disconnect" : "connect");
+    }
+  else if (!sim->stopping)
     {
       if (pending->event.type == SIM_EVENT_DISCONNECT)
         defuse_sim_slot_disconnect (slot, (gint64) pending->event.at_us);
@@ -264,4 +271,54 @@ defuse_sim_slot_poll_events (DefuseSimSlot *slot)
        * it must be answered before the device vanishes */
       defuse_sim_clock_schedule (sim->clock, (gint64) event.at_us, run_event, pending, g_free);
     }
+}
+
+/* --- the cable: defuse-sim --control and SIGUSR1 --- */
+
+gboolean
+defuse_sim_slot_is_unplugged (DefuseSimSlot *slot)
+{
+  return slot->plug_later || sim_device_is_unplugged (slot->device);
+}
+
+/* Called with the lock held.  The board is off the bus (sysfs entry
+ * removed, "remove" sent, open descriptors answer ENODEV) on return. */
+gboolean
+defuse_sim_slot_unplug (DefuseSimSlot *slot, const gchar *why, GError **error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (defuse_sim_slot_is_unplugged (slot))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "device %u is unplugged already", slot->index);
+      return FALSE;
+    }
+  defuse_sim_log (slot->sim, "device %u: unplugged (%s)", slot->index, why);
+  sim_device_unplug (slot->device, (guint64) now);
+  defuse_sim_slot_disconnect (slot, now);
+  defuse_sim_slot_poll_events (slot);
+  return TRUE;
+}
+
+/* Called with the lock held.  The board is in sysfs and announced on
+ * return, on its port with a new device number. */
+gboolean
+defuse_sim_slot_plug (DefuseSimSlot *slot, const gchar *why, GError **error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (slot->plug_later)
+    slot->plug_later = FALSE;
+  else if (!sim_device_plug (slot->device, (guint64) now))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "device %u is plugged in already", slot->index);
+      return FALSE;
+    }
+  /* unplugged by a fault whose disconnect the clock has not run yet */
+  defuse_sim_slot_disconnect (slot, now);
+  defuse_sim_log (slot->sim, "device %u: plugged in (%s)", slot->index, why);
+  if (!defuse_sim_slot_connect (slot, error))
+    return FALSE;
+  defuse_sim_slot_poll_events (slot);
+  return TRUE;
 }

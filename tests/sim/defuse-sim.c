@@ -1,7 +1,7 @@
 /* defuse-sim.c: runs a program with virtual USB DFU devices plugged in.
  *
  *   defuse-sim --profile NAME[,NAME2] [--count N] [--plug-later K] [--serial S]
- *              [--time-scale X]
+ *              [--time-scale X] [--control SOCKET]
  *              [--fault [DEV:]SPEC]... [--flash-in FILE] [--flash-out FILE]
  *              [--stats FILE.json] [--log FILE] [--ioctl socket|umockdev]
  *              [--verbose] -- COMMAND [ARGS...]
@@ -25,7 +25,17 @@
  *
  * With --plug-later K the last K devices start unplugged, and each SIGUSR1
  * the runner gets plugs in the next of them: COMMAND can plug a board in
- * when it is ready for one (kill -USR1 $PPID), without sleeping.
+ * when it is ready for one (kill -USR1 $PPID), without sleeping.  A board
+ * an "unplug" fault left unplugged is plugged in again the same way.
+ *
+ * With --control SOCKET, COMMAND (told the path in DEFUSE_SIM_CONTROL) can
+ * pull any board's cable and plug it back in when it chooses: "unplug N"
+ * and "plug N", one a line, each answered once done (defuse-sim-control.c;
+ * tests/sim/simctl.py is a client).  A board plugged in again comes back
+ * on its port with a new device number, powered up as the real board
+ * would (its bootloader for a DFU-mode profile, its application for a
+ * runtime or MicroPython one), its memory kept.  The fault "unplug[=MS]"
+ * (sim-fault.c) pulls the cable at a chosen request instead.
  *
  * The runner itself runs under the preload too (it re-executes itself):
  * umockdev builds a uevent by reading the device through libudev, which
@@ -65,6 +75,7 @@ typedef struct {
   gchar   *stats;
   gchar   *log;
   gchar   *ioctl;
+  gchar   *control;
   gboolean verbose;
   gboolean list_profiles;
 } Options;
@@ -80,6 +91,7 @@ options_clear (Options *options)
   g_free (options->stats);
   g_free (options->log);
   g_free (options->ioctl);
+  g_free (options->control);
 }
 
 void
@@ -392,7 +404,8 @@ forward_one (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* SIGUSR1: the next --plug-later device is plugged in */
+/* SIGUSR1: the next device waiting to be plugged in (--plug-later, or
+ * unplugged) is plugged in */
 static gboolean
 plug_in_next (gpointer user_data)
 {
@@ -402,24 +415,18 @@ plug_in_next (gpointer user_data)
 
   g_rec_mutex_lock (&sim->lock);
   for (guint i = 0; i < sim->slots->len && slot == NULL; i++)
-    if (((DefuseSimSlot *) g_ptr_array_index (sim->slots, i))->plug_later)
+    if (defuse_sim_slot_is_unplugged (g_ptr_array_index (sim->slots, i)))
       slot = g_ptr_array_index (sim->slots, i);
   if (slot == NULL)
     defuse_sim_log (sim, "SIGUSR1: every device is plugged in already");
-  else
-    {
-      slot->plug_later = FALSE;
-      defuse_sim_log (sim, "device %u: plugged in (SIGUSR1)", slot->index);
-      if (!defuse_sim_slot_connect (slot, &error))
-        g_printerr ("defuse-sim: cannot plug in device %u: %s\n", slot->index, error->message);
-      defuse_sim_slot_poll_events (slot);
-    }
+  else if (!defuse_sim_slot_plug (slot, "SIGUSR1", &error))
+    g_printerr ("defuse-sim: cannot plug in device %u: %s\n", slot->index, error->message);
   g_rec_mutex_unlock (&sim->lock);
   return G_SOURCE_CONTINUE;
 }
 
 static gint
-run_command (DefuseSim *sim, gchar **command, GError **error)
+run_command (DefuseSim *sim, gchar **command, const gchar *control, GError **error)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_auto(GStrv) envp = preload_environ (g_get_environ ());
@@ -431,6 +438,8 @@ run_command (DefuseSim *sim, gchar **command, GError **error)
   guint plug = g_unix_signal_add (SIGUSR1, plug_in_next, sim);
 
   envp = g_environ_unsetenv (envp, REEXEC_MARKER);
+  envp = control != NULL ? g_environ_setenv (envp, "DEFUSE_SIM_CONTROL", control, TRUE)
+                         : g_environ_unsetenv (envp, "DEFUSE_SIM_CONTROL");
   if (!g_spawn_async (NULL, command, envp,
                       G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
                       NULL, NULL, &child.pid, error))
@@ -698,7 +707,9 @@ main (int argc, char **argv)
       "Device profile: a name in the profile directory or a .json path; A,B: device 1 an A, the others Bs", "NAME" },
     { "count", 'n', 0, G_OPTION_ARG_INT, &options.count, "Number of devices (default 1)", "N" },
     { "plug-later", 0, 0, G_OPTION_ARG_INT, &options.plug_later,
-      "The last K devices start unplugged; each SIGUSR1 plugs in the next", "K" },
+      "The last K devices start unplugged; each SIGUSR1 plugs in the next (or one an unplug fault left unplugged)", "K" },
+    { "control", 0, 0, G_OPTION_ARG_FILENAME, &options.control,
+      "Listen on this Unix socket for \"unplug N\" and \"plug N\" lines (COMMAND gets it as DEFUSE_SIM_CONTROL)", "SOCKET" },
     { "serial", 's', 0, G_OPTION_ARG_STRING, &options.serial,
       "Serial number (counted up for --count devices)", "S" },
     { "time-scale", 't', 0, G_OPTION_ARG_DOUBLE, &options.time_scale,
@@ -723,6 +734,7 @@ main (int argc, char **argv)
   gint n_own = argc;
   const DefuseSimBackend *backend = &defuse_sim_backend_socket;
   DefuseSim *sim;
+  DefuseSimControl *control = NULL;
   gint status;
 
   setlocale (LC_ALL, "");
@@ -751,6 +763,15 @@ main (int argc, char **argv)
   g_option_context_set_summary (context,
                                 "Run COMMAND with virtual USB DFU devices that it reaches through\n"
                                 "the real libusb (umockdev testbed and usbdevfs emulation).");
+  g_option_context_set_description (context,
+                                    "Pulling a cable: with --control SOCKET, COMMAND writes \"unplug N\" or \"plug N\"\n"
+                                    "lines to the socket and gets \"ok\" once it is done (tests/sim/simctl.py);\n"
+                                    "the fault unplug[=MS]@TRIGGER pulls it at a request (unplug@erase=1,\n"
+                                    "unplug@write=5, unplug@upload=40, unplug@leave=1, unplug@bootloader=1 for a\n"
+                                    "MicroPython switch; =MS plugs it back in after MS ms), and SIGUSR1 plugs in\n"
+                                    "the next unplugged device.  A board plugged in again is back on its port with\n"
+                                    "a new device number, powered up as it would be (DFU mode for a bootloader\n"
+                                    "profile, the application for a runtime or MicroPython one), memory kept.");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse_strv (context, &own_args, &error))
@@ -818,7 +839,16 @@ main (int argc, char **argv)
       return EXIT_USAGE;
     }
 
-  status = run_command (sim, command, &error);
+  if (options.control != NULL && (control = defuse_sim_control_new (sim, options.control, &error)) == NULL)
+    {
+      g_printerr ("defuse-sim: --control: %s\n", error->message);
+      defuse_sim_free (sim);
+      options_clear (&options);
+      return EXIT_USAGE;
+    }
+
+  status = run_command (sim, command, options.control, &error);
+  g_clear_pointer (&control, defuse_sim_control_free);
   if (status < 0)
     {
       g_printerr ("defuse-sim: cannot run %s: %s\n", command[0], error->message);

@@ -46,7 +46,7 @@ struct _DefuseSimSlot {
   SimDevice     *device;
   DefuseSimNode *node;         /* NULL while disconnected */
   guint          enumerations; /* how often it appeared on the bus */
-  gboolean       plug_later;   /* off the bus until the runner gets SIGUSR1 */
+  gboolean       plug_later;   /* off the bus until plugged in (SIGUSR1, --control) */
 };
 
 struct _DefuseSim {
@@ -83,12 +83,21 @@ gboolean       defuse_sim_slot_connect (DefuseSimSlot *slot, GError **error);
 void           defuse_sim_slot_disconnect (DefuseSimSlot *slot, gint64 at_us);
 void           defuse_sim_slot_poll_events (DefuseSimSlot *slot);
 DefuseSimNode *defuse_sim_lookup_node (DefuseSim *sim, const gchar *devnode);
+/* the cable (--plug-later, unplug faults, --control, SIGUSR1) */
+gboolean       defuse_sim_slot_is_unplugged (DefuseSimSlot *slot);
+gboolean       defuse_sim_slot_unplug (DefuseSimSlot *slot, const gchar *why, GError **error);
+gboolean       defuse_sim_slot_plug (DefuseSimSlot *slot, const gchar *why, GError **error);
 void           defuse_sim_node_free (DefuseSimNode *node);
 
 /* defuse-sim-tty.c: the serial port of a MicroPython board */
 gboolean       defuse_sim_tty_attach (DefuseSimSlot *slot, DefuseSimNode *node, GError **error);
 void           defuse_sim_tty_detach (DefuseSimNode *node);
 void           defuse_sim_tty_free (DefuseSimTty *tty);
+
+/* defuse-sim-control.c: the --control socket */
+typedef struct _DefuseSimControl DefuseSimControl;
+DefuseSimControl *defuse_sim_control_new (DefuseSim *sim, const gchar *path, GError **error);
+void           defuse_sim_control_free (DefuseSimControl *control);
 
 /* defuse-sim-usbdevfs.c */
 void           defuse_sim_node_kill_urbs (DefuseSimNode *node);

@@ -75,6 +75,7 @@ typedef struct {
   guint64        at_us;
   TransitionType type;
   DevMode        mode;
+  gboolean       power_on;  /* plugged in: nothing of before survives but memory */
 } Transition;
 
 /* what a request leaves for after its answer time is known */
@@ -103,6 +104,8 @@ struct _SimDevice {
   DevMode      info_mode;
   gboolean     on_bus;
   gboolean     eventually_on_bus;
+  gboolean     unplugged;     /* off the bus until sim_device_plug() */
+  guint        generation;    /* bumped by unplug and plug: older events are void */
   GQueue      *transitions;   /* of Transition, by time */
   GQueue      *events;        /* of SimEvent for the runner */
   guint8       configuration;
@@ -155,6 +158,8 @@ struct _SimDevice {
   guint64      n_getstatus;
   guint64      n_write;
   guint64      n_erase;
+  guint64      n_leave;
+  guint64      n_bootloader;
   guint64      bytes_written;
 
   SimStats    *stats;
@@ -449,7 +454,7 @@ app_mode (SimDevice *dev)
   return dev->root->mode == SIM_MODE_RUNTIME ? DEV_RUNTIME : DEV_APP;
 }
 
-static void
+static Transition *
 schedule (SimDevice *dev, guint64 at_us, TransitionType type, DevMode mode)
 {
   Transition *t = g_new0 (Transition, 1);
@@ -468,6 +473,7 @@ schedule (SimDevice *dev, guint64 at_us, TransitionType type, DevMode mode)
 
   event->type = type == TR_DISCONNECT ? SIM_EVENT_DISCONNECT : SIM_EVENT_CONNECT;
   event->at_us = at_us;
+  event->generation = dev->generation;
   g_queue_push_tail (dev->events, event);
   if (type == TR_DISCONNECT)
     {
@@ -484,6 +490,7 @@ schedule (SimDevice *dev, guint64 at_us, TransitionType type, DevMode mode)
       sim_stats_log (dev->stats, at_us, "connect", "back as %04x:%04x %s (%s)", d->info.vid, d->info.pid,
                      d->info.product, mode == DEV_BOOTLOADER ? "DFU mode" : mode == DEV_RUNTIME ? "application with DFU runtime" : "application");
     }
+  return t;
 }
 
 /* gone at at_us, and back in mode after the reconnect time unless gone for good */
@@ -550,6 +557,21 @@ enter_mode (SimDevice *dev, DevMode mode)
     }
 }
 
+/* powered up by being plugged in: whatever it was busy with, waiting for
+ * or told by a fault is gone with the power (the memory stays) */
+static void
+power_up (SimDevice *dev)
+{
+  dev->busy_until = 0;
+  dev->poll_ready_at = 0;
+  dev->wedged = FALSE;
+  dev->no_answer_left = 0;
+  dev->pending_bad_status = -1;
+  dev->pending_state = -1;
+  dev->pending_status = 0;
+  dev->cut_pending = FALSE;
+}
+
 static void
 apply_transitions (SimDevice *dev, guint64 now)
 {
@@ -562,6 +584,8 @@ apply_transitions (SimDevice *dev, guint64 now)
       else
         {
           dev->on_bus = TRUE;
+          if (t->power_on)
+            power_up (dev);
           enter_mode (dev, t->mode);
         }
       g_free (t);
@@ -580,6 +604,15 @@ settle_busy (SimDevice *dev, guint64 now)
       dev->state = dev->state_after_busy;
       dev->status = dev->status_after_busy;
     }
+}
+
+/* how the board starts when it gets power: a DFU-mode profile is a board
+ * whose bootloader runs (BOOT0 held), the others run their application */
+static DevMode
+power_on_mode (const SimProfile *profile)
+{
+  return profile->mode == SIM_MODE_RUNTIME ? DEV_RUNTIME
+       : profile->mode == SIM_MODE_MICROPYTHON ? DEV_APP : DEV_BOOTLOADER;
 }
 
 /* --- construction --- */
@@ -614,8 +647,7 @@ sim_device_new (const SimProfile *profile, const gchar *serial, gdouble time_sca
 
   dev->on_bus = TRUE;
   dev->eventually_on_bus = TRUE;
-  dev->info_mode = profile->mode == SIM_MODE_RUNTIME ? DEV_RUNTIME
-                 : profile->mode == SIM_MODE_MICROPYTHON ? DEV_APP : DEV_BOOTLOADER;
+  dev->info_mode = power_on_mode (profile);
   enter_mode (dev, dev->info_mode);
   return dev;
 }
@@ -660,6 +692,68 @@ gboolean
 sim_device_is_connected (SimDevice *dev)
 {
   return dev->eventually_on_bus;
+}
+
+/* --- the cable --- */
+
+/* the Nth (or with "+", the Nth and every later) request or operation */
+static gboolean
+counted (const SimFault *fault, guint64 n)
+{
+  return fault->repeat ? n >= fault->at : n == fault->at;
+}
+
+static void
+replug_at (SimDevice *dev, guint64 at_us)
+{
+  dev->unplugged = FALSE;
+  schedule (dev, at_us, TR_CONNECT, power_on_mode (dev->root))->power_on = TRUE;
+}
+
+void
+sim_device_unplug (SimDevice *dev, guint64 now_us)
+{
+  /* a reconnection it had coming (after leave, a reset) never happens */
+  g_queue_clear_full (dev->transitions, g_free);
+  dev->generation++;
+  dev->unplugged = TRUE;
+  sim_stats_log (dev->stats, now_us, "unplug", "unplugged: off the bus until plugged in again");
+  schedule (dev, now_us, TR_DISCONNECT, dev->mode);
+  apply_transitions (dev, now_us);
+}
+
+gboolean
+sim_device_plug (SimDevice *dev, guint64 now_us)
+{
+  if (!dev->unplugged)
+    return FALSE;
+  dev->generation++;
+  sim_stats_log (dev->stats, now_us, "plug", "plugged in again");
+  replug_at (dev, now_us);
+  apply_transitions (dev, now_us);
+  return TRUE;
+}
+
+gboolean
+sim_device_is_unplugged (SimDevice *dev)
+{
+  return dev->unplugged;
+}
+
+guint
+sim_device_get_generation (SimDevice *dev)
+{
+  return dev->generation;
+}
+
+/* the fault: unplugged at now_us, and plugged in again after delay_ms
+ * unless that is G_MAXUINT (then by the runner) */
+static void
+unplug_for (SimDevice *dev, guint64 now_us, guint delay_ms)
+{
+  sim_device_unplug (dev, now_us);
+  if (delay_ms != G_MAXUINT)
+    replug_at (dev, now_us + scaled (dev, (guint64) delay_ms * 1000));
 }
 
 /* --- faults --- */
@@ -718,6 +812,20 @@ sim_device_micropython_bootloader (SimDevice *dev, guint64 now_us)
   apply_transitions (dev, now_us);
   if (dev->root->mode != SIM_MODE_MICROPYTHON || dev->mode != DEV_APP || !dev->on_bus)
     return;
+  dev->n_bootloader++;
+  for (guint i = 0; i < dev->faults->len; i++)
+    {
+      SimFault *fault = g_ptr_array_index (dev->faults, i);
+      if (fault->trigger == SIM_TRIGGER_BOOTLOADER && (!fault->fired || fault->repeat)
+          && counted (fault, dev->n_bootloader))
+        {
+          fault->fired = TRUE;
+          sim_stats_log (dev->stats, now_us, "fault", "%s (machine.bootloader() %" G_GUINT64_FORMAT ")",
+                         fault->spec, dev->n_bootloader);
+          unplug_for (dev, now_us, fault->arg);
+          return;
+        }
+    }
   sim_stats_log (dev->stats, now_us, "bootloader", "machine.bootloader(): the application leaves the bus%s",
                  dev->no_bootloader ? " and restarts (fault no-bootloader)" : "");
   /* stm32 machine_bootloader(): USB off, then the jump; the ROM
@@ -799,6 +907,10 @@ fire (SimDevice *dev, SimFault *fault, guint64 start, const SimSetup *setup, Sim
       apply_transitions (dev, start);
       *result = SIM_RESULT_NODEV;
       return FAULT_RETURN;
+    case SIM_FAULT_UNPLUG:
+      unplug_for (dev, start, fault->arg);
+      *result = SIM_RESULT_NODEV;
+      return FAULT_RETURN;
     case SIM_FAULT_NO_ANSWER:
       dev->no_answer_left = fault->arg == G_MAXUINT ? G_MAXUINT : fault->arg - 1;
       *result = SIM_RESULT_NO_ANSWER;
@@ -819,13 +931,6 @@ fire (SimDevice *dev, SimFault *fault, guint64 start, const SimSetup *setup, Sim
     default:
       return FAULT_NONE;
     }
-}
-
-/* the Nth (or with "+", the Nth and every later) request or operation */
-static gboolean
-counted (const SimFault *fault, guint64 n)
-{
-  return fault->repeat ? n >= fault->at : n == fault->at;
 }
 
 static FaultOutcome
@@ -862,6 +967,9 @@ check_faults (SimDevice *dev, guint64 start, const SimSetup *setup, const guint8
           break;
         case SIM_TRIGGER_ERASE:
           match = (op == SIM_OP_ERASE || op == SIM_OP_MASS_ERASE) && counted (fault, dev->n_erase);
+          break;
+        case SIM_TRIGGER_LEAVE:
+          match = op == SIM_OP_LEAVE && counted (fault, dev->n_leave);
           break;
         case SIM_TRIGGER_BYTE:
           /* the GETSTATUS that starts the write holding the byte */
@@ -1743,6 +1851,8 @@ sim_device_control (SimDevice *dev, guint64 now_us, const SimSetup *setup, guint
         dev->n_write++;
       else if (op == SIM_OP_ERASE || op == SIM_OP_MASS_ERASE)
         dev->n_erase++;
+      else if (op == SIM_OP_LEAVE)
+        dev->n_leave++;
     }
 
   if (check_faults (dev, start, setup, data, &result) == FAULT_RETURN)

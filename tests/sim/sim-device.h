@@ -107,9 +107,23 @@ typedef enum {
 typedef struct {
   SimEventType type;
   guint64      at_us;
+  guint        generation;  /* sim_device_get_generation() when it was queued */
 } SimEvent;
 
 gboolean     sim_device_pop_event (SimDevice *device, SimEvent *event);
+
+/* The board is unplugged at now_us (someone pulls the cable): it leaves the
+ * bus whatever it is doing, a reconnection it had coming is called off,
+ * and it stays away until sim_device_plug().  Plugged in again it powers
+ * up as the real board would: in its bootloader for a DFU-mode profile
+ * (BOOT0 held), as the application for a runtime or MicroPython one,
+ * memory kept.  Each call starts a new generation: events queued before
+ * it are void (the runner drops those whose generation is not the
+ * current one).  sim_device_plug() answers FALSE when it was not unplugged. */
+void         sim_device_unplug (SimDevice *device, guint64 now_us);
+gboolean     sim_device_plug (SimDevice *device, guint64 now_us);
+gboolean     sim_device_is_unplugged (SimDevice *device);
+guint        sim_device_get_generation (SimDevice *device);
 /* whether the device is on the bus once every queued event has happened
  * (FALSE: it has gone for good, or until a reconnection nobody scheduled) */
 gboolean     sim_device_is_connected (SimDevice *device);
@@ -137,7 +151,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimMicroPython, sim_micropython_free)
 SimReplBehaviour sim_device_get_repl_behaviour (SimDevice *device);
 /* machine.bootloader() ran at now_us: the application leaves the bus and
  * its bootloader enumerates (or, with fault "no-bootloader", MicroPython
- * again); the events say when. */
+ * again; with "unplug@bootloader=N", nothing: it is unplugged); the events
+ * say when. */
 void         sim_device_micropython_bootloader (SimDevice *device, guint64 now_us);
 
 /* Fault injection, e.g. "stall@request=12", "status=errWRITE@byte=65536",

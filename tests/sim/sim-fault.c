@@ -3,11 +3,15 @@
  *   SPEC    := ACTION [ "@" TRIGGER ]
  *   TRIGGER := WHAT "=" N [ "+" ]
  *   WHAT    := request | dnload | upload | getstatus | write | erase | byte
+ *              | leave | bootloader
  *
  * Requests and operations are counted from 1 (request=1 is the first
  * control transfer the device sees, enumeration included: the event log
  * and the "transfers" statistics show the numbers); byte=N is the write
- * that holds firmware byte N, counting every byte written from 0.  A "+"
+ * that holds firmware byte N, counting every byte written from 0; leave=N
+ * the Nth leave request (the DfuSe zero-length DNLOAD, or a plain DFU
+ * device's manifestation); bootloader=N the Nth machine.bootloader() a
+ * MicroPython board runs (unplug only).  A "+"
  * after N makes the fault persistent: the Nth and every later request or
  * operation of that kind (not for byte=N), e.g. "status=errWRITE@write=10+"
  * for a sector or part that refuses every write from then on, as a
@@ -30,6 +34,16 @@
  *                      (whole program units) are programmed, the rest not.
  *   reset              like disconnect, but the device comes back in DFU
  *                      mode after its reconnect time (a brown-out).
+ *   unplug[=MS]        someone pulls the cable: gone at once (that request
+ *                      gets ENODEV; on bootloader=N the board never
+ *                      reaches its bootloader), any reconnection it had
+ *                      coming called off.  Without MS it stays unplugged
+ *                      until plugged in again (defuse-sim --control, or
+ *                      SIGUSR1); with MS it is plugged in again after MS
+ *                      ms of device time (scaled like every device time).
+ *                      It comes back on its port with a new device number,
+ *                      as the board powers up (sim_device_unplug), memory
+ *                      kept.
  *   no-answer[=K]      the triggering request and the K-1 after it are
  *                      never answered (the host times out); without K
  *                      nothing is answered any more.
@@ -61,7 +75,8 @@
  * Examples: "stall@request=12", "status=errWRITE@byte=65536",
  * "disconnect@byte=100000", "no-answer@request=40", "bad-status@request=7",
  * "state=dfuERROR@request=3", "status=errERASE@erase=2", "lost@write=7",
- * "status=errWRITE@write=10+", "rdp", "early-status=error", "early-status=error@write=3".
+ * "status=errWRITE@write=10+", "rdp", "early-status=error", "early-status=error@write=3",
+ * "unplug@erase=2", "unplug=500@write=5", "unplug@leave=1", "unplug@bootloader=1".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +105,8 @@ static const struct {
   { "write", SIM_TRIGGER_WRITE },
   { "erase", SIM_TRIGGER_ERASE },
   { "byte", SIM_TRIGGER_BYTE },
+  { "leave", SIM_TRIGGER_LEAVE },
+  { "bootloader", SIM_TRIGGER_BOOTLOADER },
 };
 
 const gchar *
@@ -168,6 +185,20 @@ sim_fault_parse (const gchar *spec, GError **error)
     fault->kind = SIM_FAULT_DISCONNECT;
   else if (g_str_equal (verb, "reset") && arg == NULL)
     fault->kind = SIM_FAULT_RESET;
+  else if (g_str_equal (verb, "unplug"))
+    {
+      fault->kind = SIM_FAULT_UNPLUG;
+      fault->arg = G_MAXUINT;
+      if (arg != NULL)
+        {
+          if (!parse_number (arg, G_MAXUINT - 1, &n))
+            {
+              bad_spec (error, spec, "unplug=MS needs the milliseconds until it is plugged in again");
+              return NULL;
+            }
+          fault->arg = (guint) n;
+        }
+    }
   else if (g_str_equal (verb, "no-answer"))
     {
       fault->kind = SIM_FAULT_NO_ANSWER;
@@ -235,7 +266,7 @@ sim_fault_parse (const gchar *spec, GError **error)
     }
   else
     {
-      bad_spec (error, spec, "unknown fault; expected stall, status=ERR, disconnect, reset, no-answer[=K], "
+      bad_spec (error, spec, "unknown fault; expected stall, status=ERR, disconnect, reset, unplug[=MS], no-answer[=K], "
                 "bad-status[=LEN], state=STATE, lost, rdp, repl=garbage, repl=silent, no-bootloader or early-status=HOW");
       return NULL;
     }
@@ -266,7 +297,12 @@ sim_fault_parse (const gchar *spec, GError **error)
   if (fault->trigger == SIM_TRIGGER_NONE)
     {
       bad_spec (error, spec, "unknown trigger \"%s\"; expected request=N, dnload=N, upload=N, getstatus=N, "
-                "write=N, erase=N or byte=N", when);
+                "write=N, erase=N, byte=N, leave=N or bootloader=N", when);
+      return NULL;
+    }
+  if (fault->trigger == SIM_TRIGGER_BOOTLOADER && fault->kind != SIM_FAULT_UNPLUG)
+    {
+      bad_spec (error, spec, "the bootloader trigger takes unplug only");
       return NULL;
     }
   if (g_str_has_suffix (eq + 1, "+") && fault->trigger != SIM_TRIGGER_BYTE)

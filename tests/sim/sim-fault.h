@@ -18,6 +18,7 @@ typedef enum {
   SIM_FAULT_NO_BOOTLOADER, /* machine.bootloader() restarts MicroPython instead (no trigger) */
   SIM_FAULT_EARLY_STATUS, /* the device answers an early GETSTATUS this way (from the start or the trigger) */
   SIM_FAULT_LOST,        /* a write answered OK that programmed nothing */
+  SIM_FAULT_UNPLUG,      /* the board is unplugged (arg: replug after ms, G_MAXUINT: not by itself) */
 } SimFaultKind;
 
 typedef enum {
@@ -29,6 +30,8 @@ typedef enum {
   SIM_TRIGGER_WRITE,      /* the Nth write operation */
   SIM_TRIGGER_ERASE,      /* the Nth erase (page or mass) */
   SIM_TRIGGER_BYTE,       /* the write holding firmware byte N (counted from 0) */
+  SIM_TRIGGER_LEAVE,      /* the Nth leave request (DfuSe zero-length DNLOAD, DFU manifestation) */
+  SIM_TRIGGER_BOOTLOADER, /* the Nth machine.bootloader() of a MicroPython board */
 } SimTriggerKind;
 
 typedef struct {

@@ -189,12 +189,15 @@ class Run:
 
 
 def sim(tmp, command, profile="stm32f405", count=1, faults=(), flash_in=None, scale=None,
-        extra=(), timeout=300, shell=False):
+        extra=(), timeout=300, shell=False, control=False):
     """Runs command (a list, or a shell script with shell=True) under
-    defuse-sim; the memory goes to tmp/flash*.bin."""
+    defuse-sim; the memory goes to tmp/flash*.bin.  control: the command
+    may unplug and plug boards (--control, simctl.py)."""
     args = [SIM, "--profile", profile, "--count", str(count), "--time-scale", scale or SCALE,
             "--flash-out", os.path.join(tmp, "flash.bin"), "--stats", os.path.join(tmp, "stats.json"),
             "--log", os.path.join(tmp, "sim.log")]
+    if control:
+        args += ["--control", os.path.join(tmp, "control.sock")]
     if IOCTL:
         args += ["--ioctl", IOCTL]
     args += list(extra)

@@ -2,12 +2,15 @@
 # libusb hotplug callbacks (hotplug-watch) see virtual devices arrive and
 # leave: a device leaving DFU mode and coming back as its application with
 # a new device number, a tray of --count devices each flashed and leaving
-# in turn, and a board plugged in on request (--plug-later).  Both ioctl
-# transports.  TAP output.
+# in turn, a board plugged in on request (--plug-later), and a board whose
+# cable is pulled and plugged back in (--control with simctl.py; the
+# "unplug" fault and SIGUSR1).  Both ioctl transports.  TAP output.
 set -u
 : "${DEFUSE_SIM:?}" "${HOTPLUG_WATCH:?}"
 SCALE=${DEFUSE_SIM_TEST_SCALE:-0.01}
 DFU_UTIL=$(command -v dfu-util) || { echo "1..0 # SKIP dfu-util is not installed"; exit 0; }
+PYTHON=$(command -v python3)
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -121,10 +124,56 @@ EOF
   ok $? "--plug-later 1: one board at the start, the second (003) only after the signal" "$tmp/watch.out"
 }
 
+# --control: unplug and plug back in; the board returns on its port (1-1)
+# with a new device number, in DFU mode
+replug () {
+  rm -f "$tmp"/watch.* "$tmp"/ctl.out
+  cat > "$tmp/replug.sh" <<EOF
+#!/bin/sh
+cd "$tmp"
+"$HOTPLUG_WATCH" --arrived 2 --left 1 --timeout 60 > watch.out 2> watch.err &
+watch=\$!
+i=0
+until grep -q '^ready\$' watch.out; do
+  i=\$((i + 1)); [ \$i -gt 500 ] && exit 3; sleep 0.02
+done
+"$PYTHON" "$HERE/simctl.py" unplug 1 > ctl.out || exit 4
+[ -e /sys/bus/usb/devices/1-1 ] && exit 5
+"$PYTHON" "$HERE/simctl.py" plug 1 >> ctl.out || exit 6
+cat /sys/bus/usb/devices/1-1/devnum >> ctl.out
+wait \$watch
+EOF
+  chmod +x "$tmp/replug.sh"
+  timeout 60 "$DEFUSE_SIM" --profile stm32f405 --time-scale "$SCALE" --control "$tmp/control" \
+    --log "$tmp/sim.log" -- "$tmp/replug.sh" > "$tmp/sim.out" 2>&1 < /dev/null
+  ok $? "--control: unplug 1 and plug 1, the watcher saw it leave and return" "$tmp/sim.out" "$tmp/watch.out" "$tmp/sim.log"
+
+  printf 'arrived 0483:df11 bus 001 device 002\nready\nleft 0483:df11 bus 001 device 002\narrived 0483:df11 bus 001 device 003\n' > "$tmp/want"
+  cmp -s "$tmp/watch.out" "$tmp/want" && [ "$(tr '\n' ' ' < "$tmp/ctl.out")" = "/dev/bus/usb/001/003 3 " ]
+  ok $? "--control: back on port 1-1 as device 003 (the answer names its node)" "$tmp/watch.out" "$tmp/ctl.out"
+
+  # an unplug fault leaves it unplugged until SIGUSR1 plugs it back in
+  cat > "$tmp/signal.sh" <<EOF
+#!/bin/sh
+"$DFU_UTIL" -l > /dev/null 2>&1
+[ -e /sys/bus/usb/devices/1-1 ] && exit 3
+kill -USR1 \$PPID
+i=0
+until [ -e /sys/bus/usb/devices/1-1 ]; do
+  i=\$((i + 1)); [ \$i -gt 500 ] && exit 4; sleep 0.01
+done
+EOF
+  chmod +x "$tmp/signal.sh"
+  timeout 60 "$DEFUSE_SIM" --profile stm32f405 --time-scale "$SCALE" --fault unplug@request=1 \
+    --log "$tmp/sim.log" -- "$tmp/signal.sh" > "$tmp/sim.out" 2>&1 < /dev/null
+  ok $? "unplug@request=1: off the bus until SIGUSR1 plugs it back in" "$tmp/sim.out" "$tmp/sim.log"
+}
+
 single socket
 single umockdev
 tray
 plug_later
+replug
 
 echo "1..$n"
 exit $failed

@@ -1070,6 +1070,9 @@ test_fault_specs (void)
     { "stall@request=0x10", SIM_FAULT_STALL, 0, SIM_TRIGGER_REQUEST, 16 },
     { "early-status=error", SIM_FAULT_EARLY_STATUS, SIM_BUSY_ERROR, SIM_TRIGGER_NONE, 0 },
     { "early-status=answer@write=3", SIM_FAULT_EARLY_STATUS, SIM_BUSY_ANSWER, SIM_TRIGGER_WRITE, 3 },
+    { "unplug@erase=2", SIM_FAULT_UNPLUG, G_MAXUINT, SIM_TRIGGER_ERASE, 2 },
+    { "unplug=500@leave=1", SIM_FAULT_UNPLUG, 500, SIM_TRIGGER_LEAVE, 1 },
+    { "unplug@bootloader=1", SIM_FAULT_UNPLUG, G_MAXUINT, SIM_TRIGGER_BOOTLOADER, 1 },
   };
   static const gchar *const bad[] = {
     "", "stall", "stall@", "stall@request", "stall@request=", "stall@request=0", "stall@request=x",
@@ -1077,6 +1080,7 @@ test_fault_specs (void)
     "no-answer=0@request=1", "bad-status=6@request=1", "bad-status=99@request=1", "state=sleepy@request=1",
     "rdp@request=1", "explode@request=1", "early-status", "early-status=maybe", "early-status=nak@request",
     "lost=1@write=1", "disconnect@byte=5+", "stall@request=+",
+    "unplug", "unplug=x@write=1", "stall@bootloader=1", "unplug@leave=0",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
@@ -1246,6 +1250,79 @@ test_fault_disconnect (void)
   g_assert_cmpint (events[1].type, ==, SIM_EVENT_CONNECT);
   g_assert_true (sim_device_is_connected (h.dev));
   wait_ms (&h, 300);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DFU_IDLE);
+  host_clear (&h);
+}
+
+/* the cable: pulled by a fault or by the runner, plugged back in */
+static void
+test_unplug (void)
+{
+  Host h;
+  g_autoptr(GBytes) data = pattern (4096, 9);
+  const guint8 *d = g_bytes_get_data (data, NULL);
+  g_autofree SimEvent *events = NULL;
+  guint generation;
+  guint64 before;
+  guint n;
+  guint8 buf[6];
+
+  /* mid-write: gone for good, even from the leave's reconnection */
+  host_init (&h, "stm32f405", 1.0);
+  add_fault (&h, "unplug@write=2");
+  g_assert_cmpuint (set_address (&h, FLASH), ==, SIM_STATE_DNLOAD_IDLE);
+  g_assert_cmpuint (dfuse_op (&h, 2, d, 2048), ==, SIM_STATE_DNLOAD_IDLE);
+  generation = sim_device_get_generation (h.dev);
+  g_assert_cmpint (dnload (&h, 3, d + 2048, 2048), ==, SIM_RESULT_NODEV);
+  g_assert_true (sim_device_is_unplugged (h.dev));
+  g_assert_false (sim_device_is_connected (h.dev));
+  g_assert_cmpuint (sim_device_get_generation (h.dev), >, generation);
+  events = pop_events (&h, &n);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (events[0].type, ==, SIM_EVENT_DISCONNECT);
+  g_assert_cmpuint (events[0].generation, ==, sim_device_get_generation (h.dev));
+  wait_ms (&h, 2000);
+  g_assert_cmpint (ctrl (&h, REQ_IN_DFU, SIM_DFU_GETSTATUS, 0, 0, buf, 6), ==, SIM_RESULT_NODEV);
+
+  /* plugged in: DFU mode, idle, what was written kept, a new generation */
+  generation = sim_device_get_generation (h.dev);
+  g_assert_true (sim_device_plug (h.dev, h.now));
+  g_assert_false (sim_device_plug (h.dev, h.now));
+  g_assert_false (sim_device_is_unplugged (h.dev));
+  g_assert_cmpuint (sim_device_get_generation (h.dev), >, generation);
+  g_clear_pointer (&events, g_free);
+  events = pop_events (&h, &n);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (events[0].type, ==, SIM_EVENT_CONNECT);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DFU_IDLE);
+  g_assert_cmpmem (sim_device_peek (h.dev, FLASH, 2048), 2048, d, 2048);
+  g_assert_cmpuint (sim_device_peek (h.dev, FLASH + 2048, 1)[0], ==, 0xFF);
+  host_clear (&h);
+
+  /* unplugged while busy erasing: back idle at once, not busy */
+  host_init (&h, "stm32f405", 1.0);
+  g_assert_cmpuint (set_address (&h, FLASH), ==, SIM_STATE_DNLOAD_IDLE);
+  g_assert_cmpint (dnload (&h, 0, (const guint8 *) "\x41\x00\x00\x00\x08", 5), ==, SIM_RESULT_OK);
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DNBUSY);
+  sim_device_unplug (h.dev, h.now);
+  g_assert_true (sim_device_plug (h.dev, h.now));
+  before = h.now;
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DFU_IDLE);
+  g_assert_cmpuint (h.now - before, <, 10000);
+  host_clear (&h);
+
+  /* with a delay: plugged in again by itself */
+  host_init (&h, "stm32f405", 1.0);
+  add_fault (&h, "unplug=500@request=2");
+  g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DFU_IDLE);
+  g_assert_cmpint (ctrl (&h, REQ_IN_DFU, SIM_DFU_GETSTATUS, 0, 0, buf, 6), ==, SIM_RESULT_NODEV);
+  g_assert_false (sim_device_is_unplugged (h.dev));
+  g_clear_pointer (&events, g_free);
+  events = pop_events (&h, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpint (events[1].type, ==, SIM_EVENT_CONNECT);
+  g_assert_cmpuint (events[1].at_us - events[0].at_us, ==, 500000);
+  wait_ms (&h, 600);
   g_assert_cmpuint (getstatus (&h), ==, SIM_STATE_DFU_IDLE);
   host_clear (&h);
 }
@@ -2008,6 +2085,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/faults/status", test_fault_status);
   g_test_add_func ("/sim/faults/disconnect", test_fault_disconnect);
   g_test_add_func ("/sim/faults/answers", test_fault_answers);
+  g_test_add_func ("/sim/faults/unplug", test_unplug);
   g_test_add_func ("/sim/time/accounting", test_timing);
   g_test_add_func ("/sim/time/scale", test_timing_scale);
   g_test_add_func ("/sim/time/busy-quirks", test_busy_quirks);
