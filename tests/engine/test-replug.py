@@ -90,6 +90,9 @@ def device_gone_in_each_phase_then_replugged(tmp):
         errors = [line for line in out["first.err"].splitlines() if line.startswith("defuse-cli:")]
         assert out["first.status"].strip() == str(GONE), (phase, out)
         assert len(errors) == 1 and re.search(message, errors[0]), (phase, out["first.err"])
+        if phase == "leave":
+            # all was written and verified: never called incomplete
+            assert "written and verified" in out["first.err"] and "incomplete" not in out["first.err"], out
         assert re.fullmatch(r"/dev/bus/usb/001/\d{3}\n", out["plug.out"]), (phase, out)
         # the next flash after the replug recovers and verifies
         assert out["second.status"].strip() == "0", (phase, out, r)

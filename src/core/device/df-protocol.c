@@ -457,8 +457,14 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
         case DF_STATE_MANIFEST:
           /* still at work (an STM32H7 answers busy through an erase):
            * waiting is no attempt, until the deadline */
-          if (g_get_monotonic_time () < deadline)
-            attempt--;
+          if (g_get_monotonic_time () >= deadline)
+            {
+              g_set_error (error, DF_ERROR, DF_ERROR_DEVICE,
+                           _("the device stays busy (%s) and does not return to dfuIDLE; unplug it and put it "
+                             "in DFU mode again"), df_state_to_string (status.state));
+              return FALSE;
+            }
+          attempt--;
           if (!df_sleep_ms (CLAMP (status.poll_timeout_ms, MIN (++waits, 50), DF_POLL_LONG_WAIT_CAP_US / 1000),
                             c->cancellable, error))
             return FALSE;

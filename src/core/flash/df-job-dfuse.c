@@ -395,12 +395,14 @@ df_job_run_dfuse (DfJob *job, GError **error)
               df_dfu_leave (&job->conn, &local))
             break;
           g_autofree gchar *reported = g_strdup (local->message);
+          gboolean answered = !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED);
           g_autoptr(GError) retry = NULL;
           if (df_job_may_retry (job, &local, _("leaving DFU mode"), FALSE, 0, &retry))
             continue;
           /* it answered the leave with an error and then went anyway:
-           * gone is what leaving looks like (DESIGN.md 3) */
-          if (!g_error_matches (retry, DF_ERROR, DF_ERROR_DISCONNECTED))
+           * gone is what leaving looks like (DESIGN.md 3); gone before it
+           * took the request is not */
+          if (!answered || !g_error_matches (retry, DF_ERROR, DF_ERROR_DISCONNECTED))
             {
               g_propagate_error (error, g_steal_pointer (&retry));
               return FALSE;

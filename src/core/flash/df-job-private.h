@@ -52,6 +52,7 @@ struct _DfJob {
 
   /* retries and resume (df-job-retry.c, df-job-resume.c) */
   guint           retries;         /* steps retried after a hiccup */
+  gboolean        unrecoverable;   /* it did not return to dfuIDLE when asked */
   guint32         failed_sector;   /* start of the last sector that failed to write */
   gboolean        failed_sector_set;
   guint           target_index;    /* the plan target being worked on */

@@ -104,6 +104,7 @@ df_job_may_retry (DfJob *job, GError **failure, const gchar *step, gboolean at_s
   if (!df_dfu_ensure_idle (&job->conn, &recover))
     {
       job->conn.cancellable = cancellable;
+      job->unrecoverable = TRUE;  /* asking again at the end would only wait as long again */
       /* gone while recovering: that is what the caller acts on */
       if (g_error_matches (recover, DF_ERROR, DF_ERROR_DISCONNECTED))
         g_propagate_error (error, g_steal_pointer (&recover));

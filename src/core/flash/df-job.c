@@ -221,6 +221,10 @@ describe_written (DfJob *job)
   if (job->mass_erase_sent && job->written == 0)
     return g_strdup (_("The whole chip was erased (or is being erased) and nothing was written yet: "
                        "it holds no firmware now; flash again."));
+  /* a block sent and never confirmed may be in the memory, or half of it */
+  if (job->written == 0 && job->erased_sectors == 0 && job->progress.phase >= DF_PHASE_WRITE)
+    return g_strdup (_("The device confirmed no write, but writing had begun: its memory may have changed; "
+                       "flash again."));
   if (job->written == 0 && job->erased_sectors == 0)
     return g_strdup (_("Nothing was erased or written."));
   if (!job->plan->dfuse)
@@ -355,7 +359,8 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
   ok = run_resuming (job, &transport, &local);
   if (!ok)
     {
-      gboolean recovered = !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) && recover (job);
+      gboolean recovered = !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) && !job->unrecoverable &&
+                           recover (job);
       g_autofree gchar *what = describe_written (job);
 
       if (g_error_matches (local, DF_ERROR, DF_ERROR_CANCELLED))
