@@ -181,7 +181,11 @@ show_result (DefuseDeviceRow *self)
       icon = "emblem-ok-symbolic", style = "success", text = _("Flashed");
       break;
     case DEFUSE_FLASH_FAILED:
-      icon = "dialog-error-symbolic", style = "error", text = error != NULL ? error->message : _("Failed");
+      /* refused, the board untouched: a warning, as on the result page */
+      if (defuse_flash_task_is_refused (self->task))
+        icon = "dialog-warning-symbolic", style = "warning", text = _("In use by another program: nothing was sent to it");
+      else
+        icon = "dialog-error-symbolic", style = "error", text = error != NULL ? error->message : _("Failed");
       break;
     case DEFUSE_FLASH_CANCELLED:
       icon = "dialog-warning-symbolic", style = "warning", text = _("Cancelled: the firmware on the device is incomplete");

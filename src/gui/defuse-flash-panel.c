@@ -105,10 +105,10 @@ static void
 on_finished (DefuseFlashPanel *self)
 {
   DefuseFlashTask *task = self->task;
-  const GError *error = defuse_flash_task_get_error (task);
   g_autofree gchar *elapsed = format_elapsed (defuse_flash_task_get_elapsed (task));
   g_autofree gchar *title = NULL, *message = NULL;
   const gchar *icon, *style, *hint;
+  gboolean refused = FALSE, failed;
 
   switch (defuse_flash_task_get_state (task))
     {
@@ -122,26 +122,28 @@ on_finished (DefuseFlashPanel *self)
           g_autofree gchar *where = defuse_display_path (defuse_flash_task_get_backup_path (task));
           message = g_strdup_printf (_("The old contents are saved in %s."), where);
         }
-      hint = defuse_flash_task_get_now_running (task) != NULL ? defuse_flash_task_get_now_running (task)
-             : self->task != NULL && gtk_switch_get_active (self->leave_switch)
-                 ? _("The device is starting its new firmware.")
-                 : _("The device is still in DFU mode.");
+      hint = defuse_flash_task_get_not_started (task) ? defuse_flash_task_get_hint (task)
+             : defuse_flash_task_get_now_running (task) != NULL ? defuse_flash_task_get_now_running (task)
+             : gtk_switch_get_active (self->leave_switch) ? _("The device is starting its new firmware.")
+             : _("The device is still in DFU mode.");
       break;
     case DEFUSE_FLASH_CANCELLED:
       icon = "dialog-warning-symbolic";
       style = "warning";
       title = g_strdup (_("Flashing Cancelled"));
-      message = error != NULL ? defuse_sentence (error->message) : NULL;
-      hint = defuse_flash_task_error_hint (error);
+      message = defuse_flash_task_describe_error (task);
+      hint = defuse_flash_task_get_hint (task);
       break;
     case DEFUSE_FLASH_FAILED:
     case DEFUSE_FLASH_RUNNING:
     default:
-      icon = "dialog-error-symbolic";
-      style = "error";
-      title = g_strdup (_("Flashing Failed"));
-      message = error != NULL ? defuse_sentence (error->message) : NULL;
-      hint = defuse_flash_task_error_hint (error);
+      /* refused before anything was sent: nothing failed on the board */
+      refused = defuse_flash_task_is_refused (task);
+      icon = refused ? "dialog-warning-symbolic" : "dialog-error-symbolic";
+      style = refused ? "warning" : "error";
+      title = g_strdup (refused ? _("Device in Use") : _("Flashing Failed"));
+      message = defuse_flash_task_describe_error (task);
+      hint = defuse_flash_task_get_hint (task);
       break;
     }
 
@@ -152,13 +154,15 @@ on_finished (DefuseFlashPanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->result_message), message != NULL);
   gtk_label_set_text (self->result_hint, hint);
   gtk_widget_set_visible (GTK_WIDGET (self->result_hint), hint != NULL);
-  /* a failure can be reported: the USB trace, the report */
-  gtk_widget_set_visible (GTK_WIDGET (self->trace_button), defuse_flash_task_get_state (task) == DEFUSE_FLASH_FAILED);
-  gtk_widget_set_visible (GTK_WIDGET (self->report_button), defuse_flash_task_get_state (task) == DEFUSE_FLASH_FAILED);
+  /* a failure can be reported: the USB trace, the report; a refusal has
+   * neither a trace nor anything to report */
+  failed = defuse_flash_task_get_state (task) == DEFUSE_FLASH_FAILED && !refused;
+  gtk_widget_set_visible (GTK_WIDGET (self->trace_button), failed);
+  gtk_widget_set_visible (GTK_WIDGET (self->report_button), failed);
   gtk_button_set_label (self->report_button, _("Copy _Report"));
   gtk_stack_set_visible_child_name (self->stack, "result");
   /* a failure is easier to understand with the transcript open */
-  if (defuse_flash_task_get_state (task) == DEFUSE_FLASH_FAILED)
+  if (failed)
     gtk_expander_set_expanded (self->log_expander, TRUE);
 }
 

@@ -12,12 +12,14 @@
 #include "defuse-config.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
 #include "df-error.h"
 #include "defuse-failure.h"
 #include "defuse-flash-task.h"
+#include "defuse-inspector.h"
 #include "df-micropython.h"
 
 #define RATE_LIMIT_US (33 * 1000)
@@ -57,7 +59,9 @@ struct _DefuseFlashTask
   GError           *error;
   GString          *log;
   gdouble           elapsed;
+  guint64           transfers;    /* USB requests the job sent */
   gchar            *now_running;  /* a MicroPython board after the flash: what it runs */
+  gboolean          not_started;  /* written, but it went before the start command */
 };
 
 G_DEFINE_FINAL_TYPE (DefuseFlashTask, defuse_flash_task, G_TYPE_OBJECT)
@@ -145,6 +149,13 @@ relay_schedule (Relay *relay)
                               relay_ref (relay), relay_unref);
 }
 
+/* the switch to DFU mode and the leave count one step, not bytes */
+static gboolean
+moves_bytes (DfPhase phase)
+{
+  return phase != DF_PHASE_DETACH && phase != DF_PHASE_LEAVE && phase != DF_PHASE_DONE;
+}
+
 /* worker thread */
 static void
 relay_progress (const DfProgress *progress, gpointer data)
@@ -160,7 +171,7 @@ relay_progress (const DfProgress *progress, gpointer data)
       g_autofree gchar *size = g_format_size_full (progress->total, G_FORMAT_SIZE_IEC_UNITS);
       relay->logged_phase = progress->phase;
       /* TRANSLATORS: a line of the flash log: seconds since the start, phase, bytes */
-      g_ptr_array_add (relay->lines, progress->total > 0
+      g_ptr_array_add (relay->lines, progress->total > 0 && moves_bytes (progress->phase)
                            ? g_strdup_printf (_("[%6.2f s] %s %s"), progress->elapsed,
                                               df_phase_describe (progress->phase), size)
                            : g_strdup_printf (_("[%6.2f s] %s"), progress->elapsed,
@@ -232,6 +243,9 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
       g_autofree gchar *line = NULL;
 
       self->elapsed = df_job_get_elapsed (relay->job);
+      self->transfers = df_job_get_transfers (relay->job);
+      /* flashed, but gone before the start command: said in the hint */
+      self->not_started = ok && df_job_get_gone_before_start (relay->job);
       if (ok)
         {
           self->state = DEFUSE_FLASH_SUCCEEDED;
@@ -434,6 +448,89 @@ defuse_flash_task_get_elapsed (DefuseFlashTask *self)
   return self->elapsed;
 }
 
+gboolean
+defuse_flash_task_get_not_started (DefuseFlashTask *self)
+{
+  return self->not_started;
+}
+
+gboolean
+defuse_flash_task_is_refused (DefuseFlashTask *self)
+{
+  return g_error_matches (self->error, DF_ERROR, DF_ERROR_IN_USE) && self->transfers == 0;
+}
+
+/* "(with --diff the next flash ...)", "(--force)": the advice of the
+ * engine's messages that names a defuse-cli option is for the terminal;
+ * the window has its own switches and buttons */
+static gchar *
+drop_cli_options (const gchar *message)
+{
+  GString *out = g_string_new (NULL);
+  const gchar *p = message;
+
+  while (*p != '\0')
+    {
+      const gchar *open = strchr (p, '(');
+      const gchar *close = open != NULL ? strchr (open, ')') : NULL;
+      g_autofree gchar *inside = NULL;
+
+      if (close == NULL)
+        {
+          g_string_append (out, p);
+          break;
+        }
+      inside = g_strndup (open, close - open);
+      if (strstr (inside, " --") == NULL && strstr (inside, "(--") == NULL)
+        {
+          g_string_append_len (out, p, close + 1 - p);
+          p = close + 1;
+          continue;
+        }
+      /* the space before the parenthesis goes with it */
+      g_string_append_len (out, p, open - p);
+      while (out->len > 0 && out->str[out->len - 1] == ' ')
+        g_string_truncate (out, out->len - 1);
+      p = close + 1;
+    }
+  return g_string_free (out, FALSE);
+}
+
+gchar *
+defuse_flash_task_describe_error (DefuseFlashTask *self)
+{
+  g_autofree gchar *words = NULL;
+
+  if (self->error == NULL)
+    return NULL;
+  /* the engine's message names libusb's claim; the window says it plainly */
+  if (defuse_flash_task_is_refused (self))
+    return g_strdup (_("Another program is using this device: another Defuse window, defuse-cli, dfu-util "
+                       "or another flasher."));
+  words = drop_cli_options (self->error->message);
+  return defuse_sentence (words);
+}
+
+const gchar *
+defuse_flash_task_get_hint (DefuseFlashTask *self)
+{
+  if (self->not_started)
+    return self->options.verify
+             ? _("The firmware is written and verified, but the device went away before it was told to start "
+                 "it: unplug the board and plug it in again to start it.")
+             : _("The firmware is written, but the device went away before it was told to start it: unplug "
+                 "the board and plug it in again to start it.");
+  if (self->error == NULL)
+    return NULL;
+  if (defuse_flash_task_is_refused (self))
+    return _("Nothing was sent to it. Wait until the other program is done with it, then flash again.");
+  /* a board flashed from its application: the window switches it again */
+  if (self->state == DEFUSE_FLASH_FAILED && df_device_is_application (self->device) &&
+      self->progress.phase == DF_PHASE_DETACH)
+    return _("Plug the board in again. Once it is listed, flash again: Defuse switches it to DFU mode itself.");
+  return defuse_flash_task_error_hint (self->error);
+}
+
 static gchar *
 format_duration (gdouble seconds)
 {
@@ -486,7 +583,12 @@ defuse_flash_task_error_hint (const GError *error)
     {
     case DF_ERROR_PERMISSION:
       return _("Install Defuse’s udev rule as shown in the device list, then plug the device in again.");
+    case DF_ERROR_IN_USE:
+      return _("Another program is using the device: wait until it is done with it, or close it, "
+               "then flash again.");
     case DF_ERROR_DISCONNECTED:
+      return _("The device went away during the flash. Check the cable, put the board back into DFU mode "
+               "and flash again.");
     case DF_ERROR_NOT_FOUND:
       return _("Check the cable, put the board back into DFU mode and flash again.");
     case DF_ERROR_TIMEOUT:

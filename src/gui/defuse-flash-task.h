@@ -34,6 +34,15 @@ const GError     *defuse_flash_task_get_error (DefuseFlashTask *self);
 const gchar      *defuse_flash_task_get_log (DefuseFlashTask *self);
 const gchar      *defuse_flash_task_get_backup_path (DefuseFlashTask *self);
 gdouble           defuse_flash_task_get_elapsed (DefuseFlashTask *self);
+/* flashed, but the device went before it was told to start the new
+ * firmware (the result's hint says how to start it) */
+gboolean          defuse_flash_task_get_not_started (DefuseFlashTask *self);
+/* another program holds the device, and nothing was sent to it */
+gboolean          defuse_flash_task_is_refused (DefuseFlashTask *self);
+/* the error in the window's words, a sentence a line; NULL without one */
+gchar            *defuse_flash_task_describe_error (DefuseFlashTask *self);
+/* what to do next, for this task's error and device */
+const gchar      *defuse_flash_task_get_hint (DefuseFlashTask *self);
 /* a MicroPython board, once flashed and back: "Now running MicroPython
  * v1.25.0 on ..." (or why it was not seen back); NULL otherwise */
 const gchar      *defuse_flash_task_get_now_running (DefuseFlashTask *self);

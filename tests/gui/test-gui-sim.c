@@ -13,82 +13,10 @@
 #include "df-formats.h"
 #include "df-protocol.h"
 #include "df-usb.h"
-#include "gui-test-util.h"
+#include "gui-sim-util.h"
 #include "defuse-config.h"
 #include "defuse-failure.h"
 #include "defuse-window-private.h"
-
-static gpointer
-panel_child (DefuseWindow *window, const gchar *id)
-{
-  return gtk_widget_get_template_child (GTK_WIDGET (window->flash_panel), DEFUSE_TYPE_FLASH_PANEL, id);
-}
-
-typedef struct {
-  DefuseWindow *window;
-  guint         count;
-  DfDeviceMode  mode;
-} DeviceWait;
-
-/* count rows, of which at least one in mode (or any mode when -1) */
-static gboolean
-rows_are (gpointer data)
-{
-  DeviceWait *wait = data;
-  GHashTableIter iter;
-  gpointer row;
-  gboolean mode_seen = (gint) wait->mode < 0;
-
-  g_hash_table_iter_init (&iter, wait->window->rows);
-  while (g_hash_table_iter_next (&iter, NULL, &row))
-    mode_seen |= defuse_device_row_get_device (row)->mode == wait->mode;
-  return g_hash_table_size (wait->window->rows) == wait->count && (wait->count == 0 || mode_seen);
-}
-
-static void
-wait_for_devices (DefuseWindow *window, guint count, gint mode)
-{
-  DeviceWait wait = { window, count, mode };
-  if (!gui_test_wait (rows_are, &wait, 30000))
-    g_error ("expected %u device(s), the list has %u", count, g_hash_table_size (window->rows));
-}
-
-static gboolean
-stack_shows (gpointer data)
-{
-  GtkStack *stack = ((gpointer *) data)[0];
-  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), ((gpointer *) data)[1]) == 0;
-}
-
-static void
-open_sample (DefuseWindow *window)
-{
-  g_autoptr(GFile) file = gui_test_sample_file ();
-  gpointer data[] = { window->content_stack, "file" };
-
-  defuse_window_open_file (window, file);
-  g_assert_true (gui_test_wait (stack_shows, data, 10000));
-}
-
-static gboolean
-task_finished (gpointer data)
-{
-  DefuseFlashTask *task = data;
-  return defuse_flash_task_get_state (task) != DEFUSE_FLASH_RUNNING;
-}
-
-static DefuseFlashTask *
-start_flash (DefuseWindow *window)
-{
-  DefuseFlashTask *task;
-
-  g_assert_true (gtk_widget_is_sensitive (panel_child (window, "flash_button")));
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.flash", NULL);
-  task = defuse_flash_panel_get_task (window->flash_panel);
-  g_assert_nonnull (task);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (panel_child (window, "stack")), ==, "progress");
-  return task;
-}
 
 static void
 on_fraction (GtkProgressBar *bar, GParamSpec *pspec, GArray *values)
@@ -104,15 +32,7 @@ fraction_between (gpointer data)
   const DfProgress *progress = defuse_flash_task_get_progress (task);
   /* halfway through writing: the screenshot shows a bar and bytes moving */
   return (progress->phase == DF_PHASE_WRITE && progress->done * 2 >= progress->total && progress->total > 0) ||
-         task_finished (task);
-}
-
-static void
-assert_shows (DefuseWindow *window, const gchar *text)
-{
-  g_autofree gchar *visible = gui_test_visible_text (GTK_WIDGET (window));
-  if (strstr (visible, text) == NULL)
-    g_error ("“%s” is not shown; the window shows:\n%s", text, visible);
+         gui_sim_task_finished (task);
 }
 
 /* the device appears, the file fills the inspector, the flash runs on a
@@ -126,22 +46,22 @@ test_flash (void)
   guint between = 0;
   const gchar *backup;
 
-  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
-  assert_shows (window, "STM32F4 system bootloader, 1 MiB");
-  open_sample (window);
-  assert_shows (window, "0xa6e4017a stored, 0xa6e4017a computed");
-  assert_shows (window, "Correct");
-  assert_shows (window, "0x08020000 – 0x0806AEEF");
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  gui_sim_assert_shows (window, "STM32F4 system bootloader, 1 MiB");
+  gui_sim_open_sample (window);
+  gui_sim_assert_shows (window, "0xa6e4017a stored, 0xa6e4017a computed");
+  gui_sim_assert_shows (window, "Correct");
+  gui_sim_assert_shows (window, "0x08020000 – 0x0806AEEF");
   g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 0, 5), ==, DEFUSE_SECTOR_ERASE_WRITE);
   gui_test_screenshot (GTK_WIDGET (window), "sim-device-and-file");
 
-  gtk_switch_set_active (panel_child (window, "backup_switch"), TRUE);
-  g_signal_connect (panel_child (window, "progress_bar"), "notify::fraction", G_CALLBACK (on_fraction), fractions);
-  task = g_object_ref (start_flash (window));
+  gtk_switch_set_active (gui_sim_panel_child (window, "backup_switch"), TRUE);
+  g_signal_connect (gui_sim_panel_child (window, "progress_bar"), "notify::fraction", G_CALLBACK (on_fraction), fractions);
+  task = g_object_ref (gui_sim_start_flash (window));
   g_assert_true (gui_test_wait (fraction_between, task, 60000));
-  if (!task_finished (task))
+  if (!gui_sim_task_finished (task))
     gui_test_screenshot (GTK_WIDGET (window), "flashing");
-  g_assert_true (gui_test_wait (task_finished, task, 120000));
+  g_assert_true (gui_test_wait (gui_sim_task_finished, task, 120000));
   if (defuse_flash_task_get_state (task) != DEFUSE_FLASH_SUCCEEDED)
     g_error ("flash failed: %s\n%s", defuse_flash_task_get_error (task)->message, defuse_flash_task_get_log (task));
 
@@ -156,14 +76,14 @@ test_flash (void)
   g_test_message ("%u progress values, %u between the ends", fractions->len, between);
   g_assert_cmpuint (between, >=, 5);
 
-  assert_shows (window, "Flashed in");
+  gui_sim_assert_shows (window, "Flashed in");
   backup = defuse_flash_task_get_backup_path (task);
   g_assert_nonnull (backup);
   g_assert_true (g_file_test (backup, G_FILE_TEST_IS_REGULAR));
   gui_test_screenshot (GTK_WIDGET (window), "done");
 
   /* it left DFU mode: it comes back as its application, which is no DFU device */
-  wait_for_devices (window, 0, -1);
+  gui_sim_wait_for_devices (window, 0, -1);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->device_stack), ==, "empty");
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -177,14 +97,14 @@ test_switch_mode (void)
   DefuseDeviceRow *row;
   GHashTableIter iter;
 
-  wait_for_devices (window, 1, DF_DEVICE_MODE_RUNTIME);
-  assert_shows (window, "Switch to DFU Mode");
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_RUNTIME);
+  gui_sim_assert_shows (window, "Switch to DFU Mode");
   gui_test_screenshot (GTK_WIDGET (window), "sim-runtime");
   g_hash_table_iter_init (&iter, window->rows);
   g_assert_true (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.detach", "s", defuse_device_row_get_id (row));
 
-  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
   g_assert_nonnull (defuse_window_get_selected_device (window));
   g_assert_cmpint (defuse_window_get_selected_device (window)->mode, ==, DF_DEVICE_MODE_DFUSE);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -203,8 +123,8 @@ check_failure_actions (DefuseWindow *window, DefuseFlashTask *task)
   gsize size = 0;
   const gchar *tshark = g_find_program_in_path ("tshark");
 
-  g_assert_true (gtk_widget_get_visible (panel_child (window, "trace_button")));
-  g_assert_true (gtk_widget_get_visible (panel_child (window, "report_button")));
+  g_assert_true (gtk_widget_get_visible (gui_sim_panel_child (window, "trace_button")));
+  g_assert_true (gtk_widget_get_visible (gui_sim_panel_child (window, "report_button")));
   for (const gchar *const *part = (const gchar *const[]) { "Defuse " PACKAGE_VERSION, "libusb 1.", "kernel Linux ",
                                                             device, "@Internal Flash", "Flashing ", "kind: write-failed",
                                                             "errWRITE", NULL }; *part != NULL; part++)
@@ -240,22 +160,22 @@ test_fault (void)
   DefuseWindow *window = gui_test_window (860);
   g_autoptr(DefuseFlashTask) task = NULL;
 
-  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
-  open_sample (window);
-  task = g_object_ref (start_flash (window));
-  g_assert_true (gui_test_wait (task_finished, task, 120000));
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  gui_sim_open_sample (window);
+  task = g_object_ref (gui_sim_start_flash (window));
+  g_assert_true (gui_test_wait (gui_sim_task_finished, task, 120000));
   g_assert_cmpint (defuse_flash_task_get_state (task), ==, DEFUSE_FLASH_FAILED);
   g_test_message ("error: %s", defuse_flash_task_get_error (task)->message);
-  assert_shows (window, "Flashing Failed");
+  gui_sim_assert_shows (window, "Flashing Failed");
   {
-    g_autofree gchar *sentence = defuse_sentence (defuse_flash_task_get_error (task)->message);
+    g_autofree gchar *sentence = defuse_flash_task_describe_error (task);
     g_auto(GStrv) lines = g_strsplit (sentence, "\n", -1);
     for (guint i = 0; lines[i] != NULL; i++)
-      assert_shows (window, lines[i]);
+      gui_sim_assert_shows (window, lines[i]);
   }
-  assert_shows (window, "errWRITE");
-  assert_shows (window, defuse_flash_task_error_hint (defuse_flash_task_get_error (task)));
-  g_assert_true (gtk_expander_get_expanded (panel_child (window, "log_expander")));
+  gui_sim_assert_shows (window, "errWRITE");
+  gui_sim_assert_shows (window, defuse_flash_task_get_hint (task));
+  g_assert_true (gtk_expander_get_expanded (gui_sim_panel_child (window, "log_expander")));
   gui_test_screenshot (GTK_WIDGET (window), "error");
   check_failure_actions (window, task);
   /* the device stays, in DFU mode, ready for another try */
@@ -320,7 +240,7 @@ static gboolean
 well_into_writing (gpointer data)
 {
   const DfProgress *progress = defuse_flash_task_get_progress (data);
-  return progress->phase == DF_PHASE_WRITE || task_finished (data);
+  return progress->phase == DF_PHASE_WRITE || gui_sim_task_finished (data);
 }
 
 /* Cancel during the writes: the job stops between requests and leaves the
@@ -332,16 +252,16 @@ test_cancel (void)
   g_autoptr(DefuseFlashTask) task = NULL;
   g_autoptr(DfDevice) device = NULL;
 
-  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
   device = df_device_ref (defuse_window_get_selected_device (window));
-  open_sample (window);
-  task = g_object_ref (start_flash (window));
+  gui_sim_open_sample (window);
+  task = g_object_ref (gui_sim_start_flash (window));
   g_assert_true (gui_test_wait (well_into_writing, task, 60000));
-  g_assert_false (task_finished (task));
+  g_assert_false (gui_sim_task_finished (task));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL);
-  g_assert_true (gui_test_wait (task_finished, task, 60000));
+  g_assert_true (gui_test_wait (gui_sim_task_finished, task, 60000));
   g_assert_cmpint (defuse_flash_task_get_state (task), ==, DEFUSE_FLASH_CANCELLED);
-  assert_shows (window, "Flashing Cancelled");
+  gui_sim_assert_shows (window, "Flashing Cancelled");
   gui_test_screenshot (GTK_WIDGET (window), "cancelled");
 
   g_assert_cmpuint (g_hash_table_size (window->rows), ==, 1);
@@ -361,8 +281,8 @@ test_flash_all (void)
 {
   DefuseWindow *window = gui_test_window (860);
 
-  wait_for_devices (window, 2, DF_DEVICE_MODE_DFUSE);
-  open_sample (window);
+  gui_sim_wait_for_devices (window, 2, DF_DEVICE_MODE_DFUSE);
+  gui_sim_open_sample (window);
   g_assert_true (gtk_widget_get_visible (window->flash_all_button));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.flash-all", NULL);
   g_assert_cmpuint (g_hash_table_size (window->tasks), ==, 2);
@@ -370,7 +290,7 @@ test_flash_all (void)
                                                                           window->selected_id), 60000));
   gui_test_screenshot (GTK_WIDGET (window), "flash-all");
   g_assert_true (gui_test_wait (all_finished, window, 120000));
-  wait_for_devices (window, 0, -1);
+  gui_sim_wait_for_devices (window, 0, -1);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -387,12 +307,12 @@ test_plug_in (void)
 {
   DefuseWindow *window = gui_test_window (860);
 
-  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
-  open_sample (window);
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  gui_sim_open_sample (window);
   g_assert_false (gtk_widget_get_visible (window->flash_all_button));
   g_assert_cmpint (kill (getppid (), SIGUSR1), ==, 0);
-  wait_for_devices (window, 2, DF_DEVICE_MODE_DFUSE);
-  assert_shows (window, "serial 3276365C3236");
+  gui_sim_wait_for_devices (window, 2, DF_DEVICE_MODE_DFUSE);
+  gui_sim_assert_shows (window, "serial 3276365C3236");
   /* two boards and a file: both can be flashed at once */
   g_assert_true (gui_test_wait (widget_visible, window->flash_all_button, 5000));
   gui_test_screenshot (GTK_WIDGET (window), "plugged-in");
@@ -434,17 +354,6 @@ write_pyboard_firmware (GBytes **part0, GBytes **part1)
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL));
   return g_file_new_for_path (path);
-}
-
-static DefuseDeviceRow *
-only_row (DefuseWindow *window)
-{
-  GHashTableIter iter;
-  DefuseDeviceRow *row = NULL;
-
-  g_hash_table_iter_init (&iter, window->rows);
-  g_assert_true (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row));
-  return row;
 }
 
 typedef struct {
@@ -505,36 +414,34 @@ test_micropython (void)
   g_autoptr(GFile) file = write_pyboard_firmware (&part0, &part1);
   g_autoptr(DefuseFlashTask) task = NULL;
   g_autoptr(GBytes) memory = NULL;
-  gpointer data[] = { window->content_stack, "file" };
   const guint8 *mem;
   gsize size;
   gboolean erased = TRUE;
 
-  wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
-  assert_shows (window, "MicroPython v1.24.1 on PYBv1.1 with STM32F405RG");
-  assert_shows (window, "Switch to DFU Mode");
-  defuse_window_open_file (window, file);
-  g_assert_true (gui_test_wait (stack_shows, data, 10000));
-  assert_shows (window, "Your files are kept");
-  assert_shows (window, "0x08004000-0x0801ffff");
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
+  gui_sim_assert_shows (window, "MicroPython v1.24.1 on PYBv1.1 with STM32F405RG");
+  gui_sim_assert_shows (window, "Switch to DFU Mode");
+  gui_sim_open_file (window, file);
+  gui_sim_assert_shows (window, "Your files are kept");
+  gui_sim_assert_shows (window, "0x08004000-0x0801ffff");
   g_assert_true (defuse_memory_map_shows_files (window->memory_map, &erased));
   g_assert_false (erased);
   gui_test_screenshot (GTK_WIDGET (window), "sim-micropython");
 
-  task = g_object_ref (start_flash (window));
-  g_assert_true (gui_test_wait (task_finished, task, 120000));
+  task = g_object_ref (gui_sim_start_flash (window));
+  g_assert_true (gui_test_wait (gui_sim_task_finished, task, 120000));
   if (defuse_flash_task_get_state (task) != DEFUSE_FLASH_SUCCEEDED)
     g_error ("flash failed: %s\n%s", defuse_flash_task_get_error (task)->message, defuse_flash_task_get_log (task));
   g_assert_cmpstr (defuse_flash_task_get_now_running (task), ==,
                    "Now running MicroPython v1.25.0 on PYBv1.1 with STM32F405RG");
-  assert_shows (window, "Now running MicroPython v1.25.0 on PYBv1.1 with STM32F405RG");
-  wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
-  assert_shows (window, "MicroPython v1.25.0 on PYBv1.1 with STM32F405RG");
+  gui_sim_assert_shows (window, "Now running MicroPython v1.25.0 on PYBv1.1 with STM32F405RG");
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
+  gui_sim_assert_shows (window, "MicroPython v1.25.0 on PYBv1.1 with STM32F405RG");
   gui_test_screenshot (GTK_WIDGET (window), "sim-micropython-done");
 
   /* the row's button sends it to DFU mode, where its memory is read back */
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.detach", "s", defuse_device_row_get_id (only_row (window)));
-  wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.detach", "s", defuse_device_row_get_id (gui_sim_only_row (window)));
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
   memory = read_flash (defuse_window_get_selected_device (window));
   mem = g_bytes_get_data (memory, &size);
   g_assert_cmpuint (size, ==, 0x80000);
@@ -553,9 +460,9 @@ test_micropython_garbage (void)
   DefuseWindow *window = gui_test_window (860);
   DefuseDeviceRow *row;
 
-  wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
-  row = only_row (window);
-  assert_shows (window, "does not answer like MicroPython's REPL");
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_MICROPYTHON);
+  row = gui_sim_only_row (window);
+  gui_sim_assert_shows (window, "does not answer like MicroPython's REPL");
   g_assert_false (_defuse_window_device_is_flashable (defuse_device_row_get_device (row)));
   g_assert_null (defuse_window_get_selected_device (window));
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (defuse_device_row_get_check (row))));

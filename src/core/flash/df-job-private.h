@@ -64,6 +64,7 @@ struct _DfJob {
   guint64         clip_hi;
   guint           resumes;         /* times the device reset and came back */
   gboolean        resuming;        /* reading back after a reset: --diff's way */
+  gboolean        gone_before_start; /* gone in the leave step: flashed, not started */
 };
 
 /* the transcript's lines, one per erased sector and written or verified run */

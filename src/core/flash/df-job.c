@@ -214,10 +214,10 @@ describe_written (DfJob *job)
   /* the leave is the last step: all that was planned is in place */
   if (job->plan->dfuse && job->progress.phase == DF_PHASE_LEAVE)
     return g_strdup (job->plan->options.verify
-                     ? _("The firmware is written and verified; the device went before it was told to start it: "
-                         "unplug it and plug it in again to start it.")
-                     : _("The firmware is written; the device went before it was told to start it: "
-                         "unplug it and plug it in again to start it."));
+                     ? _("The firmware is written and verified, but the device did not leave DFU mode: unplug it "
+                         "and plug it in again to start it.")
+                     : _("The firmware is written, but the device did not leave DFU mode: unplug it and plug it "
+                         "in again to start it."));
   if (job->mass_erase_sent && job->written == 0)
     return g_strdup (_("The whole chip was erased (or is being erased) and nothing was written yet: "
                        "it holds no firmware now; flash again."));
@@ -256,8 +256,15 @@ run_resuming (DfJob *job, DfTransport **transport, GError **error)
     {
       g_autoptr(GError) gone = NULL;
 
-      if (!g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) || job->resumes >= MAX_RESUMES ||
-          job->progress.phase == DF_PHASE_LEAVE)
+      /* the leave comes last: all was written (and verified, if asked) */
+      if (g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) && job->progress.phase == DF_PHASE_LEAVE)
+        {
+          job->gone_before_start = TRUE;
+          df_job_log (job, _("the device went away before it was told to start the new firmware: unplug it "
+                             "and plug it in again to start it"));
+          return TRUE;
+        }
+      if (!g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) || job->resumes >= MAX_RESUMES)
         break;
       df_job_log (job, _("the device dropped off the bus (%s); waiting for it to come back"), local->message);
       if (!df_job_reconnect (job, transport, &gone))
@@ -383,6 +390,12 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
     }
   df_job_begin_phase (job, DF_PHASE_DONE, 0);
   return TRUE;
+}
+
+gboolean
+df_job_get_gone_before_start (DfJob *job)
+{
+  return job->gone_before_start;
 }
 
 DfMicroPython *

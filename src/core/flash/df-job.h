@@ -70,6 +70,9 @@ gdouble   df_job_get_elapsed (DfJob *job);
 guint     df_job_get_skipped_sectors (DfJob *job);
 guint     df_job_get_retries (DfJob *job);   /* steps retried after a hiccup */
 guint     df_job_get_resumes (DfJob *job);   /* times the device reset and the job went on */
+/* the device went away in the leave step, after everything was written and
+ * verified: a success, but the new firmware starts at the next power-up */
+gboolean  df_job_get_gone_before_start (DfJob *job);
 
 /* Polls the bus until same (was, candidate) finds the device again under
  * a new device number: after a detach, a reset or a read-unprotect.  NULL
