@@ -259,8 +259,13 @@ df_micropython_parse_answer (DfSerialPort *port, GByteArray *got, GByteArray *er
     {
       g_autofree gchar *text = g_strndup ((const gchar *) err->data, err->len - 2);
       g_auto(GStrv) lines = g_strsplit (g_strstrip (text), "\n", -1);
+      /* an exception of blanks (or starting with a NUL) splits into no
+       * line at all: its excerpt is all there is to show */
+      guint n = g_strv_length (lines);
+      g_autofree gchar *seen = n == 0 ? excerpt (err) : NULL;
+
       g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL, _("the board on %s answered with an error: %s"),
-                   port->devnode, g_strstrip (lines[g_strv_length (lines) - 1]));
+                   port->devnode, n > 0 ? g_strstrip (lines[n - 1]) : seen);
       return NULL;
     }
   out = g_strndup ((const gchar *) got->data, got->len - 1);
