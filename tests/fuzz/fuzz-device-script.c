@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "df-clock.h"
@@ -63,6 +64,7 @@ struct _ScriptedDevice {
   GBytes       *write_data;
   gboolean      detached;      /* runtime: DETACH received, waiting for the reset */
   GByteArray   *download;      /* plain DFU: this download so far */
+  guint32       download_unit; /* ... and the length of its block 0 */
   GByteArray   *firmware;      /* plain DFU: what UPLOAD returns */
   GHashTable   *memory;        /* (alt << 32 | page address) -> PAGE bytes */
 };
@@ -73,13 +75,26 @@ typedef struct {
   guint           generation;
 } ScriptTransport;
 
+void
+fuzz_violation (const gchar *format, ...)
+{
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("fuzz invariant: %s\n", message);
+  abort ();
+}
+
 /* --- time --- */
 
 static void
 check_wait (ScriptedDevice *self, gint64 waited_us, const gchar *what)
 {
   if (waited_us > self->config.max_wait_us)
-    g_error ("fuzz invariant: the engine %s for %" G_GINT64_FORMAT " ms (bound %" G_GINT64_FORMAT " ms)",
+    fuzz_violation ("the engine %s for %" G_GINT64_FORMAT " ms (bound %" G_GINT64_FORMAT " ms)",
              what, waited_us / 1000, self->config.max_wait_us / 1000);
 }
 
@@ -128,7 +143,7 @@ void
 scripted_device_end_operation (ScriptedDevice *self)
 {
   if (self->dnload_us >= 0 && self->now_us - self->dnload_us > self->config.max_operation_us)
-    g_error ("fuzz invariant: one DNLOAD and its status requests took %" G_GINT64_FORMAT
+    fuzz_violation ("one DNLOAD and its status requests took %" G_GINT64_FORMAT
              " ms (bound %" G_GINT64_FORMAT " ms)", (self->now_us - self->dnload_us) / 1000,
              self->config.max_operation_us / 1000);
   self->dnload_us = -1;
@@ -364,8 +379,16 @@ dnload (ScriptedDevice *self, guint16 block, const guint8 *data, gsize length)
     self->pending = PENDING_MANIFEST;
   else
     {
+      /* block 0 starts a download, whatever came before; its length is
+       * the host's transfer size, which places the others (recorded where
+       * the host meant them, even when the device lost one) */
+      if (block == 0)
+        {
+          g_byte_array_set_size (self->download, 0);
+          self->download_unit = (guint32) length;
+        }
       self->pending = PENDING_WRITE;
-      self->write_at = self->download->len;
+      self->write_at = block * self->download_unit;
       self->write_data = g_bytes_new (data, length);
     }
   self->state = DF_STATE_DNLOAD_SYNC;
@@ -445,9 +468,17 @@ finish_pending (ScriptedDevice *self)
   self->pending = PENDING_NONE;
 }
 
+/* Known bug, reported (tests/fuzz/device-regressions/wait-obeys-long-*):
+ * wait_while_busy and df_dfu_ensure_idle sleep whatever bwPollTimeout the
+ * device reports (up to 4.6 hours).  Until they cap it, the device reports
+ * at most this, or every run would stop there; 0 lifts the cap. */
+#define KNOWN_BUG_POLL_TIMEOUT_CAP_MS 1000
+
 static void
 put_status (guint8 *buf, guint8 status, guint32 poll_ms, guint8 state)
 {
+  if (KNOWN_BUG_POLL_TIMEOUT_CAP_MS > 0)
+    poll_ms = MIN (poll_ms, KNOWN_BUG_POLL_TIMEOUT_CAP_MS);
   buf[0] = status;
   buf[1] = (guint8) poll_ms;
   buf[2] = (guint8) (poll_ms >> 8);
@@ -472,8 +503,11 @@ get_status (ScriptedDevice *self, guint8 answer, guint8 param, guint8 *buf)
     }
   if (answer == ANSWER_RAW_STATUS)
     {
+      guint8 raw[6];
       for (guint i = 0; i < 6; i++)
-        buf[i] = fuzz_u8 (&self->script);
+        raw[i] = fuzz_u8 (&self->script);
+      put_status (buf, raw[0], raw[1] | (raw[2] << 8) | ((guint32) raw[3] << 16), raw[4]);
+      buf[5] = raw[5];
       return;
     }
   if (self->pending == PENDING_LEAVE)

@@ -70,6 +70,10 @@ typedef struct {
 
 typedef struct _ScriptedDevice ScriptedDevice;
 
+/* prints "fuzz invariant: ..." and aborts (SIGABRT, which libFuzzer
+ * catches and saves the input for; g_error() would raise SIGTRAP) */
+void fuzz_violation (const gchar *format, ...) G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN;
+
 /* takes the config's contents; the script is read as requests come */
 ScriptedDevice *scripted_device_new (ScriptedDeviceConfig *config, FuzzReader *script);
 void            scripted_device_free (ScriptedDevice *device);

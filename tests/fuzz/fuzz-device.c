@@ -35,7 +35,7 @@
 #define RUN_BASE_MS        (10 * 60 * 1000)
 #define RUN_PER_DNLOAD_MS  (2 * 60 * 1000)
 
-#define MAX_SEGMENT 8192
+#define MAX_SEGMENT 4096
 
 typedef enum {
   OP_FLASH,
@@ -73,9 +73,13 @@ report (const gchar *what, const GError *error, ScriptedDevice *device)
               scripted_device_get_dnloads (device), scripted_device_elapsed_us (device) / 1000);
 }
 
+/* the engine's debug lines and warnings would be most of the time spent;
+ * errors and criticals (ours and the engine's) are printed as usual */
 static void
 quiet_log (const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer user_data)
 {
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_FLAG_FATAL))
+    g_log_default_handler (domain, level, message, user_data);
 }
 
 int
@@ -85,7 +89,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 
   backup_path = g_build_filename (dir, "backup.dfu", NULL);
   verbose = g_getenv ("FUZZ_DEVICE_VERBOSE") != NULL;
-  /* the engine's g_debug lines would be most of the time spent */
   g_log_set_handler ("defuse", G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
   g_log_set_default_handler (quiet_log, NULL);
   g_setenv ("DEFUSE_QUIRKS_DIR", "/nonexistent", TRUE);
@@ -255,7 +258,7 @@ plan_byte (DfPlanTarget *target, guint32 address)
 static void G_GNUC_NORETURN
 outside_plan (const ScriptOp *op, const gchar *why)
 {
-  g_error ("fuzz invariant: write outside the plan: %s (op %d, alt %u, address 0x%08x, %zu bytes)",
+  fuzz_violation ("write outside the plan: %s (op %d, alt %u, address 0x%08x, %zu bytes)",
            why, op->kind, op->alt, op->address, op->data != NULL ? g_bytes_get_size (op->data) : 0);
 }
 
@@ -340,7 +343,7 @@ check_time (ScriptedDevice *device)
 
   scripted_device_end_operation (device);
   if (elapsed_ms > bound_ms)
-    g_error ("fuzz invariant: the run took %" G_GINT64_FORMAT " ms of device time (bound %" G_GINT64_FORMAT " ms)",
+    fuzz_violation ("the run took %" G_GINT64_FORMAT " ms of device time (bound %" G_GINT64_FORMAT " ms)",
              elapsed_ms, bound_ms);
 }
 
@@ -374,6 +377,12 @@ run_job (DfDevice *device, DfImage *image, guint8 options, gboolean backup, Scri
 
   df_plan_options_init (&plan_options);
   plan_options.verify = (options & OPT_VERIFY) != 0;
+  /* Known bug, reported (tests/fuzz/device-regressions/plain-verify-*):
+   * df_job_run_plain verifies with df_job_verify_run, whose DfuSe
+   * SET_ADDRESS a plain DFU device takes as a new download.  Off on plain
+   * DFU devices until it is fixed, or every run would stop there. */
+  if (!speaks_dfuse (device))
+    plan_options.verify = FALSE;
   plan_options.leave = (options & OPT_LEAVE) != 0;
   plan_options.diff = (options & OPT_DIFF) != 0;
   plan_options.mass_erase = (options & OPT_MASS_ERASE) != 0;
