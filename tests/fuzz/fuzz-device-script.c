@@ -56,11 +56,13 @@ struct _ScriptedDevice {
   guint8        status;
   guint8        alt;
   guint32       pointer;
+  guint32       asked_pointer; /* the last SET_ADDRESS the host sent, done or not */
   Pending       pending;
   gboolean      busy_answered; /* the pending operation's first GETSTATUS was answered */
   guint8        command[5];
   gsize         command_length;
   guint32       write_at;
+  guint32       asked_at;      /* where the host meant it: what is recorded */
   GBytes       *write_data;
   gboolean      detached;      /* runtime: DETACH received, waiting for the reset */
   GByteArray   *download;      /* plain DFU: this download so far */
@@ -339,11 +341,16 @@ common_faults (ScriptedDevice *self, guint8 answer, guint8 param, gboolean in, g
 /* --- DFU requests --- */
 
 static guint32
+block_unit (ScriptedDevice *self, gsize length)
+{
+  return self->config.block_by_length ? (guint32) length :
+         self->described != NULL ? self->described->transfer_size : 0;
+}
+
+static guint32
 block_address (ScriptedDevice *self, guint16 block, gsize length)
 {
-  guint32 unit = self->config.block_by_length ? (guint32) length :
-                 self->described != NULL ? self->described->transfer_size : 0;
-  return self->pointer + (guint32) (block - 2) * unit;
+  return self->pointer + (guint32) (block - 2) * block_unit (self, length);
 }
 
 static gboolean
@@ -363,6 +370,8 @@ dnload (ScriptedDevice *self, guint16 block, const guint8 *data, gsize length)
       self->pending = PENDING_COMMAND;
       self->command_length = MIN (length, sizeof self->command);
       memcpy (self->command, data, self->command_length);
+      if (self->command_length == 5 && self->command[0] == 0x21)
+        self->asked_pointer = df_le32 (self->command + 1);
     }
   else if (self->dfuse && block == 1)
     {
@@ -373,6 +382,7 @@ dnload (ScriptedDevice *self, guint16 block, const guint8 *data, gsize length)
     {
       self->pending = PENDING_WRITE;
       self->write_at = block_address (self, block, length);
+      self->asked_at = self->asked_pointer + (guint32) (block - 2) * block_unit (self, length);
       self->write_data = g_bytes_new (data, length);
     }
   else if (length == 0)
@@ -443,7 +453,8 @@ finish_pending (ScriptedDevice *self)
       break;
     case PENDING_WRITE:
       data = g_bytes_get_data (self->write_data, &n);
-      record (self, self->dfuse ? SCRIPT_WRITE : SCRIPT_DOWNLOAD, self->write_at, self->write_data);
+      record (self, self->dfuse ? SCRIPT_WRITE : SCRIPT_DOWNLOAD, self->dfuse ? self->asked_at : self->write_at,
+              self->write_data);
       self->state = DF_STATE_DNLOAD_IDLE;
       if (!self->dfuse)
         g_byte_array_append (self->download, data, (guint) n);

@@ -24,7 +24,9 @@
  * waiting (a sleep, or a request it must hold to its timeout) longer than
  * max_wait_us, or spends more than max_operation_us from a DNLOAD to its
  * last status request: that is a wait past the bound.  It records every erase,
- * write, mass erase and read unprotect it was asked for. */
+ * write, mass erase and read unprotect it was asked for, where the host
+ * asked for it (a device that lost a SET_ADDRESS writes elsewhere: its
+ * fault, not the host's). */
 #pragma once
 
 #include "df-device.h"
