@@ -479,17 +479,9 @@ finish_pending (ScriptedDevice *self)
   self->pending = PENDING_NONE;
 }
 
-/* Known bug, reported (tests/fuzz/device-regressions/wait-obeys-long-*):
- * wait_while_busy and df_dfu_ensure_idle sleep whatever bwPollTimeout the
- * device reports (up to 4.6 hours).  Until they cap it, the device reports
- * at most this, or every run would stop there; 0 lifts the cap. */
-#define KNOWN_BUG_POLL_TIMEOUT_CAP_MS 1000
-
 static void
 put_status (guint8 *buf, guint8 status, guint32 poll_ms, guint8 state)
 {
-  if (KNOWN_BUG_POLL_TIMEOUT_CAP_MS > 0)
-    poll_ms = MIN (poll_ms, KNOWN_BUG_POLL_TIMEOUT_CAP_MS);
   buf[0] = status;
   buf[1] = (guint8) poll_ms;
   buf[2] = (guint8) (poll_ms >> 8);

@@ -377,12 +377,6 @@ run_job (DfDevice *device, DfImage *image, guint8 options, gboolean backup, Scri
 
   df_plan_options_init (&plan_options);
   plan_options.verify = (options & OPT_VERIFY) != 0;
-  /* Known bug, reported (tests/fuzz/device-regressions/plain-verify-*):
-   * df_job_run_plain verifies with df_job_verify_run, whose DfuSe
-   * SET_ADDRESS a plain DFU device takes as a new download.  Off on plain
-   * DFU devices until it is fixed, or every run would stop there. */
-  if (!speaks_dfuse (device))
-    plan_options.verify = FALSE;
   plan_options.leave = (options & OPT_LEAVE) != 0;
   plan_options.diff = (options & OPT_DIFF) != 0;
   plan_options.mass_erase = (options & OPT_MASS_ERASE) != 0;
