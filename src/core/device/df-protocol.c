@@ -409,7 +409,7 @@ busy_deadline (DfConnection *c)
 {
   guint ms = c->request_timeout_ms > 0 ? c->request_timeout_ms : MAX (c->max_busy_ms, REQUEST_TIMEOUT_MS);
 
-  return g_get_monotonic_time () + (gint64) ms * 1000;
+  return df_clock_now_us () + (gint64) ms * 1000;
 }
 
 gboolean
@@ -427,7 +427,7 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
         {
           /* STM32F0/L4 stall GETSTATUS while they finish an erase the
            * failure interrupted: ask again shortly, for a bounded time */
-          if (g_error_matches (local, DF_ERROR, DF_ERROR_STALLED) && g_get_monotonic_time () < deadline)
+          if (g_error_matches (local, DF_ERROR, DF_ERROR_STALLED) && df_clock_now_us () < deadline)
             {
               if (!df_sleep_ms (MIN (10 * ++waits, 200), c->cancellable, error))
                 return FALSE;
@@ -449,7 +449,7 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
         case DF_STATE_MANIFEST:
           /* still at work (an STM32H7 answers busy through an erase):
            * waiting is no attempt, until the deadline */
-          if (g_get_monotonic_time () < deadline)
+          if (df_clock_now_us () < deadline)
             attempt--;
           if (!df_sleep_ms (CLAMP (status.poll_timeout_ms, MIN (++waits, 50), DF_POLL_LONG_WAIT_CAP_US / 1000),
                             c->cancellable, error))
