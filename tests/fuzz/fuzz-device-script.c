@@ -574,7 +574,7 @@ upload (ScriptedDevice *self, guint16 block, guint8 *data, gsize length)
 static gboolean
 script_control (DfTransport *transport, guint8 request_type, guint8 request, guint16 value,
                 guint16 index, guint8 *data, gsize length, gsize *actual, guint timeout_ms,
-                GError **error)
+                GCancellable *cancellable, GError **error)
 {
   ScriptTransport *t = (ScriptTransport *) transport;
   ScriptedDevice *self = t->device;
@@ -592,6 +592,9 @@ script_control (DfTransport *transport, guint8 request_type, guint8 request, gui
     self->dnload_us = self->now_us;
   if (t->generation != self->generation)
     return fail (error, DF_ERROR_DISCONNECTED, "gone");
+  /* as libusb's transfer in df-usb.c: a cancelled request ends at once */
+  if (g_cancellable_is_cancelled (cancellable))
+    return fail (error, DF_ERROR_CANCELLED, "cancelled");
   answer = next_answer (self, &param);
   if (!common_faults (self, answer, param, in, &short_length, timeout_ms, error))
     return FALSE;
