@@ -56,6 +56,160 @@ save_text (const gchar *kind, const gchar *text)
   save (kind, bytes);
 }
 
+/* --- fuzz-device: inputs as fuzz-device.c reads them, with no script (a
+ * device that does everything right), so they reach the end of a flash --- */
+
+static void
+save_device (GByteArray *input)
+{
+  g_autofree gchar *sub = g_build_filename (dir, "device", NULL);
+  g_autofree gchar *name = g_strdup_printf ("seed-%02u", count++);
+  g_autofree gchar *path = g_build_filename (sub, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir_with_parents (sub, 0755);
+  if (!g_file_set_contents (path, (const gchar *) input->data, input->len, &error))
+    g_error ("%s", error->message);
+}
+
+static void
+put_u8 (GByteArray *b, guint8 v)
+{
+  g_byte_array_append (b, &v, 1);
+}
+
+static void
+put_u16 (GByteArray *b, guint16 v)
+{
+  put_u8 (b, (guint8) v);
+  put_u8 (b, (guint8) (v >> 8));
+}
+
+static void
+put_u32 (GByteArray *b, guint32 v)
+{
+  put_u16 (b, (guint16) v);
+  put_u16 (b, (guint16) (v >> 16));
+}
+
+static void
+put_string (GByteArray *b, const gchar *s)
+{
+  put_u8 (b, (guint8) strlen (s));
+  g_byte_array_append (b, (const guint8 *) s, (guint) strlen (s));
+}
+
+/* operation and options as fuzz-device.c numbers them */
+enum { DEV_FLASH, DEV_FLASH_BACKUP, DEV_READ, DEV_LEAVE, DEV_MASS_ERASE, DEV_LIST, DEV_MICROPYTHON };
+enum { VERIFY = 1, LEAVE = 2, DIFF = 4, MASS = 8, RUNTIME = 128 };
+
+/* an STM32F405 system bootloader (DESIGN.md section 3) and an image of a
+ * few KiB in its first two sectors */
+static GByteArray *
+stm32f405 (guint8 operation, guint8 options)
+{
+  static const guint8 functional[] = { 9, 0x21, 0x0B, 0xFF, 0x00, 0x00, 0x08, 0x1A, 0x01 };
+  GByteArray *b = g_byte_array_new ();
+
+  put_u8 (b, operation);
+  put_u8 (b, options);
+  put_u8 (b, 0xff);          /* blank memory */
+  put_u16 (b, 100);          /* bwPollTimeout of its busy answers */
+  put_u16 (b, 0x0483);
+  put_u16 (b, 0xDF11);
+  put_u16 (b, 0x2200);
+  put_u8 (b, 0);             /* DFU class */
+  put_u8 (b, sizeof functional);
+  g_byte_array_append (b, functional, sizeof functional);
+  put_u8 (b, 2);             /* three alts */
+  put_string (b, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg");
+  put_string (b, "@Option Bytes  /0x1FFFC000/01*016 e");
+  put_string (b, "@OTP Memory /0x1FFF7800/01*512 e,01*016 e");
+  put_string (b, "STMicroelectronics");
+  put_string (b, "STM32  BOOTLOADER");
+  put_string (b, "3276365C3336");
+  put_u8 (b, 1);             /* two segments */
+  put_u8 (b, 0);
+  put_u32 (b, 0);
+  put_u16 (b, 6000);
+  put_u8 (b, 1);
+  put_u8 (b, 0);
+  put_u32 (b, 0x4003);       /* unaligned, in the second sector */
+  put_u16 (b, 100);
+  put_u8 (b, 2);
+  put_u32 (b, 0x100);        /* a read's offset and length */
+  put_u16 (b, 5000);
+  return b;
+}
+
+/* a plain DFU 1.1 bootloader (pid.codes test id), manifestation tolerant */
+static GByteArray *
+plain_dfu (guint8 operation, guint8 options)
+{
+  static const guint8 functional[] = { 9, 0x21, 0x07, 0xFF, 0x00, 0x00, 0x04, 0x10, 0x01 };
+  GByteArray *b = g_byte_array_new ();
+
+  put_u8 (b, operation);
+  put_u8 (b, options);
+  put_u8 (b, 0xff);
+  put_u16 (b, 5);
+  put_u16 (b, 0x1209);
+  put_u16 (b, 0x5BF0);
+  put_u16 (b, 0x0100);
+  put_u8 (b, 0);
+  put_u8 (b, sizeof functional);
+  g_byte_array_append (b, functional, sizeof functional);
+  put_u8 (b, 0);             /* one alt */
+  put_string (b, "flash");
+  put_string (b, "Defuse");
+  put_string (b, "Plain DFU");
+  put_string (b, "0001");
+  put_u8 (b, 0);             /* one segment, the payload */
+  put_u8 (b, 0);
+  put_u32 (b, 0);
+  put_u16 (b, 3000);
+  put_u8 (b, 3);
+  put_u32 (b, 0);
+  put_u16 (b, 3000);
+  return b;
+}
+
+static void
+device_seeds (void)
+{
+  static const gchar answer[] = "micropython\r\n1.24.1\r\nPYBv1.1 with STM32F405RG\r\n\x04\x04>";
+  static const gchar exception[] = "\x04Traceback (most recent call last):\r\nImportError: no module named 'os'\r\n\x04>";
+  const guint8 flashes[] = { VERIFY | LEAVE, VERIFY | DIFF, VERIFY | MASS | LEAVE, RUNTIME | VERIFY | LEAVE };
+  GByteArray *b;
+
+  for (guint i = 0; i < G_N_ELEMENTS (flashes); i++)
+    {
+      save_device (b = stm32f405 (DEV_FLASH, flashes[i]));
+      g_byte_array_unref (b);
+      save_device (b = plain_dfu (DEV_FLASH, flashes[i] & ~MASS));
+      g_byte_array_unref (b);
+    }
+  save_device (b = stm32f405 (DEV_FLASH_BACKUP, VERIFY | LEAVE));
+  g_byte_array_unref (b);
+  for (guint8 op = DEV_READ; op <= DEV_LIST; op++)
+    {
+      save_device (b = stm32f405 (op, VERIFY));
+      g_byte_array_unref (b);
+      save_device (b = plain_dfu (op, 0));
+      g_byte_array_unref (b);
+    }
+  b = g_byte_array_new ();
+  put_u8 (b, DEV_MICROPYTHON);
+  put_u8 (b, 0);
+  g_byte_array_append (b, (const guint8 *) answer, sizeof answer - 1);
+  save_device (b);
+  g_byte_array_set_size (b, 2);
+  g_byte_array_append (b, (const guint8 *) "micropython\r\n\x04", strlen ("micropython\r\n\x04"));
+  g_byte_array_append (b, (const guint8 *) exception + 1, sizeof exception - 2);
+  save_device (b);
+  g_byte_array_unref (b);
+}
+
 /* what the ELF writer never makes: ELF64, big-endian, a .data segment
  * stored in flash but run from RAM, and a .bss-only segment */
 static GBytes *
@@ -165,6 +319,7 @@ main (int argc, char **argv)
   save_text ("ihex", ":020000021000EC\n:0400000001020304F2\n:0400000300001000E9\n"
                      ":040000050800018965\n:00000001FF\n");
   save_text ("srec", "S00600004844521B\nS2080100000102030AE6\nS5030001FB\nS804010000FA\n");
+  device_seeds ();
   printf ("%u seeds in %s\n", count, dir);
   return 0;
 }

@@ -195,41 +195,6 @@ leave_raw (gint fd, GCancellable *cancellable)
     df_serial_read_until (fd, got, ">>> ", deadline (LEAVE_MS), cancellable, NULL);
 }
 
-/* runs code in raw mode: its output in *out, or the exception as an error */
-static gboolean
-exec_raw (gint fd, DfSerialPort *port, const gchar *code, gchar **out,
-          GCancellable *cancellable, GError **error)
-{
-  g_autofree gchar *command = g_strconcat (code, "\x04", NULL);
-  g_autoptr(GByteArray) got = g_byte_array_new ();
-  g_autoptr(GByteArray) err = g_byte_array_new ();
-  g_autoptr(GError) local = NULL;
-
-  if (!df_serial_write (fd, command, strlen (command), deadline (RUN_MS), cancellable, &local) ||
-      !df_serial_read_until (fd, got, "OK", deadline (RUN_MS), cancellable, &local))
-    {
-      set_answer_error (error, port, local, got);
-      return FALSE;
-    }
-  g_byte_array_set_size (got, 0);
-  if (!df_serial_read_until (fd, got, "\x04", deadline (RUN_MS), cancellable, &local) ||
-      !df_serial_read_until (fd, err, "\x04>", deadline (RUN_MS), cancellable, &local))
-    {
-      set_answer_error (error, port, local, got->len > 0 ? got : err);
-      return FALSE;
-    }
-  if (err->len > 2)
-    {
-      g_autofree gchar *text = g_strndup ((const gchar *) err->data, err->len - 2);
-      g_auto(GStrv) lines = g_strsplit (g_strstrip (text), "\n", -1);
-      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL, _("the board on %s answered with an error: %s"),
-                   port->devnode, g_strstrip (lines[g_strv_length (lines) - 1]));
-      return FALSE;
-    }
-  *out = g_strndup ((const gchar *) got->data, got->len - 1);
-  return TRUE;
-}
-
 static DfMicroPython *
 board_from_answer (DfSerialPort *port, const gchar *answer, GError **error)
 {
@@ -259,10 +224,59 @@ board_from_answer (DfSerialPort *port, const gchar *answer, GError **error)
   return board;
 }
 
+/* runs code in raw mode: what it printed up to the board's first Ctrl-D
+ * in got, the exception up to "\x04>" in err (sentinels included) */
+static gboolean
+exec_raw (gint fd, DfSerialPort *port, const gchar *code, GByteArray *got, GByteArray *err,
+          GCancellable *cancellable, GError **error)
+{
+  g_autofree gchar *command = g_strconcat (code, "\x04", NULL);
+  g_autoptr(GError) local = NULL;
+
+  if (!df_serial_write (fd, command, strlen (command), deadline (RUN_MS), cancellable, &local) ||
+      !df_serial_read_until (fd, got, "OK", deadline (RUN_MS), cancellable, &local))
+    {
+      set_answer_error (error, port, local, got);
+      return FALSE;
+    }
+  g_byte_array_set_size (got, 0);
+  if (!df_serial_read_until (fd, got, "\x04", deadline (RUN_MS), cancellable, &local) ||
+      !df_serial_read_until (fd, err, "\x04>", deadline (RUN_MS), cancellable, &local))
+    {
+      set_answer_error (error, port, local, got->len > 0 ? got : err);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+DfMicroPython *
+df_micropython_parse_answer (DfSerialPort *port, GByteArray *got, GByteArray *err, GError **error)
+{
+  g_autofree gchar *out = NULL;
+
+  g_return_val_if_fail (got->len >= 1 && err->len >= 2, NULL);  /* the sentinels */
+  if (err->len > 2)
+    {
+      g_autofree gchar *text = g_strndup ((const gchar *) err->data, err->len - 2);
+      g_auto(GStrv) lines = g_strsplit (g_strstrip (text), "\n", -1);
+      /* an exception of blanks (or starting with a NUL) splits into no
+       * line at all: its excerpt is all there is to show */
+      guint n = g_strv_length (lines);
+      g_autofree gchar *seen = n == 0 ? excerpt (err) : NULL;
+
+      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL, _("the board on %s answered with an error: %s"),
+                   port->devnode, n > 0 ? g_strstrip (lines[n - 1]) : seen);
+      return NULL;
+    }
+  out = g_strndup ((const gchar *) got->data, got->len - 1);
+  return board_from_answer (port, out, error);
+}
+
 DfMicroPython *
 df_micropython_query (DfSerialPort *port, GCancellable *cancellable, GError **error)
 {
-  g_autofree gchar *answer = NULL;
+  g_autoptr(GByteArray) got = g_byte_array_new ();
+  g_autoptr(GByteArray) err = g_byte_array_new ();
   DfMicroPython *board = NULL;
   gint fd = df_serial_port_open (port, error);
 
@@ -270,8 +284,8 @@ df_micropython_query (DfSerialPort *port, GCancellable *cancellable, GError **er
     return NULL;
   if (enter_raw (fd, port, cancellable, error))
     {
-      if (exec_raw (fd, port, QUERY_CODE, &answer, cancellable, error))
-        board = board_from_answer (port, answer, error);
+      if (exec_raw (fd, port, QUERY_CODE, got, err, cancellable, error))
+        board = df_micropython_parse_answer (port, got, err, error);
       leave_raw (fd, cancellable);
     }
   else

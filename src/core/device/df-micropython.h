@@ -35,6 +35,11 @@ GPtrArray     *df_micropython_find (const gchar *const *selectors, GCancellable 
  * os.uname(); each step is bounded.  NULL with an error saying what the
  * port did (no answer, not MicroPython's REPL, hung up). */
 DfMicroPython *df_micropython_query (DfSerialPort *port, GCancellable *cancellable, GError **error);
+/* What the board answered the query in raw mode: got is what it printed
+ * up to its first Ctrl-D, err what followed up to "\x04>" (the exception),
+ * sentinels included.  NULL with an error when that is not MicroPython's
+ * answer.  Pure (no I/O), so the device fuzzer feeds it. */
+DfMicroPython *df_micropython_parse_answer (DfSerialPort *port, GByteArray *got, GByteArray *err, GError **error);
 /* df_micropython_query, or a board holding the error (never NULL) */
 DfMicroPython *df_micropython_probe (DfSerialPort *port, GCancellable *cancellable);
 /* Runs machine.bootloader(): the board leaves the bus at once. */

@@ -1,5 +1,6 @@
 #include <glib/gi18n.h>
 
+#include "df-clock.h"
 #include "df-error.h"
 #include "df-le.h"
 #include "df-poll.h"
@@ -90,23 +91,14 @@ df_connection_note (DfConnection *c, const gchar *format, ...)
 gboolean
 df_sleep_ms (guint ms, GCancellable *cancellable, GError **error)
 {
-  GPollFD fd;
-
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto cancelled;
   if (ms == 0)
     return TRUE;
-  /* poll on the cancellable's fd: a Cancel wakes us at once */
-  if (cancellable != NULL && g_cancellable_make_pollfd (cancellable, &fd))
-    {
-      fd.events = G_IO_IN;
-      g_poll (&fd, 1, (gint) ms);
-      g_cancellable_release_fd (cancellable);
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto cancelled;
-      return TRUE;
-    }
-  g_usleep ((gulong) ms * 1000);
+  /* a Cancel wakes the sleep at once (df-clock.c) */
+  df_clock_sleep_us ((guint64) ms * 1000, cancellable);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto cancelled;
   return TRUE;
 
 cancelled:
@@ -270,7 +262,7 @@ sleep_us (DfConnection *c, guint64 us, GError **error)
   if (us >= 1000)
     return df_sleep_ms ((guint) ((us + 999) / 1000), c->cancellable, error);
   if (us > 0)
-    g_usleep (us);
+    df_clock_sleep_us (us, NULL);
   return df_sleep_ms (0, c->cancellable, error);
 }
 
@@ -307,7 +299,7 @@ wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfSta
                  gboolean *refused, GError **error)
 {
   DfStatus status;
-  gint64 start = g_get_monotonic_time ();
+  gint64 start = df_clock_now_us ();
   gint64 deadline = start + (gint64) busy_ms * 1000;
   gint64 first_busy = 0;
   gint64 ready_at = 0;  /* when the device said it would be ready */
@@ -325,7 +317,7 @@ wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfSta
   for (;;)
     {
       g_autoptr(GError) local = NULL;
-      gint64 sent = g_get_monotonic_time ();
+      gint64 sent = df_clock_now_us ();
 
       asked_early |= sent < ready_at;
       if (!get_status_timeout (c, &status, status_timeout, &local))
@@ -354,7 +346,7 @@ wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfSta
         }
       if (!is_busy (status.state))
         break;
-      if (g_get_monotonic_time () > deadline)
+      if (df_clock_now_us () > deadline)
         {
           /* it answers, so the link is fine: the device is stuck */
           g_set_error (error, DF_ERROR, DF_ERROR_DEVICE,
@@ -362,7 +354,7 @@ wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfSta
                        df_state_to_string (status.state), busy_ms / 1000);
           return FALSE;
         }
-      sent = g_get_monotonic_time ();
+      sent = df_clock_now_us ();
       if (first_busy == 0)
         first_busy = sent;
       ready_at = sent + (gint64) status.poll_timeout_ms * 1000;
@@ -385,7 +377,7 @@ wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfSta
     }
   if (first_busy > 0 && op < DF_POLL_OPS)
     {
-      gint64 seen = g_get_monotonic_time () - first_busy;
+      gint64 seen = df_clock_now_us () - first_busy;
       df_poll_learn (&c->busy_seen_us[op], bytes > 0 ? seen * 1024 / (gint64) bytes : seen);
     }
   if (status_out != NULL)
@@ -417,7 +409,7 @@ busy_deadline (DfConnection *c)
 {
   guint ms = c->request_timeout_ms > 0 ? c->request_timeout_ms : MAX (c->max_busy_ms, REQUEST_TIMEOUT_MS);
 
-  return g_get_monotonic_time () + (gint64) ms * 1000;
+  return df_clock_now_us () + (gint64) ms * 1000;
 }
 
 gboolean
@@ -435,7 +427,7 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
         {
           /* STM32F0/L4 stall GETSTATUS while they finish an erase the
            * failure interrupted: ask again shortly, for a bounded time */
-          if (g_error_matches (local, DF_ERROR, DF_ERROR_STALLED) && g_get_monotonic_time () < deadline)
+          if (g_error_matches (local, DF_ERROR, DF_ERROR_STALLED) && df_clock_now_us () < deadline)
             {
               if (!df_sleep_ms (MIN (10 * ++waits, 200), c->cancellable, error))
                 return FALSE;
@@ -457,7 +449,7 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
         case DF_STATE_MANIFEST:
           /* still at work (an STM32H7 answers busy through an erase):
            * waiting is no attempt, until the deadline */
-          if (g_get_monotonic_time () >= deadline)
+          if (df_clock_now_us () >= deadline)
             {
               g_set_error (error, DF_ERROR, DF_ERROR_DEVICE,
                            _("the device stays busy (%s) and does not return to dfuIDLE; unplug it and put it "

@@ -8,11 +8,8 @@
 #include "df-quirks.h"
 #include "df-trace.h"
 #include "df-usb.h"
+#include "df-usb-describe.h"
 
-#define DFU_CLASS        0xFE
-#define DFU_SUBCLASS     0x01
-#define DFU_PROTO_RUNTIME 0x01
-#define DFU_FUNCTIONAL_DESCRIPTOR 0x21
 #define STRING_TIMEOUT_MS 1000
 
 /* "1.0.26", for reports */
@@ -239,86 +236,6 @@ get_string_descriptor (libusb_device_handle *handle, guint8 index, guint16 langi
                            NULL);
 }
 
-/* a string descriptor holding 8-bit characters instead of UTF-16 */
-static gchar *
-read_raw_string (libusb_device_handle *handle, guint8 index)
-{
-  guchar buf[256];
-  gint n;
-
-  if (handle == NULL || index == 0)
-    return NULL;
-  n = get_string_descriptor (handle, index, 0x0409, buf, sizeof buf);
-  if (n <= 2 || buf[1] != LIBUSB_DT_STRING)
-    return NULL;
-  return g_strndup ((const gchar *) buf + 2, MIN ((gsize) n, buf[0]) - 2);
-}
-
-/* what df_quirks_apply needs to read the serial again, as 8-bit */
-typedef struct {
-  libusb_device_handle *handle;
-  guint8                index;
-} SerialRead;
-
-static gchar *
-reread_serial_raw (gpointer user_data)
-{
-  SerialRead *read = user_data;
-  return read_raw_string (read->handle, read->index);
-}
-
-/* as libusb_get_string_descriptor_ascii() reads it (the first language,
- * '?' for what is not ASCII), through control_transfer() */
-static gchar *
-read_string (libusb_device_handle *handle, guint8 index)
-{
-  guchar buf[256];
-  GString *text;
-  gint n;
-
-  if (handle == NULL || index == 0)
-    return NULL;
-  n = get_string_descriptor (handle, 0, 0, buf, sizeof buf);
-  if (n < 4)
-    return NULL;
-  n = get_string_descriptor (handle, index, df_le16 (buf + 2), buf, sizeof buf);
-  if (n < 2 || buf[1] != LIBUSB_DT_STRING)
-    return NULL;
-  n = MIN (n, buf[0]);
-  text = g_string_new (NULL);
-  for (gint i = 2; i + 1 < n; i += 2)
-    g_string_append_c (text, buf[i + 1] != 0 ? '?' : (gchar) buf[i]);
-  return g_string_free (text, FALSE);
-}
-
-/* the DFU functional descriptor: in the extra bytes of the interface's
- * alt settings (DfuSe bootloaders put it after the last one) */
-static gboolean
-find_functional_descriptor (const struct libusb_interface *interface, DfDevice *device)
-{
-  for (gint a = 0; a < interface->num_altsetting; a++)
-    {
-      const struct libusb_interface_descriptor *alt = &interface->altsetting[a];
-      const guint8 *p = alt->extra;
-      gint left = alt->extra_length;
-
-      while (left >= 2 && p[0] >= 2 && p[0] <= left)
-        {
-          if (p[1] == DFU_FUNCTIONAL_DESCRIPTOR && p[0] >= 7)
-            {
-              device->attributes = p[2];
-              device->detach_timeout_ms = df_le16 (p + 3);
-              device->transfer_size = df_le16 (p + 5);
-              device->dfu_version = p[0] >= 9 ? df_le16 (p + 7) : 0x0100;
-              return TRUE;
-            }
-          left -= p[0];
-          p += p[0];
-        }
-    }
-  return FALSE;
-}
-
 static gchar *
 port_path (libusb_device *dev)
 {
@@ -334,96 +251,119 @@ port_path (libusb_device *dev)
   return g_string_free (g_steal_pointer (&path), FALSE);
 }
 
+/* a device being listed: opened for its strings when it has a DFU interface */
+typedef struct {
+  libusb_device        *dev;
+  libusb_device_handle *handle;
+} Listing;
+
+static DfUsbOpenResult
+open_for_strings (gpointer user_data)
+{
+  Listing *listing = user_data;
+  gint rc = libusb_open (listing->dev, &listing->handle);
+
+  if (rc == 0)
+    {
+      trace_descriptors (listing->handle);
+      return DF_USB_OPENED;
+    }
+  listing->handle = NULL;
+  return rc == LIBUSB_ERROR_ACCESS ? DF_USB_DENIED : rc == LIBUSB_ERROR_NO_DEVICE ? DF_USB_GONE : DF_USB_UNREADABLE;
+}
+
+static gint
+get_string (guint8 index, guint16 langid, guint8 *buf, gsize size, gpointer user_data)
+{
+  Listing *listing = user_data;
+  return get_string_descriptor (listing->handle, index, langid, buf, size);
+}
+
+/* libusb's parsed descriptors, handed to df_usb_describe() */
 static void
 add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
 {
   struct libusb_device_descriptor desc;
   struct libusb_config_descriptor *config = NULL;
-  libusb_device_handle *handle = NULL;
-  gint open_status = LIBUSB_SUCCESS;  /* set at the first DFU interface */
-  SerialRead serial_read;
+  g_autofree DfUsbInterface *interfaces = NULL;
+  g_autoptr(GPtrArray) alts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *path = NULL;
+  Listing listing = { dev, NULL };
+  DfUsbDescriptors d;
 
   if (libusb_get_device_descriptor (dev, &desc) != 0 ||
       libusb_get_active_config_descriptor (dev, &config) != 0)
     return;
 
+  interfaces = g_new0 (DfUsbInterface, config->bNumInterfaces);
   for (guint8 i = 0; i < config->bNumInterfaces; i++)
     {
       const struct libusb_interface *interface = &config->interface[i];
-      const struct libusb_interface_descriptor *first;
-      DfDevice *device;
+      DfUsbAltSetting *settings = g_new0 (DfUsbAltSetting, MAX (interface->num_altsetting, 1));
 
-      if (interface->num_altsetting < 1)
-        continue;
-      first = &interface->altsetting[0];
-      if (first->bInterfaceClass != DFU_CLASS || first->bInterfaceSubClass != DFU_SUBCLASS)
-        continue;
-
-      /* strings need an open device; a permission error still lists it */
-      if (handle == NULL)
-        {
-          open_status = libusb_open (dev, &handle);
-          if (open_status != 0)
-            handle = NULL;
-          else
-            trace_descriptors (handle);
-          /* gone while being listed (leaving DFU mode): listing it without
-           * its strings would show a device that is not there */
-          if (open_status == LIBUSB_ERROR_NO_DEVICE)
-            break;
-        }
-
-      device = df_device_new ();
-      device->vid = desc.idVendor;
-      device->pid = desc.idProduct;
-      device->bcd_device = desc.bcdDevice;
-      device->bus = libusb_get_bus_number (dev);
-      device->address = libusb_get_device_address (dev);
-      device->path = port_path (dev);
-      device->configuration = config->bConfigurationValue;
-      device->interface = first->bInterfaceNumber;
-      device->permission_denied = handle == NULL && open_status == LIBUSB_ERROR_ACCESS;
-      device->manufacturer = read_string (handle, desc.iManufacturer);
-      device->product = read_string (handle, desc.iProduct);
-      device->serial = read_string (handle, desc.iSerialNumber);
-      device->transfer_size = 1024;
-      device->dfu_version = 0x0110;
-      find_functional_descriptor (interface, device);
-
+      g_ptr_array_add (alts, settings);
       for (gint a = 0; a < interface->num_altsetting; a++)
         {
           const struct libusb_interface_descriptor *alt = &interface->altsetting[a];
-          g_autofree gchar *name = read_string (handle, alt->iInterface);
-          df_device_add_alt (device, alt->bAlternateSetting, name);
+          settings[a] = (DfUsbAltSetting) {
+            .number = alt->bInterfaceNumber,
+            .alt_setting = alt->bAlternateSetting,
+            .class_code = alt->bInterfaceClass,
+            .subclass = alt->bInterfaceSubClass,
+            .protocol = alt->bInterfaceProtocol,
+            .name_index = alt->iInterface,
+            .extra = alt->extra,
+            .extra_length = alt->extra_length > 0 ? (gsize) alt->extra_length : 0,
+          };
         }
-
-      if (first->bInterfaceProtocol == DFU_PROTO_RUNTIME)
-        device->mode = DF_DEVICE_MODE_RUNTIME;
-      else if (device->dfu_version == 0x011A ||
-               (device->alts->len > 0 && ((DfAlt *) g_ptr_array_index (device->alts, 0))->layout != NULL))
-        device->mode = DF_DEVICE_MODE_DFUSE;
-      else
-        device->mode = DF_DEVICE_MODE_DFU;
-
-      serial_read.handle = handle;
-      serial_read.index = desc.iSerialNumber;
-      df_quirks_apply (device, reread_serial_raw, &serial_read);
-      g_ptr_array_add (devices, device);
+      interfaces[i].alts = settings;
+      interfaces[i].n_alts = interface->num_altsetting > 0 ? (guint) interface->num_altsetting : 0;
     }
 
-  if (handle != NULL)
-    libusb_close (handle);
+  path = port_path (dev);
+  d = (DfUsbDescriptors) {
+    .vid = desc.idVendor,
+    .pid = desc.idProduct,
+    .bcd_device = desc.bcdDevice,
+    .manufacturer_index = desc.iManufacturer,
+    .product_index = desc.iProduct,
+    .serial_index = desc.iSerialNumber,
+    .bus = libusb_get_bus_number (dev),
+    .address = libusb_get_device_address (dev),
+    .path = path,
+    .configuration = config->bConfigurationValue,
+    .interfaces = interfaces,
+    .n_interfaces = config->bNumInterfaces,
+    .open = open_for_strings,
+    .get_string = get_string,
+    .user_data = &listing,
+  };
+  df_usb_describe (&d, devices);
+
+  if (listing.handle != NULL)
+    libusb_close (listing.handle);
   libusb_free_config_descriptor (config);
+}
+
+static const DfUsbBus *test_bus;
+
+void
+df_usb_set_bus (const DfUsbBus *bus)
+{
+  test_bus = bus;
 }
 
 GPtrArray *
 df_usb_enumerate (GError **error)
 {
-  libusb_context *context = df_usb_get_context (error);
+  libusb_context *context;
   libusb_device **list = NULL;
   GPtrArray *devices;
   gssize n;
 
+  if (test_bus != NULL)
+    return test_bus->enumerate (test_bus->user_data, error);
+  context = df_usb_get_context (error);
   if (context == NULL)
     return NULL;
   n = libusb_get_device_list (context, &list);
@@ -551,13 +491,16 @@ static const DfTransportVtable usb_vtable = {
 DfTransport *
 df_usb_open (DfDevice *device, GError **error)
 {
-  libusb_context *context = df_usb_get_context (error);
+  libusb_context *context;
   libusb_device **list = NULL;
   libusb_device_handle *handle = NULL;
   gint rc = LIBUSB_ERROR_NO_DEVICE;
   UsbTransport *self;
   gssize n;
 
+  if (test_bus != NULL)
+    return test_bus->open (device, test_bus->user_data, error);
+  context = df_usb_get_context (error);
   if (context == NULL)
     return NULL;
   n = libusb_get_device_list (context, &list);

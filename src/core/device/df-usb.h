@@ -23,6 +23,18 @@ guint16      df_usb_transfer_size (DfDevice *device);
  * which the caller closes */
 DfTransport *df_usb_connect (DfDevice *device, GCancellable *cancellable,
                              DfConnection *conn, GError **error);
+/* An in-process bus for tests (the device fuzzer): while one is set,
+ * df_usb_enumerate() and df_usb_open() ask it instead of libusb, so the
+ * job, read, detach and resume run unchanged on its devices.  open returns
+ * a transport with the device's DFU interface claimed.  NULL: libusb. */
+typedef struct {
+  GPtrArray   *(*enumerate) (gpointer user_data, GError **error);
+  DfTransport *(*open) (DfDevice *device, gpointer user_data, GError **error);
+  gpointer      user_data;
+} DfUsbBus;
+
+void         df_usb_set_bus (const DfUsbBus *bus);
+
 /* libusb's version, "1.0.26" */
 const gchar *df_usb_version (void);
 /* what to tell a user who gets LIBUSB_ERROR_ACCESS */

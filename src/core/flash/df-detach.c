@@ -5,6 +5,7 @@
  * again on the same port or with the same serial number. */
 #include <glib/gi18n.h>
 
+#include "df-clock.h"
 #include "df-error.h"
 #include "df-job.h"
 #include "df-micropython-switch.h"
@@ -31,9 +32,9 @@ DfDevice *
 df_device_wait_for (DfDevice *was, guint timeout_ms, DfSameDeviceFunc same,
                     GCancellable *cancellable, GError **error)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = df_clock_now_us () + (gint64) timeout_ms * 1000;
 
-  while (g_get_monotonic_time () < deadline)
+  while (df_clock_now_us () < deadline)
     {
       g_autoptr(GPtrArray) devices = NULL;
 
