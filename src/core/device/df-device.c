@@ -137,8 +137,9 @@ df_device_describe (DfDevice *device)
 gboolean
 df_device_check_transfer_size (DfDevice *device, GError **error)
 {
-  /* 0: no functional descriptor, the host picks one (df_usb_connect) */
-  if (device->transfer_size == 0 || device->transfer_size >= DF_MIN_TRANSFER_SIZE)
+  /* without a functional descriptor it is 1024, the host's guess
+   * (df-usb-describe.c); an application is only sent DFU_DETACH */
+  if (df_device_is_application (device) || device->transfer_size >= DF_MIN_TRANSFER_SIZE)
     return TRUE;
   /* TRANSLATORS: %u: the device's wTransferSize, under 8 */
   g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,

@@ -57,7 +57,8 @@ df_poll_pause_us (const DfPollState *st)
 {
   if ((guint64) st->poll_timeout_ms * 1000 > DF_POLL_LONG_WAIT_CAP_US)
     return growing_pause_us (st);
-  return chosen_pause_us (st);
+  /* what was learnt is capped as well: a few seconds apart at most */
+  return MIN (chosen_pause_us (st), DF_POLL_LONG_WAIT_CAP_US);
 }
 
 guint64

@@ -35,6 +35,8 @@ typedef struct {
 /* the longest pause where the device reports 0 ms */
 #define DF_POLL_ZERO_TIMEOUT_CAP_US 5000
 
+/* the shortest write a time per KiB is learnt from */
+#define DF_POLL_LEARN_MIN_BYTES 256
 /* the longest pause, whatever the device asks for */
 #define DF_POLL_LONG_WAIT_CAP_US (3 * G_USEC_PER_SEC)
 

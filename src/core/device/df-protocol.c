@@ -266,6 +266,16 @@ sleep_us (DfConnection *c, guint64 us, GError **error)
   return df_sleep_ms (0, c->cancellable, error);
 }
 
+/* a pause, never past the operation's deadline (then one more request
+ * finds out) */
+static guint64
+until_deadline (guint64 pause_us, gint64 deadline)
+{
+  gint64 left = deadline - df_clock_now_us ();
+
+  return MIN (pause_us, (guint64) MAX (left, DF_POLL_MIN_PAUSE_US));
+}
+
 static gboolean
 is_busy (guint8 state)
 {
@@ -327,7 +337,7 @@ wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfSta
           if (g_error_matches (local, DF_ERROR, DF_ERROR_STALLED) && sent < deadline)
             {
               poll.waited_us = sent - (first_busy > 0 ? first_busy : start);
-              if (!sleep_us (c, df_poll_stall_pause_us (&poll), error))
+              if (!sleep_us (c, until_deadline (df_poll_stall_pause_us (&poll), deadline), error))
                 return FALSE;
               continue;
             }
@@ -369,13 +379,15 @@ wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfSta
                                    "any flash operation takes; asking sooner, at most %u s apart"),
                               poll.poll_timeout_ms, (guint) (DF_POLL_LONG_WAIT_CAP_US / G_USEC_PER_SEC));
         }
-      if (!sleep_us (c, df_poll_pause_us (&poll), error))
+      if (!sleep_us (c, until_deadline (df_poll_pause_us (&poll), deadline), error))
         return FALSE;
       /* a device that asks for long waits gets them, with room to spare */
       status_timeout = MAX (status_timeout, MIN (status.poll_timeout_ms,
                                                  DF_POLL_LONG_WAIT_CAP_US / 1000) + REQUEST_TIMEOUT_MS);
     }
-  if (first_busy > 0 && op < DF_POLL_OPS)
+  /* a block of a few bytes is all fixed cost: per KiB it would teach a
+   * time a hundred times too long (a 1-byte block busy 100 ms: 102 s) */
+  if (first_busy > 0 && op < DF_POLL_OPS && (bytes == 0 || bytes >= DF_POLL_LEARN_MIN_BYTES))
     {
       gint64 seen = df_clock_now_us () - first_busy;
       df_poll_learn (&c->busy_seen_us[op], bytes > 0 ? seen * 1024 / (gint64) bytes : seen);

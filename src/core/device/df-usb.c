@@ -536,8 +536,8 @@ df_usb_open (DfDevice *device, GError **error)
 guint16
 df_usb_transfer_size (DfDevice *device)
 {
-  /* DFU 1.1 leaves a missing functional descriptor to the host's guess */
-  guint16 size = device->transfer_size > 0 ? device->transfer_size : 1024;
+  /* 1024 without a functional descriptor (df-usb-describe.c) */
+  guint16 size = MAX (device->transfer_size, DF_MIN_TRANSFER_SIZE);
   guint max = device->quirks != NULL ? device->quirks->max_transfer_size : 0;
 
   if (max > 0 && max < size)
@@ -561,7 +561,7 @@ df_usb_connect (DfDevice *device, GCancellable *cancellable, DfConnection *conn,
     .interface = device->interface,
     .transfer_size = size,
     /* the device's block arithmetic counts in its own wTransferSize */
-    .address_every_block = size < (device->transfer_size > 0 ? device->transfer_size : 1024),
+    .address_every_block = size < device->transfer_size,
     .dfuse = device->mode == DF_DEVICE_MODE_DFUSE,
     .cancellable = cancellable,
     .max_busy_ms = DF_MAX_BUSY_MS,

@@ -10,6 +10,11 @@
 #include "df-job-private.h"
 #include "df-memory.h"
 
+/* The backup is held in memory until it is saved.  The sectors come from
+ * the device's layout string, which may claim a 500 MiB sector: the
+ * largest flash parts DFU serves hold a few MiB, QSPI a few tens. */
+#define BACKUP_MAX_BYTES (64 * 1024 * 1024)
+
 /* backup: every touched sector, whole, into a DfuSe file, before any change */
 gboolean
 df_job_run_backup (DfJob *job, GError **error)
@@ -18,6 +23,16 @@ df_job_run_backup (DfJob *job, GError **error)
   g_autoptr(DfImage) backup = df_image_new (DF_FORMAT_DFUSE, job->backup_path);
   DfWriteOptions options;
 
+  if (plan->touched_bytes > BACKUP_MAX_BYTES)
+    {
+      g_autofree gchar *size = g_format_size_full (plan->touched_bytes, G_FORMAT_SIZE_IEC_UNITS);
+      /* TRANSLATORS: %s: a size such as "500.0 MiB" */
+      g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
+                   _("the backup would hold %s (the device reports sectors that large): more than Defuse backs up; "
+                     "nothing was changed on the device. Flash without a backup, or read what you need first."),
+                   size);
+      return FALSE;
+    }
   df_job_begin_phase (job, DF_PHASE_BACKUP, plan->touched_bytes);
   for (guint i = 0; i < plan->targets->len; i++)
     {
