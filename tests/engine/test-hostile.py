@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 
-from simtest import CLI, available, layout, sim, write
+from simtest import CLI, available, sim, write
 from simrun import PROFILES
 from taptest import pattern, run, test
 
@@ -22,6 +22,16 @@ def variant(tmp, base, change):
         profile = json.load(f)
     change(profile)
     return write(os.path.join(tmp, f"{base}-variant.json"), json.dumps(profile).encode())
+
+
+def stuck(profile):
+    """Every write keeps it busy for an hour, and it asks for 4.6 h."""
+    profile["poll_timeout_ms"] = {k: 0xFFFFFF for k in profile["poll_timeout_ms"]}
+    profile["timing"]["program_us"] = 3600e6
+    # answers dfuDNBUSY: a device that held (NAKed) the request would hold
+    # defuse-sim's ioctl, which no host timeout can end (libusb's timeout
+    # cancels a URB the kernel has taken: the sim never gives it back)
+    profile.setdefault("quirks", {}).update(getstatus_while_busy="answer", getstatus_while_writing="answer")
 
 
 def plain_firmware(tmp, size=20000):
@@ -153,14 +163,6 @@ def device_that_stays_busy_ends_with_an_answer(tmp):
     if skip():
         return "skip"
 
-    def stuck(profile):
-        profile["poll_timeout_ms"] = {k: 0xFFFFFF for k in profile["poll_timeout_ms"]}
-        profile["timing"]["program_us"] = 3600e6
-        # answers dfuDNBUSY: a device that held (NAKed) the request would
-        # hold defuse-sim's ioctl, which no host timeout can end (libusb's
-        # timeout cancels a URB the kernel has taken: the sim never returns it)
-        profile.setdefault("quirks", {}).update(getstatus_while_busy="answer", getstatus_while_writing="answer")
-
     fw, data = plain_firmware(tmp)
     before = write(os.path.join(tmp, "before.bin"), pattern(256 * 1024, 9))
     r = sim(tmp, CLI, "flash", fw, profile=variant(tmp, "dfu11", stuck), scale="1", flash_in=before)
@@ -176,14 +178,6 @@ def ctrl_c_ends_a_wait_on_a_busy_device(tmp):
     deadline), with one message."""
     if skip():
         return "skip"
-
-    def stuck(profile):
-        profile["poll_timeout_ms"] = {k: 0xFFFFFF for k in profile["poll_timeout_ms"]}
-        profile["timing"]["program_us"] = 3600e6
-        # answers dfuDNBUSY: a device that held (NAKed) the request would
-        # hold defuse-sim's ioctl, which no host timeout can end (libusb's
-        # timeout cancels a URB the kernel has taken: the sim never returns it)
-        profile.setdefault("quirks", {}).update(getstatus_while_busy="answer", getstatus_while_writing="answer")
 
     fw, _ = plain_firmware(tmp)
     script = write(os.path.join(tmp, "cancel.sh"), f"""#!/bin/sh

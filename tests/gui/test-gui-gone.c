@@ -67,11 +67,15 @@ check_result (DefuseWindow *window, DefuseFlashTask *task, const Case *c, const 
   g_assert_null (gui_test_find_dialog ());
 }
 
-/* the phase of the last progress before the result */
+/* the phase of the last progress before the result (a success ends with
+ * DONE: the phase it was gone in came before) */
 static void
 on_progress (DefuseFlashTask *task, DfPhase *phase)
 {
-  *phase = defuse_flash_task_get_progress (task)->phase;
+  DfPhase now = defuse_flash_task_get_progress (task)->phase;
+
+  if (now != DF_PHASE_DONE)
+    *phase = now;
 }
 
 static void
