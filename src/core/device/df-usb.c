@@ -123,7 +123,7 @@ cancellable_transfer (libusb_device_handle *handle, guint8 request_type, guint8 
                       guint16 index, guint8 *data, guint16 length, guint timeout_ms, GCancellable *cancellable)
 {
   libusb_context *context = df_usb_get_context (NULL);
-  g_autofree guint8 *buffer = g_malloc0 (LIBUSB_CONTROL_SETUP_SIZE + (gsize) length);
+  g_autofree guint8 *buffer = NULL;  /* the setup packet, then the data */
   struct libusb_transfer *transfer;
   gboolean cancelled = FALSE;
   gint completed = 0;
@@ -134,6 +134,7 @@ cancellable_transfer (libusb_device_handle *handle, guint8 request_type, guint8 
   transfer = libusb_alloc_transfer (0);
   if (transfer == NULL)
     return LIBUSB_ERROR_NO_MEM;
+  buffer = g_malloc0 (LIBUSB_CONTROL_SETUP_SIZE + (gsize) length);
   libusb_fill_control_setup (buffer, request_type, request, value, index, length);
   if (!(request_type & LIBUSB_ENDPOINT_IN) && length > 0)
     memcpy (buffer + LIBUSB_CONTROL_SETUP_SIZE, data, length);

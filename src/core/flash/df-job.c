@@ -256,8 +256,9 @@ run_resuming (DfJob *job, DfTransport **transport, GError **error)
     {
       g_autoptr(GError) gone = NULL;
 
-      /* the leave comes last: all was written (and verified, if asked) */
-      if (g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) && job->progress.phase == DF_PHASE_LEAVE)
+      /* a DfuSe leave comes last: all was written (and verified, if asked) */
+      if (g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) && job->plan->dfuse &&
+          job->progress.phase == DF_PHASE_LEAVE)
         {
           job->gone_before_start = TRUE;
           df_job_log (job, _("the device went away before it was told to start the new firmware: unplug it "
