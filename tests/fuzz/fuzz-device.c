@@ -240,19 +240,23 @@ plan_sector (DfPlanTarget *target, guint32 address)
   return NULL;
 }
 
-/* the plan's byte at address, or -1 where the plan writes none */
-static gint
-plan_byte (DfPlanTarget *target, guint32 address)
+static gboolean
+in_write (const DfPlanWrite *write, guint32 address)
 {
-  for (guint i = 0; i < target->writes->len; i++)
-    {
-      DfPlanWrite *write = g_ptr_array_index (target->writes, i);
-      gsize size;
-      const guint8 *data = g_bytes_get_data (write->data, &size);
-      if (address >= write->address && (guint64) address < (guint64) write->address + size)
-        return data[address - write->address];
-    }
-  return -1;
+  return write != NULL && address >= write->address &&
+         (guint64) address < (guint64) write->address + g_bytes_get_size (write->data);
+}
+
+/* the plan's byte at address, or -1 where the plan writes none; *last
+ * keeps the write found, so a run of bytes costs one search */
+static gint
+plan_byte (DfPlanTarget *target, guint32 address, DfPlanWrite **last)
+{
+  for (guint i = 0; !in_write (*last, address) && i < target->writes->len; i++)
+    *last = g_ptr_array_index (target->writes, i);
+  if (!in_write (*last, address))
+    return -1;
+  return ((const guint8 *) g_bytes_get_data ((*last)->data, NULL))[address - (*last)->address];
 }
 
 static void G_GNUC_NORETURN
@@ -269,14 +273,19 @@ check_write (DfPlan *plan, const ScriptOp *op)
   gsize size;
   const guint8 *data = g_bytes_get_data (op->data, &size);
 
+  DfPlanSector *s = NULL;
+  DfPlanWrite *last = NULL;
+
   if (target == NULL)
     outside_plan (op, "an alt setting the plan does not write");
   for (gsize i = 0; i < size; i++)
     {
       guint32 at = op->address + (guint32) i;
-      DfPlanSector *s = plan_sector (target, at);
-      gint want = plan_byte (target, at);
+      gint want = plan_byte (target, at, &last);
 
+      /* a run of bytes stays in one sector: searched again only past it */
+      if (s == NULL || at < s->start || (guint64) at >= (guint64) s->start + s->size)
+        s = plan_sector (target, at);
       if ((guint64) op->address + i > G_MAXUINT32 || s == NULL || !s->touched)
         outside_plan (op, "a byte in a sector the plan does not touch");
       if (want >= 0 ? data[i] != want : data[i] != 0xff)
