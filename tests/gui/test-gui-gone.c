@@ -125,7 +125,7 @@ main (int argc, char *argv[])
     { "write", DF_PHASE_WRITE, DF_DEVICE_MODE_DFUSE, FAILED },
     { "verify", DF_PHASE_VERIFY, DF_DEVICE_MODE_DFUSE, FAILED },
     { "leave", DF_PHASE_LEAVE, DF_DEVICE_MODE_DFUSE, NOT_STARTED },
-    { "leave-request", DF_PHASE_DONE, DF_DEVICE_MODE_DFUSE, STARTED },
+    { "leave-request", DF_PHASE_LEAVE, DF_DEVICE_MODE_DFUSE, STARTED },
     { "micropython", DF_PHASE_DETACH, DF_DEVICE_MODE_MICROPYTHON, FAILED },
   };
 
