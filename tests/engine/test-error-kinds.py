@@ -127,6 +127,30 @@ echo "flash exit $?"
 
 
 @test
+def cancelled_mass_erase_is_not_nothing(tmp):
+    """Ctrl+C during a mass erase: the message says the chip may be blank,
+    never 'Nothing was erased or written'."""
+    if skip():
+        return "skip"
+    fw = firmware(tmp)
+    script = os.path.join(tmp, "cancel.sh")
+    write(script, f"""#!/bin/sh
+{CLI} flash --json --mass-erase --force {fw} > {tmp}/first.log 2> {tmp}/first.err &
+pid=$!
+while ! grep -q '"phase":"erase"' {tmp}/first.log 2>/dev/null; do sleep 0.01; done
+kill -INT $pid
+wait $pid
+echo "flash exit $?"
+""".encode())
+    os.chmod(script, 0o755)
+    r = sim(tmp, script, scale="0.1")
+    assert "flash exit 8" in r.out, r
+    event = result_of(open(os.path.join(tmp, "first.log")).read())
+    assert (event["kind"], event["exit"]) == ("cancelled", 8), event
+    assert "whole chip was erased" in event["message"] and "Nothing was" not in event["message"], event
+
+
+@test
 def kinds_before_any_device_work(tmp):
     if skip():
         return "skip"
