@@ -228,15 +228,28 @@ plan_target (DfPlan *plan, guint8 alt)
   return NULL;
 }
 
+static gboolean
+in_sector (const DfPlanSector *s, guint32 address)
+{
+  return address >= s->start && (guint64) address < (guint64) s->start + s->size;
+}
+
 static DfPlanSector *
 plan_sector (DfPlanTarget *target, guint32 address)
 {
+  /* a layout may hold 65535 tiny sectors and a write run through them in
+   * order: the one after the last found is tried first */
+  static guint hint;
+
+  if (hint + 1 < target->sectors->len &&
+      in_sector (&g_array_index (target->sectors, DfPlanSector, hint + 1), address))
+    return &g_array_index (target->sectors, DfPlanSector, ++hint);
   for (guint i = 0; i < target->sectors->len; i++)
-    {
-      DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, i);
-      if (address >= s->start && (guint64) address < (guint64) s->start + s->size)
-        return s;
-    }
+    if (in_sector (&g_array_index (target->sectors, DfPlanSector, i), address))
+      {
+        hint = i;
+        return &g_array_index (target->sectors, DfPlanSector, i);
+      }
   return NULL;
 }
 
