@@ -2,9 +2,8 @@
 
 #include "df-clock.h"
 #include "df-error.h"
-#include "df-le.h"
 #include "df-poll.h"
-#include "df-protocol.h"
+#include "df-protocol-private.h"
 
 /* DFU 1.1 class requests */
 enum {
@@ -20,13 +19,7 @@ enum {
 #define REQ_OUT 0x21 /* host to device, class, interface */
 #define REQ_IN  0xA1
 
-/* DfuSe commands, sent with DNLOAD wBlockNum 0 */
-#define DFUSE_SET_ADDRESS    0x21
-#define DFUSE_ERASE          0x41
-#define DFUSE_READ_UNPROTECT 0x92
-
-/* a request the device should answer at once */
-#define REQUEST_TIMEOUT_MS 5000
+#define REQUEST_TIMEOUT_MS DF_REQUEST_TIMEOUT_MS
 
 static const gchar *state_names[] = {
   "appIDLE", "appDETACH", "dfuIDLE", "dfuDNLOAD-SYNC", "dfuDNBUSY", "dfuDNLOAD-IDLE",
@@ -304,9 +297,9 @@ early_refused (DfConnection *c, GError **error)
  * programs (0 for commands): writes are learnt per KiB, because a short
  * last block is done sooner than a whole one.  *refused: see
  * early_refused(). */
-static gboolean
-wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfStatus *status_out,
-                 gboolean *refused, GError **error)
+gboolean
+df_protocol_wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint busy_ms, DfStatus *status_out,
+                             gboolean *refused, GError **error)
 {
   DfStatus status;
   gint64 start = df_clock_now_us ();
@@ -402,7 +395,7 @@ df_dfu_wait_while_busy (DfConnection *c, DfStatus *status_out, GError **error)
 {
   gboolean refused;
 
-  if (!wait_while_busy (c, DF_POLL_OP_COMMAND, 0, REQUEST_TIMEOUT_MS, status_out, &refused, error))
+  if (!df_protocol_wait_while_busy (c, DF_POLL_OP_COMMAND, 0, REQUEST_TIMEOUT_MS, status_out, &refused, error))
     return FALSE;
   if (refused)
     {
@@ -490,132 +483,13 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
   return FALSE;
 }
 
-static gboolean
-dfuse_command (DfConnection *c, guint8 command, const guint32 *address, DfPollOp op, guint busy_ms,
-               GError **error)
-{
-  guint8 buf[5] = { command };
-  gsize length = 1;
-  gboolean refused = FALSE;
-
-  if (address != NULL)
-    {
-      df_put_le32 (buf + 1, *address);
-      length = 5;
-    }
-  /* a refused early status leaves it unknown whether the command ran:
-   * running it again is harmless (the pointer is set again, the sector
-   * erased again), and the second time is timed by the spec */
-  do
-    {
-      if (!df_dfu_dnload (c, 0, buf, length, error) ||
-          !wait_while_busy (c, op, 0, busy_ms, NULL, &refused, error))
-        return FALSE;
-    }
-  while (refused);
-  return TRUE;
-}
-
-gboolean
-df_dfuse_set_address (DfConnection *c, guint32 address, GError **error)
-{
-  if (!dfuse_command (c, DFUSE_SET_ADDRESS, &address, DF_POLL_OP_COMMAND, REQUEST_TIMEOUT_MS, error))
-    {
-      g_prefix_error (error, _("setting the address to 0x%08x: "), address);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* STM32H743 rev V can stay in dfuDNBUSY after an erase; what
- * STM32CubeProgrammer does (betaflight-configurator webusbdfu.js): CLRSTATUS
- * (-> dfuERROR), CLRSTATUS (-> dfuIDLE), and the erase counts as done.
- * The quirk table says where and after how long. */
-static gboolean
-erase_may_wedge (DfConnection *c, guint32 address)
-{
-  return c->quirks != NULL && c->quirks->clear_twice_after_erase_from != 0 &&
-         address >= c->quirks->clear_twice_after_erase_from &&
-         c->quirks->clear_twice_after_ms > 0 && !c->quirks->clear_status_only_in_error;
-}
-
-static gboolean
-unwedge (DfConnection *c, GError **error)
-{
-  DfStatus status;
-
-  g_debug ("still dfuDNBUSY after %u ms: clearing status twice", c->quirks->clear_twice_after_ms);
-  if (!df_dfu_clear_status (c, error) || !df_dfu_clear_status (c, error) ||
-      !df_dfu_get_status (c, &status, error))
-    return FALSE;
-  if (status.state != DF_STATE_DFU_IDLE)
-    {
-      g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
-                   _("the device stayed busy after the erase and did not return to dfuIDLE (%s)"),
-                   df_state_to_string (status.state));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-df_dfuse_erase_page (DfConnection *c, guint32 address, GError **error)
-{
-  if (erase_may_wedge (c, address))
-    {
-      g_autoptr(GError) local = NULL;
-
-      if (!dfuse_command (c, DFUSE_ERASE, &address, DF_POLL_OP_ERASE, c->quirks->clear_twice_after_ms, &local) &&
-          !(g_error_matches (local, DF_ERROR, DF_ERROR_DEVICE) && unwedge (c, error)))
-        {
-          if (local != NULL && (error == NULL || *error == NULL))
-            g_propagate_error (error, g_steal_pointer (&local));
-          g_prefix_error (error, _("erasing the sector at 0x%08x: "), address);
-          return FALSE;
-        }
-      return TRUE;
-    }
-  if (!dfuse_command (c, DFUSE_ERASE, &address, DF_POLL_OP_ERASE, c->max_busy_ms, error))
-    {
-      g_prefix_error (error, _("erasing the sector at 0x%08x: "), address);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-df_dfuse_mass_erase (DfConnection *c, GError **error)
-{
-  if (!dfuse_command (c, DFUSE_ERASE, NULL, DF_POLL_OP_ONE_OFF, c->max_busy_ms, error))
-    {
-      g_prefix_error (error, _("mass erase: "));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-df_dfuse_read_unprotect (DfConnection *c, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-
-  /* the device erases everything and resets: it vanishing is success */
-  if (!dfuse_command (c, DFUSE_READ_UNPROTECT, NULL, DF_POLL_OP_ONE_OFF, c->max_busy_ms, &local) &&
-      !g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED))
-    {
-      g_propagate_prefixed_error (error, g_steal_pointer (&local), _("read unprotect: "));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 df_dfu_write_block (DfConnection *c, guint16 block, const guint8 *data, gsize length,
                     gboolean *refused, GError **error)
 {
   if (!df_dfu_dnload (c, block, data, length, error))
     return FALSE;
-  return wait_while_busy (c, DF_POLL_OP_WRITE, length, REQUEST_TIMEOUT_MS, NULL, refused, error);
+  return df_protocol_wait_while_busy (c, DF_POLL_OP_WRITE, length, REQUEST_TIMEOUT_MS, NULL, refused, error);
 }
 
 gboolean
