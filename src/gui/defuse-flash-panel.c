@@ -8,6 +8,7 @@
 
 #include "defuse-failure.h"
 #include "defuse-flash-panel.h"
+#include "defuse-flash-words.h"
 #include "defuse-inspector.h"
 
 struct _DefuseFlashPanel
@@ -71,7 +72,7 @@ on_progress (DefuseFlashPanel *self)
 {
   const DfProgress *progress = defuse_flash_task_get_progress (self->task);
   g_autofree gchar *percent = g_strdup_printf ("%.0f %%", progress->fraction * 100);
-  g_autofree gchar *detail = defuse_flash_task_describe_progress (progress);
+  g_autofree gchar *detail = defuse_flash_words_progress (progress);
 
   gtk_label_set_text (self->phase_label, df_phase_describe (progress->phase));
   gtk_label_set_text (self->percent_label, percent);

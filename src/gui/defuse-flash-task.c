@@ -12,13 +12,13 @@
 #include "defuse-config.h"
 
 #include <inttypes.h>
-#include <string.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
 #include "df-error.h"
 #include "defuse-failure.h"
 #include "defuse-flash-task.h"
+#include "defuse-flash-words.h"
 #include "defuse-inspector.h"
 #include "df-micropython.h"
 
@@ -199,13 +199,6 @@ relay_log (const gchar *line, gpointer data)
     relay_schedule (relay);
 }
 
-static gboolean
-is_cancel_error (const GError *error)
-{
-  return g_error_matches (error, DF_ERROR, DF_ERROR_CANCELLED) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-}
-
 /* "Now running MicroPython v1.25.0 on PYBv1.1 with STM32F405RG", or why
  * the board was not seen back; NULL for other devices */
 static gchar *
@@ -258,7 +251,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
         }
       else
         {
-          self->state = is_cancel_error (error) ? DEFUSE_FLASH_CANCELLED : DEFUSE_FLASH_FAILED;
+          self->state = defuse_flash_words_is_cancel (error) ? DEFUSE_FLASH_CANCELLED : DEFUSE_FLASH_FAILED;
           line = g_strdup_printf ("[%6.2f s] %s", self->elapsed, error->message);
           self->error = g_steal_pointer (&error);
         }
@@ -460,42 +453,6 @@ defuse_flash_task_is_refused (DefuseFlashTask *self)
   return g_error_matches (self->error, DF_ERROR, DF_ERROR_IN_USE) && self->transfers == 0;
 }
 
-/* "(with --diff the next flash ...)", "(--force)": the advice of the
- * engine's messages that names a defuse-cli option is for the terminal;
- * the window has its own switches and buttons */
-static gchar *
-drop_cli_options (const gchar *message)
-{
-  GString *out = g_string_new (NULL);
-  const gchar *p = message;
-
-  while (*p != '\0')
-    {
-      const gchar *open = strchr (p, '(');
-      const gchar *close = open != NULL ? strchr (open, ')') : NULL;
-      g_autofree gchar *inside = NULL;
-
-      if (close == NULL)
-        {
-          g_string_append (out, p);
-          break;
-        }
-      inside = g_strndup (open, close - open);
-      if (strstr (inside, " --") == NULL && strstr (inside, "(--") == NULL)
-        {
-          g_string_append_len (out, p, close + 1 - p);
-          p = close + 1;
-          continue;
-        }
-      /* the space before the parenthesis goes with it */
-      g_string_append_len (out, p, open - p);
-      while (out->len > 0 && out->str[out->len - 1] == ' ')
-        g_string_truncate (out, out->len - 1);
-      p = close + 1;
-    }
-  return g_string_free (out, FALSE);
-}
-
 gchar *
 defuse_flash_task_describe_error (DefuseFlashTask *self)
 {
@@ -507,7 +464,7 @@ defuse_flash_task_describe_error (DefuseFlashTask *self)
   if (defuse_flash_task_is_refused (self))
     return g_strdup (_("Another program is using this device: another Defuse window, defuse-cli, dfu-util "
                        "or another flasher."));
-  words = drop_cli_options (self->error->message);
+  words = defuse_flash_words_without_cli_options (self->error->message);
   return defuse_sentence (words);
 }
 
@@ -528,94 +485,5 @@ defuse_flash_task_get_hint (DefuseFlashTask *self)
   if (self->state == DEFUSE_FLASH_FAILED && df_device_is_application (self->device) &&
       self->progress.phase == DF_PHASE_DETACH)
     return _("Plug the board in again. Once it is listed, flash again: Defuse switches it to DFU mode itself.");
-  return defuse_flash_task_error_hint (self->error);
-}
-
-static gchar *
-format_duration (gdouble seconds)
-{
-  guint s = (guint) (seconds + 0.5);
-
-  if (s < 60)
-    /* TRANSLATORS: time left, in seconds */
-    return g_strdup_printf (_("%u s left"), s);
-  /* TRANSLATORS: time left, in minutes and seconds */
-  return g_strdup_printf (_("%u min %02u s left"), s / 60, s % 60);
-}
-
-gchar *
-defuse_flash_task_describe_progress (const DfProgress *progress)
-{
-  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  g_autofree gchar *joined = NULL;
-
-  if (progress->total > 0)
-    {
-      g_autofree gchar *done = g_format_size_full (progress->done, G_FORMAT_SIZE_IEC_UNITS);
-      g_autofree gchar *total = g_format_size_full (progress->total, G_FORMAT_SIZE_IEC_UNITS);
-      /* TRANSLATORS: bytes done of the phase, e.g. "120 KiB of 300 KiB" */
-      g_ptr_array_add (parts, g_strdup_printf (_("%s of %s"), done, total));
-    }
-  if (progress->rate > 0)
-    {
-      g_autofree gchar *rate = g_format_size_full ((guint64) progress->rate, G_FORMAT_SIZE_IEC_UNITS);
-      /* TRANSLATORS: transfer rate, e.g. "45 KiB/s" */
-      g_ptr_array_add (parts, g_strdup_printf (_("%s/s"), rate));
-    }
-  if (progress->eta >= 0)
-    g_ptr_array_add (parts, format_duration (progress->eta));
-  g_ptr_array_add (parts, NULL);
-  joined = g_strjoinv (" · ", (gchar **) parts->pdata);
-  return g_steal_pointer (&joined);
-}
-
-const gchar *
-defuse_flash_task_error_hint (const GError *error)
-{
-  if (error == NULL)
-    return NULL;
-  /* the engine's message already says where the device was left */
-  if (is_cancel_error (error))
-    return NULL;
-  if (error->domain != DF_ERROR)
-    return _("The log below has the details.");
-  switch ((DfError) error->code)
-    {
-    case DF_ERROR_PERMISSION:
-      return _("Install Defuse’s udev rule as shown in the device list, then plug the device in again.");
-    case DF_ERROR_IN_USE:
-      return _("Another program is using the device: wait until it is done with it, or close it, "
-               "then flash again.");
-    case DF_ERROR_DISCONNECTED:
-      return _("The device went away during the flash. Check the cable, put the board back into DFU mode "
-               "and flash again.");
-    case DF_ERROR_NOT_FOUND:
-      return _("Check the cable, put the board back into DFU mode and flash again.");
-    case DF_ERROR_TIMEOUT:
-      return _("Unplug the board, put it back into DFU mode and flash again.");
-    case DF_ERROR_PROTECTED:
-      return _("The chip is read-protected. Removing the protection erases the whole chip: "
-               "do it with the vendor’s tool only if you are sure.");
-    case DF_ERROR_VERIFY:
-      return _("The memory does not hold what was written. Flash again; if it keeps failing, "
-               "the memory may be protected or worn out.");
-    case DF_ERROR_INCOMPATIBLE:
-      return _("Check that this file is the firmware for this board.");
-    case DF_ERROR_INVALID_FILE:
-      return _("The file is damaged or is not firmware: download it again.");
-    case DF_ERROR_DEVICE:
-    case DF_ERROR_WRITE:
-    case DF_ERROR_ADDRESS:
-    case DF_ERROR_STALLED:
-    case DF_ERROR_PROTOCOL:
-      return _("Reset the board into DFU mode and flash again. The log below has what the device said.");
-    case DF_ERROR_CANCELLED:
-    case DF_ERROR_FAILED:
-    case DF_ERROR_INVALID_ARGUMENT:
-    case DF_ERROR_NOT_SUPPORTED:
-    case DF_ERROR_IO:
-    case DF_ERROR_AMBIGUOUS:
-    default:
-      return _("The log below has the details.");
-    }
+  return defuse_flash_words_error_hint (self->error);
 }

@@ -47,9 +47,4 @@ const gchar      *defuse_flash_task_get_hint (DefuseFlashTask *self);
  * v1.25.0 on ..." (or why it was not seen back); NULL otherwise */
 const gchar      *defuse_flash_task_get_now_running (DefuseFlashTask *self);
 
-/* "Writing: 120 KiB of 300 KiB · 45 KiB/s · 4 s left" pieces, translated */
-gchar            *defuse_flash_task_describe_progress (const DfProgress *progress);
-/* what to do after an error, in a sentence, by error code */
-const gchar      *defuse_flash_task_error_hint (const GError *error);
-
 G_END_DECLS
