@@ -29,6 +29,24 @@ def sim(tmp, *command, **options):
     return simrun.sim(tmp, list(command), **options)
 
 
+def ctrl_c_in_phase(tmp, phase, *flash_args, **options):
+    """Runs defuse-cli flash --json FLASH_ARGS under defuse-sim and sends it
+    SIGINT once its progress reaches phase; its events go to tmp/first.log,
+    its stderr to tmp/first.err, "flash exit N" to the run's stdout."""
+    script = os.path.join(tmp, "cancel.sh")
+    args = " ".join(map(str, flash_args))
+    write(script, f"""#!/bin/sh
+{CLI} flash --json {args} > {tmp}/first.log 2> {tmp}/first.err &
+pid=$!
+while ! grep -q '"phase":"{phase}"' {tmp}/first.log 2>/dev/null; do sleep 0.01; done
+kill -INT $pid
+wait $pid
+echo "flash exit $?"
+""".encode())
+    os.chmod(script, 0o755)
+    return sim(tmp, script, **options)
+
+
 def expected_memory(before, base, writes, sectors):
     """The memory after a flash that erases the sectors the writes touch."""
     return simrun.expected_after_flash(before, base, [(s, n, None) for s, n in sectors], writes)

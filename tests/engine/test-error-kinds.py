@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from simtest import CLI, available, sim, write
+from simtest import CLI, available, ctrl_c_in_phase, sim, write
 from taptest import pattern, run, test
 
 
@@ -110,17 +110,7 @@ def kind_cancelled(tmp):
     if skip():
         return "skip"
     fw = firmware(tmp, size=300000)
-    script = os.path.join(tmp, "cancel.sh")
-    write(script, f"""#!/bin/sh
-{CLI} flash --json {fw} > {tmp}/first.log 2> {tmp}/first.err &
-pid=$!
-while ! grep -q '"phase":"write"' {tmp}/first.log 2>/dev/null; do sleep 0.01; done
-kill -INT $pid
-wait $pid
-echo "flash exit $?"
-""".encode())
-    os.chmod(script, 0o755)
-    r = sim(tmp, script, scale="0.05")
+    r = ctrl_c_in_phase(tmp, "write", fw, scale="0.05")
     event = result_of(open(os.path.join(tmp, "first.log")).read())
     assert (event["kind"], event["exit"]) == ("cancelled", 8), event
     assert "flash exit 8" in r.out, r
@@ -133,17 +123,7 @@ def cancelled_mass_erase_is_not_nothing(tmp):
     if skip():
         return "skip"
     fw = firmware(tmp)
-    script = os.path.join(tmp, "cancel.sh")
-    write(script, f"""#!/bin/sh
-{CLI} flash --json --mass-erase --force {fw} > {tmp}/first.log 2> {tmp}/first.err &
-pid=$!
-while ! grep -q '"phase":"erase"' {tmp}/first.log 2>/dev/null; do sleep 0.01; done
-kill -INT $pid
-wait $pid
-echo "flash exit $?"
-""".encode())
-    os.chmod(script, 0o755)
-    r = sim(tmp, script, scale="0.1")
+    r = ctrl_c_in_phase(tmp, "erase", "--mass-erase", "--force", fw, scale="0.1")
     assert "flash exit 8" in r.out, r
     event = result_of(open(os.path.join(tmp, "first.log")).read())
     assert (event["kind"], event["exit"]) == ("cancelled", 8), event

@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 
-from simtest import CLI, available, sim, write
+from simtest import CLI, available, ctrl_c_in_phase, sim, write
 from simrun import PROFILES
 from taptest import pattern, run, test
 
@@ -180,16 +180,7 @@ def ctrl_c_ends_a_wait_on_a_busy_device(tmp):
         return "skip"
 
     fw, _ = plain_firmware(tmp)
-    script = write(os.path.join(tmp, "cancel.sh"), f"""#!/bin/sh
-{CLI} flash --json {fw} > {tmp}/first.log 2> {tmp}/first.err &
-pid=$!
-while ! grep -q '"phase":"write"' {tmp}/first.log 2>/dev/null; do sleep 0.01; done
-kill -INT $pid
-wait $pid
-echo "flash exit $?"
-""".encode())
-    os.chmod(script, 0o755)
-    r = sim(tmp, script, profile=variant(tmp, "dfu11", stuck), scale="1")
+    r = ctrl_c_in_phase(tmp, "write", fw, profile=variant(tmp, "dfu11", stuck), scale="1")
     assert "flash exit 8" in r.out, r
     events = [json.loads(line) for line in open(os.path.join(tmp, "first.log"))]
     assert events[-1]["kind"] == "cancelled", events[-1]
