@@ -34,6 +34,15 @@ rows_are (gpointer data)
 }
 
 void
+gui_sim_init (int *argc, char ***argv)
+{
+  g_unsetenv ("DEFUSE_NO_MONITOR");
+  gui_test_init (argc, argv);
+  g_assert_nonnull (g_getenv ("DEFUSE_ASSERT_WORKER_THREAD"));
+  g_assert_true (g_main_context_acquire (NULL));
+}
+
+void
 gui_sim_wait_for_devices (DefuseWindow *window, guint count, gint mode)
 {
   DeviceWait wait = { window, count, mode };

@@ -13,6 +13,10 @@
 G_BEGIN_DECLS
 
 /* a template child of the window's flash panel */
+/* gui_test_init for the tests on virtual devices: the device monitor on,
+ * and the main context owned for the whole test, so a USB request from
+ * this thread, in a callback or not, fails it (df-transport.c) */
+void             gui_sim_init (int *argc, char ***argv);
 gpointer         gui_sim_panel_child (DefuseWindow *window, const gchar *id);
 /* count rows, of which at least one in mode (any mode when mode < 0) */
 void             gui_sim_wait_for_devices (DefuseWindow *window, guint count, gint mode);

@@ -152,7 +152,7 @@ main (int argc, char *argv[])
 {
   g_unsetenv ("DEFUSE_NO_MONITOR");
   gui_test_init (&argc, &argv);
-  /* every USB request made from this thread aborts (df-transport.c) */
+  /* a USB request made from this thread fails the test (df-transport.c) */
   g_assert_nonnull (g_getenv ("DEFUSE_ASSERT_WORKER_THREAD"));
   g_assert_true (g_main_context_acquire (NULL));
   g_test_add_func ("/gui/bench", test_bench);

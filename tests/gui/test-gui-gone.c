@@ -129,11 +129,7 @@ main (int argc, char *argv[])
     { "micropython", DF_PHASE_DETACH, DF_DEVICE_MODE_MICROPYTHON, FAILED },
   };
 
-  g_unsetenv ("DEFUSE_NO_MONITOR");
-  gui_test_init (&argc, &argv);
-  /* every USB request from this thread aborts (df-transport.c) */
-  g_assert_nonnull (g_getenv ("DEFUSE_ASSERT_WORKER_THREAD"));
-  g_assert_true (g_main_context_acquire (NULL));
+  gui_sim_init (&argc, &argv);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {

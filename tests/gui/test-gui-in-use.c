@@ -151,11 +151,7 @@ test_window_while_cli (void)
 int
 main (int argc, char *argv[])
 {
-  g_unsetenv ("DEFUSE_NO_MONITOR");
-  gui_test_init (&argc, &argv);
-  /* every USB request from this thread aborts (df-transport.c) */
-  g_assert_nonnull (g_getenv ("DEFUSE_ASSERT_WORKER_THREAD"));
-  g_assert_true (g_main_context_acquire (NULL));
+  gui_sim_init (&argc, &argv);
 
   g_test_add_func ("/gui/in-use/cli-while-window", test_cli_while_window);
   g_test_add_func ("/gui/in-use/window-while-cli", test_window_while_cli);

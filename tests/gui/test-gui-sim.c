@@ -473,12 +473,7 @@ test_micropython_garbage (void)
 int
 main (int argc, char *argv[])
 {
-  g_unsetenv ("DEFUSE_NO_MONITOR");
-  gui_test_init (&argc, &argv);
-  /* own the main context for the whole test: every USB request made from
-   * this thread, in a callback or not, aborts (df-transport.c) */
-  g_assert_nonnull (g_getenv ("DEFUSE_ASSERT_WORKER_THREAD"));
-  g_assert_true (g_main_context_acquire (NULL));
+  gui_sim_init (&argc, &argv);
 
   g_test_add_func ("/gui/sim/flash", test_flash);
   g_test_add_func ("/gui/sim/switch-mode", test_switch_mode);
