@@ -1,5 +1,6 @@
 /* defuse-flash-panel.h: the options of a flash (remembered in GSettings),
- * the Flash button, and then the progress, result and log of one task. */
+ * the Flash button, and then the progress, result and log of one task;
+ * "task-changed" when a task is shown or no longer. */
 #pragma once
 
 #include <adwaita.h>
@@ -14,6 +15,11 @@ G_DECLARE_FINAL_TYPE (DefuseFlashPanel, defuse_flash_panel, DEFUSE, FLASH_PANEL,
 /* verify, diff, leave and mass_erase as the switches say */
 void             defuse_flash_panel_get_options (DefuseFlashPanel *self, DfPlanOptions *options);
 gboolean         defuse_flash_panel_get_backup (DefuseFlashPanel *self);
+/* offers only the options the plan's board can do; a mismatch makes Flash
+ * a "Flash Anyway…" in the destructive style */
+void             defuse_flash_panel_set_plan (DefuseFlashPanel *self, DfPlan *plan, gboolean mismatch);
+/* the finished flash's main button takes the focus */
+void             defuse_flash_panel_focus_result (DefuseFlashPanel *self);
 /* why the Flash button is insensitive, or NULL */
 void             defuse_flash_panel_set_blocker (DefuseFlashPanel *self, const gchar *reason);
 /* shows a running or finished task; NULL goes back to the options */

@@ -62,6 +62,8 @@ struct _DefuseFlashTask
   guint64           transfers;    /* USB requests the job sent */
   gchar            *now_running;  /* a MicroPython board after the flash: what it runs */
   gboolean          not_started;  /* written, but it went before the start command */
+  gboolean          verified;     /* read back and compared, all of it */
+  gchar            *not_verified; /* why verify could not run although asked */
 };
 
 G_DEFINE_FINAL_TYPE (DefuseFlashTask, defuse_flash_task, G_TYPE_OBJECT)
@@ -241,6 +243,12 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
       self->not_started = ok && df_job_get_gone_before_start (relay->job);
       if (ok)
         {
+          DfPlan *plan = df_job_get_plan (relay->job);
+
+          /* the plan carried out: on a board switched to DFU mode, the
+           * one made on its bootloader */
+          self->verified = plan != NULL && plan->options.verify;
+          self->not_verified = plan != NULL ? g_strdup (plan->not_verified) : NULL;
           self->state = DEFUSE_FLASH_SUCCEEDED;
           self->progress.phase = DF_PHASE_DONE;
           self->progress.fraction = 1.0;
@@ -328,6 +336,7 @@ defuse_flash_task_finalize (GObject *object)
   g_free (self->device_id);
   g_string_free (self->log, TRUE);
   g_free (self->now_running);
+  g_free (self->not_verified);
   G_OBJECT_CLASS (defuse_flash_task_parent_class)->finalize (object);
 }
 
@@ -439,6 +448,24 @@ gdouble
 defuse_flash_task_get_elapsed (DefuseFlashTask *self)
 {
   return self->elapsed;
+}
+
+gboolean
+defuse_flash_task_get_verified (DefuseFlashTask *self)
+{
+  return self->verified;
+}
+
+const gchar *
+defuse_flash_task_get_not_verified (DefuseFlashTask *self)
+{
+  return self->not_verified;
+}
+
+gboolean
+defuse_flash_task_get_leave (DefuseFlashTask *self)
+{
+  return self->options.leave;
 }
 
 gboolean

@@ -37,6 +37,12 @@ gdouble           defuse_flash_task_get_elapsed (DefuseFlashTask *self);
 /* flashed, but the device went before it was told to start the new
  * firmware (the result's hint says how to start it) */
 gboolean          defuse_flash_task_get_not_started (DefuseFlashTask *self);
+/* after a success: whether the whole write was read back and compared,
+ * and if not because the device cannot, why (NULL when Verify was off) */
+gboolean          defuse_flash_task_get_verified (DefuseFlashTask *self);
+const gchar      *defuse_flash_task_get_not_verified (DefuseFlashTask *self);
+/* the flash was asked to start the new firmware at the end */
+gboolean          defuse_flash_task_get_leave (DefuseFlashTask *self);
 /* another program holds the device, and nothing was sent to it */
 gboolean          defuse_flash_task_is_refused (DefuseFlashTask *self);
 /* the error in the window's words, a sentence a line; NULL without one */

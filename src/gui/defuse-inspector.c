@@ -1,6 +1,6 @@
 /* defuse-inspector.c: the opened file in words.  The fixed rows live in
- * defuse-inspector.ui; targets, notes and compatibility rows depend on the
- * file and the device and are made here. */
+ * defuse-inspector.ui; targets and notes depend on the file and are made
+ * here.  Whether the file fits the board is defuse-verdict.c. */
 #include "defuse-config.h"
 
 #include <inttypes.h>
@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "defuse-inspector.h"
-#include "df-micropython-switch.h"
 
 #define MAX_ELEMENT_ROWS 200   /* an ELF or HEX file can have thousands of pieces */
 
@@ -16,7 +15,6 @@ struct _DefuseInspector
 {
   GtkWidget             parent_instance;
 
-  AdwPreferencesGroup  *compat_group;
   AdwPreferencesGroup  *notes_group;
   AdwPreferencesGroup  *targets_group;
   AdwActionRow         *format_row;
@@ -27,9 +25,7 @@ struct _DefuseInspector
   GtkLabel             *crc_label;
 
   DfImage              *image;
-  DfPlan               *plan;
   /* the rows made here, to remove them again (no remove_all in libadwaita 1.2) */
-  GPtrArray            *compat_rows;
   GPtrArray            *note_rows;
   GPtrArray            *target_rows;
 };
@@ -56,6 +52,29 @@ defuse_format_describe (DfFormat format)
     case DF_FORMAT_UNKNOWN:
     default:
       return _("Unknown");
+    }
+}
+
+const gchar *
+defuse_format_describe_short (DfFormat format)
+{
+  switch (format)
+    {
+    case DF_FORMAT_DFUSE:
+      return _("DfuSe firmware");
+    case DF_FORMAT_DFU:
+      return _("DFU firmware");
+    case DF_FORMAT_IHEX:
+      return _("Intel HEX");
+    case DF_FORMAT_SREC:
+      return _("Motorola S-record");
+    case DF_FORMAT_ELF:
+      return _("ELF executable");
+    case DF_FORMAT_RAW:
+      return _("Raw binary");
+    case DF_FORMAT_UNKNOWN:
+    default:
+      return _("Unknown format");
     }
 }
 
@@ -143,6 +162,8 @@ text_row (const gchar *title, const gchar *subtitle)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   if (subtitle != NULL)
     adw_action_row_set_subtitle (row, subtitle);
+  /* it only shows: no Tab stop */
+  gtk_widget_set_focusable (GTK_WIDGET (row), FALSE);
   return row;
 }
 
@@ -300,121 +321,6 @@ fill_notes (DefuseInspector *self)
     }
 }
 
-static void
-add_compat_row (DefuseInspector *self, const gchar *title, const gchar *subtitle, gint level)
-{
-  AdwActionRow *row = text_row (title, subtitle);
-
-  if (level == 0)
-    adw_action_row_add_prefix (row, status_icon ("emblem-ok-symbolic", "success", _("Good")));
-  else if (level == 1)
-    adw_action_row_add_prefix (row, status_icon ("dialog-warning-symbolic", "warning", _("Warning")));
-  else
-    adw_action_row_add_prefix (row, status_icon ("dialog-error-symbolic", "error", _("Problem")));
-  group_add (self->compat_group, self->compat_rows, row);
-}
-
-/* the USB ids of the file against the device, as df-plan.c checks them */
-static gboolean
-add_id_row (DefuseInspector *self, DfImage *image, DfDevice *device)
-{
-  g_autofree gchar *file_ids = NULL, *text = NULL;
-  gboolean vid_ok, pid_ok;
-
-  if (!image->has_suffix)
-    {
-      add_compat_row (self, _("USB device"), _("The file does not say which device it is for."), 0);
-      return TRUE;
-    }
-  file_ids = defuse_format_usb_id (image->suffix.vid, image->suffix.pid);
-  vid_ok = image->suffix.vid == DF_ID_ANY || image->suffix.vid == 0 || image->suffix.vid == device->vid;
-  pid_ok = image->suffix.pid == DF_ID_ANY || image->suffix.pid == 0 || image->suffix.pid == device->pid;
-  if (vid_ok && pid_ok)
-    {
-      /* TRANSLATORS: the file's USB ids suit the device */
-      text = g_strdup_printf (_("The file is for %s: this device matches."), file_ids);
-      add_compat_row (self, _("USB device"), text, 0);
-      return TRUE;
-    }
-  /* TRANSLATORS: the file's USB ids, then the device's */
-  text = g_strdup_printf (_("The file is for %s, but this device is %04x:%04x. Flash it only if you are sure it is the right firmware."),
-                          file_ids, device->vid, device->pid);
-  add_compat_row (self, _("Another USB device"), text, 1);
-  return FALSE;
-}
-
-/* a MicroPython board: the switch, and what happens to its files */
-static void
-add_micropython_rows (DefuseInspector *self, DfImage *image, DfDevice *device)
-{
-  DfMicroPython *board = device->micropython;
-  DfFilesystemFate fate = df_micropython_filesystem_fate (board, image, FALSE);
-  g_autofree gchar *note = df_micropython_filesystem_note (board, fate);
-
-  add_compat_row (self, _("Runs MicroPython"),
-                  _("Flashing switches it to DFU mode (machine.bootloader()), checks the file against its "
-                    "bootloader, and waits for it to run the new firmware."), 0);
-  if (note != NULL)
-    add_compat_row (self, fate == DF_FILESYSTEM_KEPT ? _("Your files are kept") : _("Your files will be erased"),
-                    note, fate == DF_FILESYSTEM_KEPT ? 0 : 1);
-}
-
-static void
-fill_compat (DefuseInspector *self)
-{
-  DfPlan *plan = self->plan;
-  gboolean ids_ok, blocked = FALSE;
-  g_autofree gchar *device = NULL;
-
-  /* a broken file suits no device; the window says so at the top */
-  gtk_widget_set_visible (GTK_WIDGET (self->compat_group), !df_image_has_errors (self->image));
-  if (plan == NULL)
-    {
-      adw_preferences_group_set_description (self->compat_group, NULL);
-      add_compat_row (self, _("No device selected"),
-                      _("Put a device in DFU mode and plug it in to check that the file fits it."), 1);
-      return;
-    }
-
-  device = df_device_describe (plan->device);
-  adw_preferences_group_set_description (self->compat_group, device);
-  if (plan->device->mode == DF_DEVICE_MODE_MICROPYTHON)
-    {
-      add_micropython_rows (self, self->image, plan->device);
-      ids_ok = TRUE;
-    }
-  else
-    ids_ok = add_id_row (self, self->image, plan->device);
-  for (guint i = 0; i < plan->problems->len; i++)
-    {
-      DfPlanProblem *problem = g_ptr_array_index (plan->problems, i);
-      g_autofree gchar *sentence = NULL;
-
-      /* the id mismatch already has its row */
-      if (problem->overridable && !ids_ok)
-        continue;
-      sentence = defuse_sentence (problem->message);
-      add_compat_row (self, problem->overridable ? _("Warning") : _("Cannot flash"), sentence,
-                      problem->overridable ? 1 : 2);
-      blocked |= !problem->overridable;
-    }
-  if (!blocked)
-    {
-      g_autofree gchar *written = g_format_size_full (plan->write_bytes, G_FORMAT_SIZE_IEC_UNITS);
-      g_autofree gchar *erased = g_format_size_full (plan->erase_bytes, G_FORMAT_SIZE_IEC_UNITS);
-      g_autofree gchar *text = NULL;
-
-      if (plan->dfuse)
-        /* TRANSLATORS: "314.6 KiB go into 2 erased sectors (160 KiB)" */
-        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s go into %u erased sector (%s).",
-                                             "%s go into %u erased sectors (%s).", plan->erase_count),
-                                written, plan->erase_count, erased);
-      else
-        text = g_strdup_printf (_("%s are downloaded to the device."), written);
-      add_compat_row (self, _("Fits the device’s memory"), text, 0);
-    }
-}
-
 void
 defuse_inspector_set_image (DefuseInspector *self, DfImage *image)
 {
@@ -434,20 +340,6 @@ defuse_inspector_set_image (DefuseInspector *self, DfImage *image)
   fill_targets (self);
 }
 
-void
-defuse_inspector_set_plan (DefuseInspector *self, DfPlan *plan)
-{
-  g_return_if_fail (DEFUSE_IS_INSPECTOR (self));
-
-  if (plan != NULL)
-    df_plan_ref (plan);
-  g_clear_pointer (&self->plan, df_plan_unref);
-  self->plan = plan;
-  group_clear (self->compat_group, self->compat_rows);
-  if (self->image != NULL)
-    fill_compat (self);
-}
-
 static void
 defuse_inspector_dispose (GObject *object)
 {
@@ -459,8 +351,6 @@ defuse_inspector_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_pointer (&self->image, df_image_unref);
-  g_clear_pointer (&self->plan, df_plan_unref);
-  g_clear_pointer (&self->compat_rows, g_ptr_array_unref);
   g_clear_pointer (&self->note_rows, g_ptr_array_unref);
   g_clear_pointer (&self->target_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (defuse_inspector_parent_class)->dispose (object);
@@ -475,7 +365,6 @@ defuse_inspector_class_init (DefuseInspectorClass *klass)
   object_class->dispose = defuse_inspector_dispose;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/defuse/Defuse/defuse-inspector.ui");
-  gtk_widget_class_bind_template_child (widget_class, DefuseInspector, compat_group);
   gtk_widget_class_bind_template_child (widget_class, DefuseInspector, notes_group);
   gtk_widget_class_bind_template_child (widget_class, DefuseInspector, targets_group);
   gtk_widget_class_bind_template_child (widget_class, DefuseInspector, format_row);
@@ -490,7 +379,11 @@ static void
 defuse_inspector_init (DefuseInspector *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->compat_rows = g_ptr_array_new ();
+  /* rows that only show are no Tab stops */
+  gtk_widget_set_focusable (GTK_WIDGET (self->format_row), FALSE);
+  gtk_widget_set_focusable (GTK_WIDGET (self->size_row), FALSE);
+  gtk_widget_set_focusable (GTK_WIDGET (self->suffix_row), FALSE);
+  gtk_widget_set_focusable (GTK_WIDGET (self->crc_row), FALSE);
   self->note_rows = g_ptr_array_new ();
   self->target_rows = g_ptr_array_new ();
 }

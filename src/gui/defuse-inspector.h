@@ -1,5 +1,5 @@
 /* defuse-inspector.h: what is in a firmware file (format, suffix, CRC,
- * targets and elements, notes) and whether it suits the selected device. */
+ * targets and elements, notes), and the words the window shares. */
 #pragma once
 
 #include <adwaita.h>
@@ -12,11 +12,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DefuseInspector, defuse_inspector, DEFUSE, INSPECTOR, GtkWidget)
 
 void defuse_inspector_set_image (DefuseInspector *self, DfImage *image);
-/* the plan of the image on the selected device, NULL when none is selected */
-void defuse_inspector_set_plan (DefuseInspector *self, DfPlan *plan);
 
 /* "DfuSe", "Intel HEX"... translated */
 const gchar *defuse_format_describe (DfFormat format);
+/* "DfuSe firmware", "Intel HEX"...: the format in the file's summary */
+const gchar *defuse_format_describe_short (DfFormat format);
 /* "0483:df11", "any", "0483:0000 (no product given)" */
 gchar       *defuse_format_usb_id (guint16 vid, guint16 pid);
 

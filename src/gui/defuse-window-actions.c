@@ -1,6 +1,7 @@
 /* defuse-window-actions.c: the win.* actions: open (Ctrl+O), rescan (F5),
- * flash (Ctrl+Enter), flash-all, cancel, cancel-device, detach and
- * copy-udev-commands; the confirmation of risky flashes; the worker
+ * flash (Ctrl+Enter), flash-all, cancel, cancel-device, detach,
+ * set-address, unprotect and copy-udev-commands; the confirmation of
+ * risky flashes and of a cancel that leaves no firmware; the worker
  * threads they start. */
 #include "defuse-config.h"
 
@@ -97,24 +98,54 @@ backup_path (DfDevice *device)
   return g_build_filename (dir, name, NULL);
 }
 
+/* a Flash All ends with one summary that stays until dismissed; each
+ * board's own result is on its row */
+static void
+count_batch (DefuseWindow *self, DefuseFlashTask *task)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  AdwToast *toast;
+
+  switch (defuse_flash_task_get_state (task))
+    {
+    case DEFUSE_FLASH_SUCCEEDED:
+      self->batch_ok++;
+      break;
+    case DEFUSE_FLASH_CANCELLED:
+      self->batch_cancelled++;
+      break;
+    case DEFUSE_FLASH_FAILED:
+    case DEFUSE_FLASH_RUNNING:
+    default:
+      self->batch_failed++;
+      break;
+    }
+  if (--self->batch_running > 0)
+    return;
+  /* TRANSLATORS: the summary of Flash All, e.g. "3 boards flashed" */
+  g_string_append_printf (text, ngettext ("%u board flashed", "%u boards flashed", self->batch_ok), self->batch_ok);
+  if (self->batch_failed > 0)
+    /* TRANSLATORS: appended to the summary of Flash All */
+    g_string_append_printf (text, ngettext (", %u failed", ", %u failed", self->batch_failed), self->batch_failed);
+  if (self->batch_cancelled > 0)
+    g_string_append_printf (text, ngettext (", %u cancelled", ", %u cancelled", self->batch_cancelled),
+                            self->batch_cancelled);
+  toast = adw_toast_new (text->str);
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  self->batch_ok = self->batch_failed = self->batch_cancelled = 0;
+}
+
 static void
 on_task_finished (DefuseFlashTask *task, DefuseWindow *self)
 {
   g_hash_table_remove (self->tasks, defuse_flash_task_get_device_id (task));
-  /* the devices of a flash-all tell their outcome in a toast each */
-  if (task != defuse_flash_panel_get_task (self->flash_panel))
-    {
-      g_autofree gchar *what = df_device_describe (defuse_flash_task_get_device (task));
-      g_autofree gchar *text = NULL;
-
-      if (defuse_flash_task_get_state (task) == DEFUSE_FLASH_SUCCEEDED)
-        text = g_strdup_printf (_("Flashed %s"), what);
-      else if (defuse_flash_task_get_state (task) == DEFUSE_FLASH_FAILED)
-        text = g_strdup_printf (_("Flashing %s failed: %s"), what, defuse_flash_task_get_error (task)->message);
-      if (text != NULL)
-        defuse_window_toast (self, text);
-    }
+  if (g_object_get_data (G_OBJECT (task), "batch") != NULL)
+    count_batch (self, task);
   defuse_window_update_plan (self);
+  /* the new plan may have turned Flash Again on: the result keeps the focus */
+  if (task == defuse_flash_panel_get_task (self->flash_panel))
+    defuse_flash_panel_focus_result (self->flash_panel);
 }
 
 static DefuseFlashTask *
@@ -200,6 +231,11 @@ start_request (DefuseWindow *self, GPtrArray *devices, gboolean force)
       /* a single flash shows its progress in the panel, several in their rows */
       if (devices->len == 1)
         defuse_flash_panel_set_task (self->flash_panel, task);
+      else
+        {
+          g_object_set_data (G_OBJECT (task), "batch", GINT_TO_POINTER (TRUE));
+          self->batch_running++;
+        }
     }
   defuse_window_update_state (self);
 }
@@ -346,12 +382,50 @@ _defuse_window_offer_flash (DefuseWindow *self, const gchar *device_id)
 /* ---- cancel ---- */
 
 static void
+on_cancel_response (AdwMessageDialog *dialog, const gchar *response, DefuseFlashTask *task)
+{
+  if (g_strcmp0 (response, "stop") == 0)
+    defuse_flash_task_cancel (task);
+}
+
+/* Stopping in the middle of an erase or a write leaves a board without
+ * working firmware: that is asked first.  Elsewhere (the switch, a
+ * backup, the read-back) it loses nothing and stops at once. */
+static void
+cancel_task (DefuseWindow *self, DefuseFlashTask *task)
+{
+  DfPhase phase = defuse_flash_task_get_progress (task)->phase;
+  GtkWidget *dialog;
+
+  if (defuse_flash_task_get_state (task) != DEFUSE_FLASH_RUNNING)
+    return;
+  if (phase != DF_PHASE_ERASE && phase != DF_PHASE_WRITE)
+    {
+      defuse_flash_task_cancel (task);
+      return;
+    }
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Stop Flashing?"),
+                                   _("The board’s old firmware is already partly erased or overwritten: if you stop "
+                                     "now, it will not start until it is flashed again. It stays in DFU mode, "
+                                     "ready for that."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "keep", _("_Keep Flashing"),
+                                    "stop", _("_Stop"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "stop", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_cancel_response), task, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 cancel_activated (GtkWidget *widget, const gchar *action, GVariant *param)
 {
   DefuseFlashTask *task = defuse_flash_panel_get_task (DEFUSE_WINDOW (widget)->flash_panel);
 
   if (task != NULL)
-    defuse_flash_task_cancel (task);
+    cancel_task (DEFUSE_WINDOW (widget), task);
 }
 
 static void
@@ -360,7 +434,96 @@ cancel_device_activated (GtkWidget *widget, const gchar *action, GVariant *param
   DefuseFlashTask *task = g_hash_table_lookup (DEFUSE_WINDOW (widget)->tasks, g_variant_get_string (param, NULL));
 
   if (task != NULL)
-    defuse_flash_task_cancel (task);
+    cancel_task (DEFUSE_WINDOW (widget), task);
+}
+
+/* ---- a raw binary's address ---- */
+
+static void
+set_address_activated (GtkWidget *widget, const gchar *action, GVariant *param)
+{
+  _defuse_window_ask_address (DEFUSE_WINDOW (widget));
+}
+
+/* ---- read protection ---- */
+
+static void
+unprotect_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  DfDevice *device = df_device_unprotect_and_wait (data, cancellable, &error);
+
+  if (device == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, device, (GDestroyNotify) df_device_unref);
+}
+
+static void
+on_unprotected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  DefuseWindow *self = DEFUSE_WINDOW (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DfDevice) device = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  self->unprotecting = FALSE;
+  if (device == NULL)
+    {
+      g_autofree gchar *text = g_strdup_printf (_("The read protection was not removed: %s"), error->message);
+      defuse_window_toast (self, text);
+    }
+  else
+    {
+      defuse_window_toast (self, _("Read protection removed: the chip is blank and can be flashed now"));
+      /* the result of the refused flash is over: back to Flash */
+      defuse_flash_panel_set_task (self->flash_panel, NULL);
+      g_free (self->selected_id);
+      self->selected_id = df_device_get_id (device);
+    }
+  defuse_window_update_plan (self);
+}
+
+static void
+on_unprotect_response (AdwMessageDialog *dialog, const gchar *response, DefuseWindow *self)
+{
+  const gchar *id = g_object_get_data (G_OBJECT (dialog), "device-id");
+  DefuseDeviceRow *row = g_hash_table_lookup (self->rows, id);
+  g_autoptr(GTask) task = NULL;
+
+  if (g_strcmp0 (response, "unprotect") != 0 || row == NULL)
+    return;
+  self->unprotecting = TRUE;
+  _defuse_window_actions_update (self);
+  defuse_window_toast (self, _("Removing the read protection: the chip erases itself and restarts…"));
+  /* the erase and the wait for the chip to come back are USB traffic */
+  task = g_task_new (self, self->cancellable, on_unprotected, NULL);
+  g_task_set_task_data (task, df_device_ref (defuse_device_row_get_device (row)), (GDestroyNotify) df_device_unref);
+  g_task_run_in_thread (task, unprotect_thread);
+}
+
+static void
+unprotect_activated (GtkWidget *widget, const gchar *action, GVariant *param)
+{
+  DefuseWindow *self = DEFUSE_WINDOW (widget);
+  const gchar *id = g_variant_get_string (param, NULL);
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Remove Read Protection?"),
+                                   _("The chip erases ALL of its memory to remove the protection: the firmware and "
+                                     "everything kept in flash are lost, and cannot be read first. Then it can be "
+                                     "flashed again."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "unprotect", _("_Erase and Unprotect"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "unprotect", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "device-id", g_strdup (id), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_unprotect_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- switch to DFU mode ---- */
@@ -445,6 +608,9 @@ _defuse_window_actions_update (DefuseWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
                                  shown != NULL && defuse_flash_task_get_state (shown) == DEFUSE_FLASH_RUNNING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rescan", self->monitor != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.unprotect", !self->unprotecting);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.set-address",
+                                 self->file != NULL && !_defuse_window_is_busy (self));
   _defuse_window_bench_update (self);
 }
 
@@ -459,4 +625,6 @@ _defuse_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.cancel-device", "s", cancel_device_activated);
   gtk_widget_class_install_action (widget_class, "win.detach", "s", detach_activated);
   gtk_widget_class_install_action (widget_class, "win.copy-udev-commands", NULL, copy_udev_commands_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-address", NULL, set_address_activated);
+  gtk_widget_class_install_action (widget_class, "win.unprotect", "s", unprotect_activated);
 }

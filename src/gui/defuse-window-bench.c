@@ -62,13 +62,13 @@ on_armed_changed (DefuseBenchPanel *panel, DefuseWindow *self)
       g_signal_connect_object (bench, "board-finished", G_CALLBACK (on_board_finished), self, 0);
       /* the file's folder comes back on disarm */
       g_object_set_data_full (G_OBJECT (self->window_title), "defuse-subtitle",
-                              g_strdup (adw_window_title_get_subtitle (self->window_title)), g_free);
-      adw_window_title_set_subtitle (self->window_title, _("Bench mode: each board plugged in is flashed"));
+                              g_strdup (adw_view_switcher_title_get_subtitle (self->window_title)), g_free);
+      adw_view_switcher_title_set_subtitle (self->window_title, _("Bench mode: each board plugged in is flashed"));
       gtk_widget_add_css_class (GTK_WIDGET (self->window_title), "bench-armed");
     }
   else
     {
-      adw_window_title_set_subtitle (self->window_title,
+      adw_view_switcher_title_set_subtitle (self->window_title,
                                      g_object_get_data (G_OBJECT (self->window_title), "defuse-subtitle"));
       gtk_widget_remove_css_class (GTK_WIDGET (self->window_title), "bench-armed");
     }
@@ -104,7 +104,12 @@ _defuse_window_bench_update (DefuseWindow *self)
   gboolean good = self->image != NULL && !df_image_has_errors (self->image) && self->image->has_suffix &&
                   self->image->suffix.vid != 0 && self->image->suffix.vid != DF_ID_ANY;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->bench_panel), self->image != NULL && !df_image_has_errors (self->image));
+  AdwViewStackPage *page = adw_view_stack_get_page (self->view_stack,
+                                                    adw_view_stack_get_child_by_name (self->view_stack, "bench"));
+
+  /* a mode of its own: a view beside Flash, marked while armed */
+  adw_view_stack_page_set_visible (page, self->image != NULL && !df_image_has_errors (self->image));
+  adw_view_stack_page_set_needs_attention (page, armed);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.bench-arm", good && !armed);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.bench-disarm", armed);
 }

@@ -11,6 +11,7 @@
 #include "defuse-flash-task.h"
 #include "defuse-inspector.h"
 #include "defuse-memory-map.h"
+#include "defuse-verdict.h"
 #include "defuse-window.h"
 
 G_BEGIN_DECLS
@@ -31,14 +32,26 @@ struct _DefuseWindow
   GtkLabel             *permission_commands;
   GtkListBox           *device_list;
   GtkWidget            *flash_all_button;
-  AdwWindowTitle       *window_title;
+  AdwViewSwitcherTitle *window_title;
+  GtkActionBar         *switcher_bar;
   GtkWidget            *drop_zone;
   GtkStack             *content_stack;
   GtkSpinner           *loading_spinner;
+  AdwViewStack         *view_stack;
+  GtkScrolledWindow    *file_scroller;
+  GtkRevealer          *banner;
+  GtkLabel             *banner_label;
+  GtkLabel             *summary_title;
+  GtkLabel             *summary_facts;
+  GtkWidget            *address_box;
+  GtkLabel             *address_label;
+  GtkWidget            *raw_button;
   GtkWidget            *file_error_box;
   GtkLabel             *file_error_label;
+  DefuseVerdict        *verdict;
   GtkWidget            *map_group;
   GtkStack             *map_stack;
+  GtkLabel             *map_none_label;
   DefuseMemoryMap      *memory_map;
   DefuseFlashPanel     *flash_panel;
   DefuseBenchPanel     *bench_panel;
@@ -52,11 +65,16 @@ struct _DefuseWindow
 
   GFile                *file;
   DfImage              *image;
+  gboolean              has_address;    /* a raw binary, placed where the user said */
+  guint32               address;
   DfPlan               *plan;          /* image on the selected device */
   GCancellable         *cancellable;   /* file loads and detaches; cancelled on dispose */
   guint                 load_serial;   /* a newer load wins over an older one */
   gchar                *offer_flash_id; /* a file dropped on this device's row */
   gchar                *blocker;        /* why the Flash button is off */
+  gboolean              unprotecting;   /* a read-unprotect runs */
+  guint                 batch_running;  /* the boards of a Flash All still flashing */
+  guint                 batch_ok, batch_failed, batch_cancelled;
 };
 
 /* defuse-window.c */
@@ -65,6 +83,11 @@ void             defuse_window_update_state (DefuseWindow *self);
 void             defuse_window_toast (DefuseWindow *self, const gchar *message);
 /* opens file; when it is read, offers to flash the device with this id */
 void             defuse_window_open_file_for_device (DefuseWindow *self, GFile *file, const gchar *device_id);
+/* a raw binary's load address, asked again */
+void             _defuse_window_ask_address (DefuseWindow *self);
+/* a flash owns its file and board: while one runs, or bench mode is
+ * armed, another file opens in a window of its own */
+gboolean         _defuse_window_is_busy (DefuseWindow *self);
 
 /* defuse-window-devices.c */
 void             defuse_window_add_device (DefuseWindow *self, DfDevice *device);

@@ -56,6 +56,25 @@ find_blocker (DefuseWindow *self, DfDevice *device)
   return NULL;
 }
 
+/* the memory map, or why there is none */
+static void
+show_map (DefuseWindow *self)
+{
+  gboolean drawn = self->plan != NULL && self->plan->targets->len > 0;
+
+  defuse_memory_map_set_plan (self->memory_map, drawn ? self->plan : NULL);
+  gtk_stack_set_visible_child_name (self->map_stack, drawn ? "map" : "none");
+  if (self->plan == NULL)
+    gtk_label_set_text (self->map_none_label,
+                        _("Connect a board in DFU mode to see which parts of its memory the file erases and writes."));
+  else if (self->plan->after_switch)
+    gtk_label_set_text (self->map_none_label,
+                        _("The board’s memory is shown once it is in DFU mode: Flash switches it, then checks the "
+                          "file against it before anything is written."));
+  else if (!drawn)
+    gtk_label_set_text (self->map_none_label, _("Nothing will be written: the file does not fit this board."));
+}
+
 void
 defuse_window_update_plan (DefuseWindow *self)
 {
@@ -71,33 +90,52 @@ defuse_window_update_plan (DefuseWindow *self)
       /* df_plan_new is cheap: no USB, the bytes are shared, not copied */
       self->plan = df_plan_new (self->image, device, &options);
     }
-  defuse_memory_map_set_plan (self->memory_map, self->plan);
-  gtk_stack_set_visible_child_name (self->map_stack, self->plan != NULL ? "map" : "none");
-  defuse_inspector_set_plan (self->inspector, self->plan);
+  defuse_verdict_set (self->verdict, self->image, self->plan);
+  defuse_flash_panel_set_plan (self->flash_panel, self->plan,
+                               defuse_verdict_get_kind (self->verdict) == DEFUSE_VERDICT_MISMATCH);
+  show_map (self);
   defuse_window_update_state (self);
 }
 
 /* What a flash starting changes, the plan staying the same: the blocker
- * line and the actions.  Rebuilding the memory map and the inspector for
- * an equal plan was most of the main-thread work in the first frame of a
- * flash (gui-bench). */
+ * line, the actions, and what a running or finished flash hides (the
+ * verdict and the banner are about the next flash).  Rebuilding the
+ * memory map for an equal plan was most of the main-thread work in the
+ * first frame of a flash (gui-bench). */
 void
 defuse_window_update_state (DefuseWindow *self)
 {
+  gboolean task_shown = defuse_flash_panel_get_task (self->flash_panel) != NULL;
+  const gchar *mismatch = defuse_verdict_get_mismatch (self->verdict);
+  gboolean ok_file = self->image != NULL && !df_image_has_errors (self->image);
+
   defuse_flash_panel_set_blocker (self->flash_panel,
                                   find_blocker (self, defuse_window_get_selected_device (self)));
+  gtk_widget_set_visible (GTK_WIDGET (self->verdict), ok_file && !task_shown);
+  if (mismatch != NULL)
+    gtk_label_set_text (self->banner_label, mismatch);
+  gtk_revealer_set_reveal_child (self->banner, mismatch != NULL && !task_shown);
   _defuse_window_actions_update (self);
+}
+
+gboolean
+_defuse_window_is_busy (DefuseWindow *self)
+{
+  return g_hash_table_size (self->tasks) > 0 || defuse_bench_panel_is_armed (self->bench_panel);
 }
 
 /* ---- files ---- */
 
 static void show_image (DefuseWindow *self, GFile *file, DfImage *image);
+static gboolean open_elsewhere (DefuseWindow *self, GFile *file);
 static void load (DefuseWindow *self, GFile *file, gboolean has_address, guint32 address);
 
 typedef struct {
   DefuseWindow *self;
   GFile        *file;
   guint         serial;
+  gboolean      has_address;
+  guint32       address;
 } LoadClosure;
 
 static void
@@ -110,37 +148,55 @@ load_closure_free (gpointer data, GClosure *unused)
   g_free (closure);
 }
 
+static gboolean
+parse_address (const gchar *text, guint32 *address)
+{
+  guint64 value;
+
+  text += strspn (text, " ");
+  if (g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X"))
+    text += 2;
+  if (!g_ascii_string_to_unsigned (text, 16, 0, G_MAXUINT32, &value, NULL))
+    return FALSE;
+  *address = (guint32) value;
+  return TRUE;
+}
+
 static void
 on_address_response (AdwMessageDialog *dialog, const gchar *response, LoadClosure *closure)
 {
   GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
-  const gchar *text = gtk_editable_get_text (entry);
-  guint64 address;
+  guint32 address;
 
-  if (g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X"))
-    text += 2;
-  if (g_strcmp0 (response, "open") == 0 &&
-      g_ascii_string_to_unsigned (text, 16, 0, G_MAXUINT32, &address, NULL))
-    load (closure->self, closure->file, TRUE, (guint32) address);
+  if (g_strcmp0 (response, "open") == 0 && parse_address (gtk_editable_get_text (entry), &address))
+    load (closure->self, closure->file, TRUE, address);
   else if (closure->self->image == NULL)
     gtk_stack_set_visible_child_name (closure->self->content_stack, "empty");
   else
     gtk_stack_set_visible_child_name (closure->self->content_stack, "file");
 }
 
+/* a wrong address says why, under the entry, rather than only greying Open */
 static void
 on_address_changed (GtkEditable *entry, AdwMessageDialog *dialog)
 {
+  GtkLabel *problem = g_object_get_data (G_OBJECT (dialog), "problem");
   const gchar *text = gtk_editable_get_text (entry);
-  guint64 address;
+  guint32 address;
+  gboolean ok = parse_address (text, &address);
 
-  if (g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X"))
-    text += 2;
-  adw_message_dialog_set_response_enabled (dialog, "open",
-                                           g_ascii_string_to_unsigned (text, 16, 0, G_MAXUINT32, &address, NULL));
+  adw_message_dialog_set_response_enabled (dialog, "open", ok);
+  gtk_label_set_text (problem, ok || text[0] == '\0' ? ""
+                      : _("Type a hexadecimal address of up to 8 digits, such as 0x08000000."));
+  gtk_widget_set_visible (GTK_WIDGET (problem), !ok && text[0] != '\0');
+  if (ok)
+    gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
 }
 
-/* a raw binary has no address in it: ask, suggesting the device's memory */
+/* a raw binary has no address in it: ask, suggesting where it is now or
+ * the start of the device's memory */
 static void
 ask_address (DefuseWindow *self, GFile *file)
 {
@@ -148,10 +204,12 @@ ask_address (DefuseWindow *self, GFile *file)
   guint32 suggestion = 0x08000000;
   g_autofree gchar *name = g_file_get_basename (file);
   g_autofree gchar *text = NULL;
-  GtkWidget *dialog, *entry;
+  GtkWidget *dialog, *box, *entry, *problem;
   LoadClosure *closure = g_new0 (LoadClosure, 1);
 
-  if (device != NULL)
+  if (self->has_address && self->file != NULL && g_file_equal (file, self->file))
+    suggestion = self->address;
+  else if (device != NULL)
     for (guint i = 0; i < device->alts->len; i++)
       {
         DfAlt *alt = g_ptr_array_index (device->alts, i);
@@ -167,11 +225,20 @@ ask_address (DefuseWindow *self, GFile *file)
                                     "in the device’s memory, in hexadecimal. The start of the internal flash is usual."),
                                   name);
   text = g_strdup_printf ("0x%08X", suggestion);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   entry = gtk_entry_new ();
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Load address"), -1);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  problem = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (problem), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (problem), 0);
+  gtk_widget_add_css_class (problem, "error");
+  gtk_widget_set_visible (problem, FALSE);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, problem, NULL, -1);
+  gtk_box_append (GTK_BOX (box), entry);
+  gtk_box_append (GTK_BOX (box), problem);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "open", _("_Open"),
@@ -180,12 +247,43 @@ ask_address (DefuseWindow *self, GFile *file)
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "open");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data (G_OBJECT (dialog), "entry", entry);
+  g_object_set_data (G_OBJECT (dialog), "problem", problem);
   g_signal_connect (entry, "changed", G_CALLBACK (on_address_changed), dialog);
 
   closure->self = g_object_ref (self);
   closure->file = g_object_ref (file);
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_address_response), closure,
                          load_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+_defuse_window_ask_address (DefuseWindow *self)
+{
+  if (self->file != NULL)
+    ask_address (self, self->file);
+}
+
+/* a file that cannot be read, in words: a dialog that names it */
+static void
+show_load_error (DefuseWindow *self, GFile *file, const GError *error)
+{
+  g_autofree gchar *name = g_file_get_basename (file);
+  g_autofree gchar *heading = g_strdup_printf (_("Cannot Open “%s”"), name);
+  g_autofree gchar *sentence = NULL;
+  const gchar *body;
+  GtkWidget *dialog;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    body = _("The file is not there any more: it may have been moved, renamed or deleted.");
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    body = _("You may not read this file. Copy it somewhere you can, or ask its owner.");
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY))
+    body = _("This is a folder. Choose a firmware file inside it.");
+  else
+    body = sentence = defuse_sentence (error->message);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -196,6 +294,8 @@ on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(DefuseWindow) self = g_steal_pointer (&closure->self);  /* held while loading */
   g_autoptr(GFile) file = g_steal_pointer (&closure->file);
   guint serial = closure->serial;
+  gboolean closure_has_address = closure->has_address;
+  guint32 closure_address = closure->address;
   g_autoptr(GError) error = NULL;
   g_autoptr(DfImage) image = defuse_file_load_finish (result, &error);
 
@@ -204,21 +304,26 @@ on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_cancellable_is_cancelled (self->cancellable) || serial != self->load_serial)
     return;
   gtk_spinner_stop (self->loading_spinner);
-
-  if (image == NULL)
+  /* a flash started while the file was read: it keeps this window */
+  if (image != NULL && !closure_has_address && open_elsewhere (self, file))
     {
-      g_autofree gchar *name = g_file_get_basename (file);
-      /* TRANSLATORS: the file, then why it cannot be read */
-      g_autofree gchar *text = g_strdup_printf (_("Cannot read “%s”: %s"), name, error->message);
-      defuse_window_toast (self, text);
       gtk_stack_set_visible_child_name (self->content_stack, self->image != NULL ? "file" : "empty");
       return;
     }
-  if (defuse_image_needs_address (image))
+
+  if (image == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->content_stack, self->image != NULL ? "file" : "empty");
+      show_load_error (self, file, error);
+      return;
+    }
+  if (defuse_image_needs_address (image) && !closure_has_address)
     {
       ask_address (self, file);
       return;
     }
+  self->has_address = closure_has_address;
+  self->address = closure_address;
   show_image (self, file, image);
 }
 
@@ -230,6 +335,8 @@ load (DefuseWindow *self, GFile *file, gboolean has_address, guint32 address)
   closure->self = g_object_ref (self);
   closure->file = g_object_ref (file);
   closure->serial = ++self->load_serial;
+  closure->has_address = has_address;
+  closure->address = address;
   gtk_stack_set_visible_child_name (self->content_stack, "loading");
   gtk_spinner_start (self->loading_spinner);
   defuse_file_load_async (file, has_address, address, self->cancellable, on_loaded, closure);
@@ -254,8 +361,46 @@ show_file_errors (DefuseWindow *self, DfImage *image)
     }
   gtk_label_set_text (self->file_error_label, text->str);
   gtk_widget_set_visible (self->file_error_box, broken);
+  /* bytes without a format that could be a raw binary: the way to say so */
+  gtk_widget_set_visible (self->raw_button, broken && image->format != DF_FORMAT_IHEX &&
+                          image->format != DF_FORMAT_SREC && image->format != DF_FORMAT_ELF);
   gtk_widget_set_visible (self->map_group, !broken);
   gtk_widget_set_visible (GTK_WIDGET (self->flash_panel), !broken);
+}
+
+/* "DfuSe · for USB device 0483:df11 · 314.2 KiB": what the file is */
+static void
+show_summary (DefuseWindow *self, GFile *file, DfImage *image)
+{
+  g_autofree gchar *name = g_file_get_basename (file);
+  g_autofree gchar *size = g_format_size_full (df_image_total_size (image), G_FORMAT_SIZE_IEC_UNITS);
+  g_autoptr(GPtrArray) facts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *joined = NULL;
+
+  gtk_label_set_text (self->summary_title, name);
+  g_ptr_array_add (facts, g_strdup (defuse_format_describe_short (image->format)));
+  if (image->has_suffix && !(image->suffix.vid == DF_ID_ANY && image->suffix.pid == DF_ID_ANY))
+    {
+      g_autofree gchar *ids = defuse_format_usb_id (image->suffix.vid, image->suffix.pid);
+      /* TRANSLATORS: which device a file is for, e.g. "for USB device 0483:df11" */
+      g_ptr_array_add (facts, g_strdup_printf (_("for USB device %s"), ids));
+    }
+  if (image->has_suffix && image->suffix.bcd_device != DF_ID_ANY)
+    /* TRANSLATORS: the firmware version a DFU file carries (bcdDevice) */
+    g_ptr_array_add (facts, g_strdup_printf (_("version %x.%02x"), image->suffix.bcd_device >> 8,
+                                             image->suffix.bcd_device & 0xff));
+  g_ptr_array_add (facts, g_steal_pointer (&size));
+  g_ptr_array_add (facts, NULL);
+  joined = g_strjoinv (" · ", (gchar **) facts->pdata);
+  gtk_label_set_text (self->summary_facts, joined);
+
+  gtk_widget_set_visible (self->address_box, self->has_address);
+  if (self->has_address)
+    {
+      /* TRANSLATORS: where a raw binary is placed, e.g. "Placed at 0x08000000" */
+      g_autofree gchar *at = g_strdup_printf (_("Placed at 0x%08X"), self->address);
+      gtk_label_set_text (self->address_label, at);
+    }
 }
 
 static gchar *
@@ -278,8 +423,9 @@ show_image (DefuseWindow *self, GFile *file, DfImage *image)
   g_clear_pointer (&self->image, df_image_unref);
   self->image = df_image_ref (image);
 
-  adw_window_title_set_title (self->window_title, name);
-  adw_window_title_set_subtitle (self->window_title, where);
+  adw_view_switcher_title_set_title (self->window_title, name);
+  adw_view_switcher_title_set_subtitle (self->window_title, where);
+  adw_view_switcher_title_set_view_switcher_enabled (self->window_title, TRUE);
   gtk_window_set_title (GTK_WINDOW (self), name);
   if (parent != NULL && g_file_is_native (file))
     {
@@ -291,6 +437,7 @@ show_image (DefuseWindow *self, GFile *file, DfImage *image)
   if (defuse_flash_panel_get_task (self->flash_panel) != NULL &&
       defuse_flash_task_get_state (defuse_flash_panel_get_task (self->flash_panel)) != DEFUSE_FLASH_RUNNING)
     defuse_flash_panel_set_task (self->flash_panel, NULL);
+  show_summary (self, file, image);
   show_file_errors (self, image);
   /* bench mode is armed for one file: a new one disarms it */
   defuse_bench_panel_set_file (self->bench_panel, file, image);
@@ -307,10 +454,26 @@ show_image (DefuseWindow *self, GFile *file, DfImage *image)
     }
 }
 
+/* while this window flashes, another file gets a window of its own */
+static gboolean
+open_elsewhere (DefuseWindow *self, GFile *file)
+{
+  DefuseWindow *other;
+
+  if (!_defuse_window_is_busy (self))
+    return FALSE;
+  other = defuse_window_new (gtk_window_get_application (GTK_WINDOW (self)));
+  defuse_window_open_file (other, file);
+  gtk_window_present (GTK_WINDOW (other));
+  return TRUE;
+}
+
 void
 defuse_window_open_file (DefuseWindow *self, GFile *file)
 {
   g_return_if_fail (DEFUSE_IS_WINDOW (self));
+  if (open_elsewhere (self, file))
+    return;
   g_clear_pointer (&self->offer_flash_id, g_free);
   load (self, file, FALSE, 0);
 }
@@ -318,6 +481,8 @@ defuse_window_open_file (DefuseWindow *self, GFile *file)
 void
 defuse_window_open_file_for_device (DefuseWindow *self, GFile *file, const gchar *device_id)
 {
+  if (open_elsewhere (self, file))
+    return;
   defuse_window_select_device (self, device_id);
   load (self, file, FALSE, 0);
   g_free (self->offer_flash_id);
@@ -330,6 +495,18 @@ static void
 on_show_content (DefuseWindow *self)
 {
   adw_leaflet_set_visible_child (self->leaflet, self->content_box);
+}
+
+/* the bar at the bottom takes over when the header has no room for the
+ * switcher, and only once there is a file to switch views of */
+static void
+on_switcher_title_visible (DefuseWindow *self)
+{
+  /* shown, not revealed: AdwViewSwitcherBar's slide made libadwaita 1.2
+   * allocate a box at height -1 (a GTK warning in the narrow test) */
+  gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar),
+                          adw_view_switcher_title_get_title_visible (self->window_title) &&
+                          adw_view_switcher_title_get_view_switcher_enabled (self->window_title));
 }
 
 static void
@@ -463,6 +640,7 @@ defuse_window_class_init (DefuseWindowClass *klass)
   g_type_ensure (DEFUSE_TYPE_FLASH_PANEL);
   g_type_ensure (DEFUSE_TYPE_BENCH_PANEL);
   g_type_ensure (DEFUSE_TYPE_INSPECTOR);
+  g_type_ensure (DEFUSE_TYPE_VERDICT);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/defuse/Defuse/defuse-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, toast_overlay);
@@ -480,6 +658,18 @@ defuse_window_class_init (DefuseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, drop_zone);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, file_scroller);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, banner);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, summary_title);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, summary_facts);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, address_box);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, address_label);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, raw_button);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, verdict);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, map_none_label);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, file_error_box);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, file_error_label);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, map_group);
@@ -491,6 +681,8 @@ defuse_window_class_init (DefuseWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_show_content);
   gtk_widget_class_bind_template_callback (widget_class, on_show_sidebar);
   gtk_widget_class_bind_template_callback (widget_class, defuse_window_update_plan);
+  gtk_widget_class_bind_template_callback (widget_class, defuse_window_update_state);
+  gtk_widget_class_bind_template_callback (widget_class, on_switcher_title_visible);
 
   _defuse_window_class_actions_init (widget_class);
   _defuse_window_class_bench_init (widget_class);
@@ -527,6 +719,8 @@ defuse_window_init (DefuseWindow *self)
   defuse_window_update_plan (self);
   _defuse_window_devices_fill_steps (self);
   _defuse_window_devices_start_monitor (self);
+  /* Rescan and the others follow the monitor just started */
+  _defuse_window_actions_update (self);
   if (g_getenv ("DEFUSE_BENCH_FIRST_FRAME") != NULL)
     g_signal_connect (self, "map", G_CALLBACK (bench_on_map), NULL);
 }

@@ -108,7 +108,7 @@ test_bench (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.bench-arm", NULL);
   g_assert_true (defuse_bench_panel_is_armed (window->bench_panel));
   bench = defuse_bench_panel_get_bench (window->bench_panel);
-  g_assert_cmpstr (adw_window_title_get_subtitle (window->window_title), ==,
+  g_assert_cmpstr (adw_view_switcher_title_get_subtitle (window->window_title), ==,
                    "Bench mode: each board plugged in is flashed");
   /* while armed, only the bench flashes */
   g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window->flash_panel),
@@ -132,7 +132,7 @@ test_bench (void)
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.bench-disarm", NULL);
   g_assert_false (defuse_bench_panel_is_armed (window->bench_panel));
-  g_assert_cmpstr (adw_window_title_get_subtitle (window->window_title), !=,
+  g_assert_cmpstr (adw_view_switcher_title_get_subtitle (window->window_title), !=,
                    "Bench mode: each board plugged in is flashed");
   gtk_window_destroy (GTK_WINDOW (window));
 

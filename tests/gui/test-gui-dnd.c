@@ -162,7 +162,7 @@ test_drag_and_drop (void)
   g_free (xdotool ("mouseup", "1", NULL));
   g_assert_true (gui_test_wait (image_loaded, window, 10000));
   g_assert_false (gtk_widget_get_visible (window->drop_zone));
-  g_assert_cmpstr (adw_window_title_get_title (window->window_title), ==, "micropython-like.dfu");
+  g_assert_cmpstr (adw_view_switcher_title_get_title (window->window_title), ==, "micropython-like.dfu");
 
   /* 2. onto the device row: opens, then offers to flash that device */
   g_clear_pointer (&window->image, df_image_unref);

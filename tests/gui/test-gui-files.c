@@ -67,6 +67,14 @@ flash_enabled (DefuseWindow *window)
   return gtk_widget_is_sensitive (panel_child (window, "flash_button"));
 }
 
+/* the Details view (the inspector) or back to Flash */
+static void
+show_view (DefuseWindow *window, const gchar *name)
+{
+  adw_view_stack_set_visible_child_name (window->view_stack, name);
+  gui_test_settle (GTK_WIDGET (window));
+}
+
 static gboolean
 dialog_shown (gpointer data)
 {
@@ -98,7 +106,15 @@ test_open_sample (void)
   g_assert_nonnull (defuse_window_get_image (window));
   assert_shows (window, "micropython-like.dfu");
   /* the folder, as a user knows it */
-  g_assert_cmpstr (adw_window_title_get_subtitle (window->window_title), ==, "~/Downloads");
+  g_assert_cmpstr (adw_view_switcher_title_get_subtitle (window->window_title), ==, "~/Downloads");
+  /* the first screen: what the file is, and that a board is needed */
+  assert_shows (window, "DfuSe firmware · for USB device 0483:df11 · 314.2 KiB");
+  assert_shows (window, "No Board Connected");
+  assert_not_shown (window, "No device selected");
+  g_assert_false (flash_enabled (window));
+  gui_test_screenshot (GTK_WIDGET (window), "file-no-device");
+  /* the complete inspector is one click away, with no board too */
+  show_view (window, "details");
   assert_shows (window, "DfuSe (ST’s DFU file with addresses)");
   assert_shows (window, "1 target, 2 elements, 314.2 KiB");
   assert_shows (window, "For 0483:df11 · device release any · DfuSe 1.1a");
@@ -111,10 +127,7 @@ test_open_sample (void)
   assert_shows (window, "Element 1 · 14.4 KiB (14776 bytes)");
   assert_shows (window, "0x08020000 – 0x0806AEEF");
   assert_shows (window, "Element 2 · 299.7 KiB (306928 bytes)");
-  /* no device yet: nothing to flash */
-  assert_shows (window, "No device selected");
-  g_assert_false (flash_enabled (window));
-  gui_test_screenshot (GTK_WIDGET (window), "file-no-device");
+  gui_test_screenshot (GTK_WIDGET (window), "file-details");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -145,10 +158,6 @@ test_corrupt_crc (void)
   defuse_window_add_device (window, device);
 
   open_and_wait (window, file);
-  assert_shows (window, "Mismatch");
-  assert_not_shown (window, "Correct");
-  assert_shows (window, "computed");
-  assert_shows (window, "Notes");
   /* the error in words first, and no way to flash it */
   assert_shows (window, "This File Cannot Be Flashed");
   assert_shows (window, "CRC mismatch: the suffix says 0xa6e4017a but the file's bytes give");
@@ -156,6 +165,11 @@ test_corrupt_crc (void)
   g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (window->flash_panel)));
   g_assert_false (gtk_widget_get_mapped (window->map_group));
   gui_test_screenshot (GTK_WIDGET (window), "error-file");
+  show_view (window, "details");
+  assert_shows (window, "Mismatch");
+  assert_not_shown (window, "Correct");
+  assert_shows (window, "computed");
+  assert_shows (window, "Notes");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -168,6 +182,7 @@ test_not_firmware (void)
 
   open_and_wait (window, file);
   assert_shows (window, "Not a firmware file Defuse can read");
+  show_view (window, "details");
   assert_shows (window, "Unknown");
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -198,9 +213,11 @@ test_memory_map_f405 (void)
   for (guint i = 0; i < 12; i++)
     g_assert_cmpint (defuse_memory_map_get_sector_kind (map, 0, i), ==, expected[i]);
   g_assert_cmpuint (defuse_memory_map_get_outside_bytes (map, 0), ==, 0);
-  assert_shows (window, "The file is for 0483:df11: this device matches.");
-  assert_shows (window, "Fits the device’s memory");
+  assert_shows (window, "Fits This Board");
+  assert_shows (window, "The file is for USB device 0483:df11, as this board is.");
+  assert_shows (window, "Fits its memory");
   assert_shows (window, "314.2 KiB go into 4 erased sectors (400.0 KiB).");
+  g_assert_false (gtk_revealer_get_reveal_child (window->banner));
   g_assert_true (flash_enabled (window));
 
   /* expanded, the device row says its memories in words */
@@ -280,7 +297,8 @@ test_does_not_fit (void)
   defuse_window_add_device (window, small);
   open_and_wait (window, file);
   g_assert_cmpuint (defuse_memory_map_get_outside_bytes (window->memory_map, 0), ==, 306928);
-  assert_shows (window, "Cannot flash");
+  assert_shows (window, "Does Not Fit This Board");
+  assert_shows (window, "Cannot be flashed");
   assert_shows (window, "does not fit the device");
   g_assert_false (flash_enabled (window));
   gui_test_screenshot (GTK_WIDGET (window), "does-not-fit");
@@ -297,10 +315,16 @@ test_other_device (void)
 
   defuse_window_add_device (window, other);
   open_and_wait (window, file);
-  assert_shows (window, "Another USB device");
-  assert_shows (window, "The file is for 0483:df11, but this device is 1209:70b1.");
-  /* overridable: flashing asks first */
+  assert_shows (window, "Made for another device");
+  /* the mismatch is the first thing on the page, with the way out */
+  g_assert_true (gtk_revealer_get_reveal_child (window->banner));
+  g_assert_true (strstr (gtk_label_get_text (window->banner_label),
+                         "This file was made for USB device 0483:df11, but this board is 1209:70b1.") != NULL);
+  /* overridable: flashing asks first, and the button says so */
   g_assert_true (flash_enabled (window));
+  g_assert_true (gtk_widget_has_css_class (panel_child (window, "flash_button"), "destructive-action"));
+  g_assert_false (gtk_widget_has_css_class (panel_child (window, "flash_button"), "suggested-action"));
+  gui_test_screenshot (GTK_WIDGET (window), "other-device");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.flash", NULL);
   dialog = gui_test_find_dialog ();
   g_assert_nonnull (dialog);

@@ -95,8 +95,8 @@ df_job_run_plain (DfJob *job, GError **error)
   if (!df_job_select_alt (job, target, error) ||
       !download (job, data, size, plan->options.verify && tolerant, &status, error))
     return FALSE;
-  if (plan->options.verify && !tolerant)
-    df_job_log (job, _("not verified: this device cannot be read back after manifestation"));
+  if (plan->not_verified != NULL)
+    df_job_log (job, _("not verified: %s"), plan->not_verified);
 
   /* devices that are not manifestation tolerant wait for a reset to run
    * the new firmware */

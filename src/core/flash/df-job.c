@@ -231,12 +231,21 @@ describe_written (DfJob *job)
     return g_strdup_printf (_("%" PRIu64 " of %" PRIu64 " bytes were written: the firmware on the device is "
                               "incomplete; flash again."), job->written, df_job_bytes_to_write (job));
   if (job->written == 0)
-    return g_strdup_printf (_("%u sectors were erased and nothing was written yet: the firmware on the device is incomplete; "
-                              "flash again (with --diff the next flash reads back and skips what is already right)."),
+    return g_strdup_printf (ngettext ("%u sector was erased and nothing was written yet: the firmware on the device "
+                                      "is incomplete; flash again (with --diff the next flash reads back and skips "
+                                      "what is already right).",
+                                      "%u sectors were erased and nothing was written yet: the firmware on the device "
+                                      "is incomplete; flash again (with --diff the next flash reads back and skips "
+                                      "what is already right).", job->erased_sectors),
                             job->erased_sectors);
-  return g_strdup_printf (_("%u sectors were erased and %" PRIu64 " of %" PRIu64
-                            " bytes written (0x%08x-0x%08x): the firmware on the device is incomplete; "
-                            "flash again (with --diff the next flash reads back and skips what is already right)."),
+  return g_strdup_printf (ngettext ("%u sector was erased and %" PRIu64 " of %" PRIu64
+                                    " bytes written (0x%08x-0x%08x): the firmware on the device is incomplete; "
+                                    "flash again (with --diff the next flash reads back and skips what is already "
+                                    "right).",
+                                    "%u sectors were erased and %" PRIu64 " of %" PRIu64
+                                    " bytes written (0x%08x-0x%08x): the firmware on the device is incomplete; "
+                                    "flash again (with --diff the next flash reads back and skips what is already "
+                                    "right).", job->erased_sectors),
                           job->erased_sectors, job->written, df_job_bytes_to_write (job),
                           job->written_low, job->written_high - 1);
 }

@@ -275,6 +275,31 @@ plan_dfuse_target (DfPlan *plan, GPtrArray *segments, guint8 alt)
   plan_sectors (plan, target, device_alt->layout);
 }
 
+/* What the device cannot do is off in the plan, so that no front end
+ * promises it: a read-back needs UPLOAD, and a plain DFU device that is
+ * not manifestation tolerant resets after the download; skipping
+ * unchanged sectors and a mass erase need DfuSe's addresses. */
+static void
+restrict_options (DfPlan *plan)
+{
+  DfDevice *device = plan->device;
+  gboolean can_upload = (device->attributes & DF_ATTR_CAN_UPLOAD) != 0;
+
+  plan->memory_known = plan->dfuse;
+  plan->can_verify = can_upload && (plan->dfuse || (device->attributes & DF_ATTR_MANIFESTATION_TOLERANT) != 0);
+  plan->can_diff = plan->can_backup = can_upload && plan->dfuse;
+  plan->can_mass_erase = plan->dfuse;
+  if (plan->options.verify && !can_upload)
+    plan->not_verified = _("this device cannot be read back");
+  else if (plan->options.verify && !plan->can_verify)
+    plan->not_verified = _("this device cannot be read back once the new firmware is in place (it resets "
+                           "after a download)");
+  if (plan->not_verified != NULL)
+    plan->options.verify = FALSE;
+  plan->options.diff &= plan->can_diff;
+  plan->options.mass_erase &= plan->can_mass_erase;
+}
+
 DfPlan *
 df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
 {
@@ -295,10 +320,18 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
 
   if (df_image_has_errors (image))
     add_problem (plan, FALSE, _("the file has errors: %s"), image->source);
-  if (device->mode == DF_DEVICE_MODE_RUNTIME ||
-      (device->mode == DF_DEVICE_MODE_MICROPYTHON && device->alts->len == 0))
+  if (device->mode == DF_DEVICE_MODE_RUNTIME)
     {
       add_problem (plan, FALSE, _("the device is running its application: switch it to DFU mode first"));
+      return plan;
+    }
+  if (device->mode == DF_DEVICE_MODE_MICROPYTHON && device->alts->len == 0)
+    {
+      /* the job switches it through the REPL and plans on its bootloader:
+       * MicroPython's stm32 boards start a DfuSe one (ROM or mboot) */
+      plan->after_switch = TRUE;
+      plan->can_verify = plan->can_diff = plan->can_backup = plan->can_mass_erase = TRUE;
+      check_ids (plan);
       return plan;
     }
   if (!df_device_check_transfer_size (device, &broken))
@@ -341,10 +374,7 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
       }
   if (plan->write_bytes == 0 && plan->problems->len == 0)
     add_problem (plan, FALSE, _("the file holds no data to write"));
-  if (options->verify && !(device->attributes & DF_ATTR_CAN_UPLOAD))
-    plan->options.verify = FALSE;
-  if (options->diff && !(device->attributes & DF_ATTR_CAN_UPLOAD))
-    plan->options.diff = FALSE;
+  restrict_options (plan);
   return plan;
 }
 
@@ -401,17 +431,26 @@ df_plan_describe (DfPlan *plan)
           else if (!s->touched)
             keep++;
         }
-      g_string_append_printf (text, _("alt %u “%s”: %u pieces to write"), target->alt,
-                              target->name != NULL ? target->name : "", target->writes->len);
+      g_string_append_printf (text, ngettext ("alt %u “%s”: %u piece to write",
+                                                 "alt %u “%s”: %u pieces to write", target->writes->len),
+                              target->alt, target->name != NULL ? target->name : "", target->writes->len);
       if (plan->dfuse)
-        g_string_append_printf (text, _(", %u sectors to erase, %u untouched"), erase, keep);
+        {
+          g_string_append_printf (text, ngettext (", %u sector to erase", ", %u sectors to erase",
+                                                     erase), erase);
+          g_string_append_printf (text, _(", %u untouched"), keep);
+        }
       g_string_append_c (text, '\n');
     }
+  if (plan->after_switch)
+    g_string_append (text, _("planned again once the board is in DFU mode, before anything is written\n"));
   if (plan->options.mass_erase)
     g_string_append (text, _("mass erase first: everything on the chip is lost\n"));
   g_string_append_printf (text, _("%s to write%s%s%s\n"), written,
                           plan->options.diff ? _(", unchanged sectors skipped") : "",
                           plan->options.verify ? _(", then verified") : "",
                           plan->options.leave ? _(", then leave DFU mode") : "");
+  if (plan->not_verified != NULL)
+    g_string_append_printf (text, _("not verified: %s\n"), plan->not_verified);
   return g_string_free (g_steal_pointer (&text), FALSE);
 }

@@ -65,6 +65,21 @@ typedef struct {
   guint64    touched_bytes; /* sectors the image writes into, whole */
   guint64    erase_bytes;
   guint      erase_count;
+  /* the device cannot be read back: verify was asked for but is off in
+   * options, and this says why; NULL otherwise */
+  const gchar *not_verified;
+  /* what this device can do at all, whatever was asked: the front ends
+   * offer only these options */
+  gboolean   can_verify;
+  gboolean   can_diff;
+  gboolean   can_mass_erase;
+  gboolean   can_backup;
+  /* the device told its memory layout, so "fits" means something (a plain
+   * DFU device only takes a download) */
+  gboolean   memory_known;
+  /* a MicroPython board whose bootloader is unknown: the job plans again
+   * once it is in DFU mode, before anything is written */
+  gboolean   after_switch;
 } DfPlan;
 
 DfPlan  *df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options);
