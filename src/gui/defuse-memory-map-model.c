@@ -40,15 +40,16 @@ map_row_new (guint8 alt, const gchar *name, guint position)
   return row;
 }
 
-/* the device's name for the memory, else the file's */
+/* the device's name for the memory; the file's only where the device has
+ * no such memory.  A layout with no name is not named by its raw string */
 static const gchar *
 memory_name (DfAlt *alt, DfTarget *target)
 {
-  if (alt != NULL && alt->layout != NULL && alt->layout->name != NULL && alt->layout->name[0] != '\0')
+  if (alt == NULL)
+    return target->name;
+  if (alt->layout != NULL)
     return alt->layout->name;
-  if (alt != NULL && alt->name != NULL && alt->name[0] != '\0')
-    return alt->name;
-  return target->name;
+  return alt->name;
 }
 
 static guint64

@@ -138,42 +138,47 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode, 
                 DefuseMemoryMap *self)
 {
   MapRow *row = get_row (self, self->sel_row);
-  gint last, target;
+  gint to_row, to_sector;
 
   if (row == NULL || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
     return FALSE;
-  last = row->sectors->len - 1;
+  to_row = self->sel_row;
   switch (keyval)
     {
     case GDK_KEY_Left:
     case GDK_KEY_KP_Left:
-      set_selection (self, self->sel_row, MAX (self->sel_sector - 1, 0));
-      return TRUE;
+      to_sector = MAX (self->sel_sector - 1, 0);
+      break;
     case GDK_KEY_Right:
     case GDK_KEY_KP_Right:
-      set_selection (self, self->sel_row, MIN (self->sel_sector + 1, last));
-      return TRUE;
+      to_sector = MIN (self->sel_sector + 1, (gint) row->sectors->len - 1);
+      break;
     case GDK_KEY_Home:
     case GDK_KEY_KP_Home:
-      set_selection (self, self->sel_row, 0);
-      return TRUE;
+      to_sector = 0;
+      break;
     case GDK_KEY_End:
     case GDK_KEY_KP_End:
-      set_selection (self, self->sel_row, last);
-      return TRUE;
+      to_sector = row->sectors->len - 1;
+      break;
     case GDK_KEY_Up:
     case GDK_KEY_KP_Up:
     case GDK_KEY_Down:
     case GDK_KEY_KP_Down:
-      target = next_row (self, keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up ? -1 : 1);
-      /* past the first or last memory, the arrow moves focus as elsewhere */
-      if (target < 0)
-        return FALSE;
-      set_selection (self, target, sector_below (self, self->sel_row, self->sel_sector, target));
-      return TRUE;
+      to_row = next_row (self, keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up ? -1 : 1);
+      if (to_row < 0)
+        to_row = self->sel_row;
+      to_sector = to_row == self->sel_row ? self->sel_sector
+                                          : sector_below (self, self->sel_row, self->sel_sector, to_row);
+      break;
     default:
       return FALSE;
     }
+  /* at an end the selection and the focus stay, as in GTK's lists */
+  if (to_row == self->sel_row && to_sector == self->sel_sector)
+    gtk_widget_error_bell (GTK_WIDGET (self));
+  set_selection (self, to_row, to_sector);
+  return TRUE;
 }
 
 gboolean

@@ -238,6 +238,103 @@ test_keys_in_window (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static GBytes *
+filler (gsize size)
+{
+  return g_bytes_new_take (g_malloc0 (size), size);
+}
+
+/* Three memories in one file: the flash, one the device does not name,
+ * and one the device does not have.  Up and Down go between the memories
+ * drawn as sectors, straight down the picture */
+static void
+test_up_down_between_memories (void)
+{
+  g_autoptr(DfDevice) device = gui_test_device (0x0483, 0xdf11, "X", "1-1", F405_FLASH,
+                                                "@ /0x1FFF7800/01*512 e,01*016 e", NULL);
+  g_autoptr(DfImage) image = df_image_new (DF_FORMAT_DFUSE, "three.dfu");
+  g_autoptr(GBytes) flash = filler (1024), otp = filler (16), lost = filler (4);
+  DfPlanOptions options;
+  DfPlan *plan;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *before = gtk_button_new_with_label ("Before");
+  GtkWidget *after = gtk_button_new_with_label ("After");
+  DefuseMemoryMap *map = DEFUSE_MEMORY_MAP (defuse_memory_map_new ());
+  guint changes = 0;
+
+  df_target_add_segment (df_image_add_target (image, 0, "ST..."), 0x08020000, flash);
+  df_target_add_segment (df_image_add_target (image, 1, NULL), 0x1FFF7800, otp);
+  df_target_add_segment (df_image_add_target (image, 7, NULL), 0x20000000, lost);
+  df_plan_options_init (&options);
+  plan = df_plan_new (image, device, &options);
+  defuse_memory_map_set_plan (map, plan);
+  g_signal_connect (map, "selection-changed", G_CALLBACK (on_selection_changed), &changes);
+
+  gtk_box_append (GTK_BOX (box), before);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (map));
+  gtk_box_append (GTK_BOX (box), after);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 400);
+  gtk_window_present (GTK_WINDOW (window));
+  take_keyboard (GTK_WINDOW (window), "defuse-memory-map-rows");
+
+  /* memories by name; "Memory 2" where the device gives none */
+  g_assert_cmpuint (defuse_memory_map_get_n_rows (map), ==, 3);
+  g_assert_cmpstr (defuse_memory_map_get_row_title (map, 0), ==, "Internal Flash");
+  g_assert_cmpstr (defuse_memory_map_get_row_title (map, 1), ==, "Memory 2");
+  g_assert_cmpuint (defuse_memory_map_get_n_sectors (map, 2), ==, 0);
+  /* the first sector written: 0x08020000 */
+  assert_selected (map, 0, 5);
+
+  /* one Tab stop between the buttons */
+  gtk_widget_grab_focus (before);
+  press ("Tab");
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (map)));
+
+  /* down from sector 5 (a quarter of the way along) to the 512 bytes
+   * that fill the first 85% of the next bar */
+  press ("Down");
+  assert_selected (map, 1, 0);
+  assert_detail (map, "Sector 0 · 0x1FFF7800–0x1FFF79FF · 512 bytes · written without erasing "
+                      "(the device cannot erase it)\nMemory 2, alt setting 1");
+  /* the third memory is a message, not sectors: Down does not go there */
+  press ("Down");
+  assert_selected (map, 1, 0);
+  press ("End");
+  assert_selected (map, 1, 1);
+  /* up from the end of the short bar: the end of the long one */
+  press ("Up");
+  assert_selected (map, 0, 11);
+  g_assert_cmpuint (changes, ==, 3);
+  gui_test_screenshot (window, "memory-map-rows");
+
+  press ("Tab");
+  g_assert_true (gtk_widget_has_focus (after));
+
+  /* the API the window calls */
+  g_assert_false (defuse_memory_map_select (map, 1, 2));
+  g_assert_false (defuse_memory_map_select (map, 2, 0));
+  g_assert_true (defuse_memory_map_select (map, 1, 1));
+  assert_selected (map, 1, 1);
+  g_assert_cmpuint (changes, ==, 4);
+
+  /* new options, same file and device: the selection stays */
+  options.mass_erase = TRUE;
+  df_plan_unref (plan);
+  plan = df_plan_new (image, device, &options);
+  defuse_memory_map_set_plan (map, plan);
+  assert_selected (map, 1, 1);
+  df_plan_unref (plan);
+
+  /* no plan: nothing selected, nothing said, no Tab stop */
+  defuse_memory_map_set_plan (map, NULL);
+  g_assert_false (defuse_memory_map_get_selected (map, NULL, NULL));
+  g_assert_cmpstr (defuse_memory_map_get_detail (map), ==, "");
+  g_assert_false (gtk_widget_get_focusable (GTK_WIDGET (map)));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -248,5 +345,6 @@ main (int argc, char *argv[])
   gui_test_init (&argc, &argv);
 
   g_test_add_func ("/gui/memory-map/keys-in-window", test_keys_in_window);
+  g_test_add_func ("/gui/memory-map/up-down", test_up_down_between_memories);
   return g_test_run ();
 }
