@@ -22,19 +22,34 @@ _defuse_memory_map_row_free (gpointer data)
   g_free (row);
 }
 
+/* People know a memory by its name ("Internal Flash"), not by its USB alt
+ * setting number, which only the detail line gives */
 static MapRow *
-map_row_new (guint8 alt, const gchar *name)
+map_row_new (guint8 alt, const gchar *name, guint position)
 {
   MapRow *row = g_new0 (MapRow, 1);
 
+  row->alt = alt;
   if (name != NULL && name[0] != '\0')
-    /* TRANSLATORS: a memory map row: alt setting number and memory name */
-    row->title = g_strdup_printf (_("Alt %u · %s"), alt, name);
+    row->title = g_strdup (name);
   else
-    row->title = g_strdup_printf (_("Alt %u"), alt);
+    /* TRANSLATORS: a memory map row for a memory the device does not name; %u counts from 1 */
+    row->title = g_strdup_printf (_("Memory %u"), position);
   row->sectors = g_array_new (FALSE, TRUE, sizeof (MapSector));
   row->writes = g_array_new (FALSE, TRUE, sizeof (MapRange));
   return row;
+}
+
+/* the device's name for the memory; the file's only where the device has
+ * no such memory.  A layout with no name is not named by its raw string */
+static const gchar *
+memory_name (DfAlt *alt, DfTarget *target)
+{
+  if (alt == NULL)
+    return target->name;
+  if (alt->layout != NULL)
+    return alt->layout->name;
+  return alt->name;
 }
 
 static guint64
@@ -232,8 +247,7 @@ _defuse_memory_map_rebuild (DefuseMemoryMap *self)
       if (!from_dfuse && plan->options.alt >= 0)
         number = (guint8) plan->options.alt;
       alt = df_device_find_alt (plan->device, number);
-      row = map_row_new (number, alt != NULL && alt->layout != NULL ? alt->layout->name
-                                 : alt != NULL ? alt->name : NULL);
+      row = map_row_new (number, memory_name (alt, target), self->rows->len + 1);
       g_ptr_array_add (self->rows, row);
 
       if (plan->device->mode == DF_DEVICE_MODE_RUNTIME)

@@ -1,7 +1,9 @@
 /* defuse-memory-map-private.h: the memory map's rows and state, shared by
  * the files that make up the widget: its model (defuse-memory-map-model.c:
- * what the plan does to each sector), its drawing (defuse-memory-map.c) and
- * its words (defuse-memory-map-tooltip.c: tooltips, accessible text). */
+ * what the plan does to each sector), its drawing (defuse-memory-map.c),
+ * its selection (defuse-memory-map-select.c: keys, clicks, hover) and its
+ * words (defuse-memory-map-tooltip.c: the detail line, tooltips,
+ * accessible text). */
 #pragma once
 
 #include "defuse-memory-map.h"
@@ -24,7 +26,8 @@ typedef struct {
 } MapRange;
 
 typedef struct {
-  gchar   *title;
+  guint8   alt;         /* the USB alt setting: named only in the detail */
+  gchar   *title;       /* the memory's name, or "Memory 2" */
   gchar   *summary;
   gchar   *message;     /* instead of a bar: why nothing can be drawn */
   GArray  *sectors;     /* of MapSector; empty for a plain DFU download */
@@ -57,6 +60,12 @@ struct _DefuseMemoryMap
   GPtrArray *rows;          /* of MapRow */
   gboolean   legend[N_LEGEND];
   gfloat     legend_y;
+  GtkWidget *detail_label;  /* the sector's detail, under the legend */
+
+  /* -1: none.  The selection is kept on every plan with sectors, so the
+   * detail line always says something and the layout does not jump */
+  gint       sel_row, sel_sector;
+  gint       hover_row, hover_sector;
 };
 /* defuse-memory-map-model.c */
 void     _defuse_memory_map_row_free (gpointer row);
@@ -67,8 +76,23 @@ void     _defuse_memory_map_rebuild (DefuseMemoryMap *self);
 /* top of a row's bar, after allocation */
 gfloat   _defuse_memory_map_bar_y (DefuseMemoryMap *self, MapRow *row);
 
+/* defuse-memory-map-select.c */
+void     _defuse_memory_map_class_init_selection (GtkWidgetClass *widget_class);
+void     _defuse_memory_map_init_selection (DefuseMemoryMap *self);
+/* after a rebuild: keeps the selection if it still exists, else picks
+ * the first sector the flash touches */
+void     _defuse_memory_map_reset_selection (DefuseMemoryMap *self);
+/* the sector under a point, FALSE if none */
+gboolean _defuse_memory_map_sector_at (DefuseMemoryMap *self, gdouble x, gdouble y, guint *row, guint *sector);
+
 /* defuse-memory-map-tooltip.c */
 gboolean _defuse_memory_map_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip);
-void     _defuse_memory_map_update_accessible (DefuseMemoryMap *self);
+/* "Sector 5 · 0x08020000–0x0803FFFF · 128 KiB · erased, then written" and
+ * the memory it is in; NULL if there is no such sector */
+gchar   *_defuse_memory_map_sector_text (DefuseMemoryMap *self, guint row, guint sector);
+/* the detail line (hovered, else selected sector), the accessible name
+ * (the memories and what happens to them) and description (the selected
+ * sector) */
+void     _defuse_memory_map_update_words (DefuseMemoryMap *self);
 
 G_END_DECLS

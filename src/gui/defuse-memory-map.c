@@ -4,8 +4,10 @@
  * while bigger sectors still look bigger.  Inside a touched sector the
  * bytes the file writes are drawn solid and the rest of the erased sector
  * pale, so the user sees what an erase costs before anything happens.
- * What each sector holds is worked out in defuse-memory-map-model.c, the
- * tooltips and accessible text in defuse-memory-map-tooltip.c. */
+ * The selected sector is outlined (with the focus ring when the keyboard
+ * is in the map) and described by a label under the legend.  What each
+ * sector holds is worked out in defuse-memory-map-model.c, the selection
+ * in defuse-memory-map-select.c, the words in defuse-memory-map-tooltip.c. */
 #include "defuse-config.h"
 
 #include <glib/gi18n.h>
@@ -15,6 +17,7 @@
 
 #define ROW_GAP       18
 #define SWATCH        12
+#define DETAIL_GAP    12
 
 G_DEFINE_FINAL_TYPE (DefuseMemoryMap, defuse_memory_map, GTK_TYPE_WIDGET)
 
@@ -257,13 +260,22 @@ defuse_memory_map_measure (GtkWidget *widget, GtkOrientation orientation, int fo
 {
   DefuseMemoryMap *self = DEFUSE_MEMORY_MAP (widget);
 
+  gint label_min = 0, label_nat = 0;
+
+  if (gtk_widget_get_visible (self->detail_label))
+    gtk_widget_measure (self->detail_label, orientation, for_size, &label_min, &label_nat, NULL, NULL);
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
-      *minimum = 160;
-      *natural = 600;
+      *minimum = MAX (160, label_min);
+      *natural = MAX (600, label_nat);
     }
   else
-    *minimum = *natural = content_height (self, for_size > 0 ? for_size : 600);
+    {
+      gint height = content_height (self, for_size > 0 ? for_size : 600);
+      gint gap = label_nat > 0 ? DETAIL_GAP : 0;
+      *minimum = height + gap + label_min;
+      *natural = height + gap + label_nat;
+    }
 }
 
 static void
@@ -302,6 +314,13 @@ defuse_memory_map_size_allocate (GtkWidget *widget, int width, int height, int b
         }
     }
   self->legend_y = y;
+
+  if (gtk_widget_get_visible (self->detail_label))
+    {
+      gint label_h, top = (gint) y + legend_layout (self, width, NULL, 0) + DETAIL_GAP;
+      gtk_widget_measure (self->detail_label, GTK_ORIENTATION_VERTICAL, width, NULL, &label_h, NULL, NULL);
+      gtk_widget_size_allocate (self->detail_label, &(GtkAllocation) { 0, top, width, label_h }, -1);
+    }
 }
 
 static void
@@ -473,6 +492,49 @@ draw_row (DefuseMemoryMap *self, GtkSnapshot *snapshot, MapRow *row, gint width)
   draw_bar_ends (self, snapshot, row, width, bar_y, &dim);
 }
 
+/* a border around a sector, grown by outset; thin sectors get a ring wide
+ * enough to see */
+static void
+draw_ring (DefuseMemoryMap *self, GtkSnapshot *snapshot, gint row, gint sector, gfloat outset, gfloat line,
+           const GdkRGBA *color)
+{
+  MapRow *r = g_ptr_array_index (self->rows, row);
+  MapSector *ms = &g_array_index (r->sectors, MapSector, sector);
+  gfloat width = MAX (ms->width, 4.f) + 2 * outset;
+  gfloat x = ms->x + ms->width / 2 - width / 2;
+  GskRoundedRect ring;
+  const gfloat widths[4] = { line, line, line, line };
+  const GdkRGBA colors[4] = { *color, *color, *color, *color };
+
+  gsk_rounded_rect_init_from_rect (&ring, &GRAPHENE_RECT_INIT (x, _defuse_memory_map_bar_y (self, r) - outset,
+                                                               width, BAR_HEIGHT + 2 * outset), 3 + outset);
+  gtk_snapshot_append_border (snapshot, &ring, widths, colors);
+}
+
+/* the hovered sector, the selected one, and the focus ring (Adwaita's:
+ * the accent colour, half transparent) when the keyboard is here */
+static void
+draw_selection (DefuseMemoryMap *self, GtkSnapshot *snapshot)
+{
+  GdkRGBA color;
+
+  if (self->hover_row >= 0 && (self->hover_row != self->sel_row || self->hover_sector != self->sel_sector))
+    {
+      foreground (self, 0.5, &color);
+      draw_ring (self, snapshot, self->hover_row, self->hover_sector, 0, 1, &color);
+    }
+  if (self->sel_row < 0)
+    return;
+  foreground (self, 0.9, &color);
+  draw_ring (self, snapshot, self->sel_row, self->sel_sector, 0, 2, &color);
+  if (gtk_widget_has_visible_focus (GTK_WIDGET (self)))
+    {
+      lookup_color (self, "accent_color", "#1c71d8", &color);
+      color.alpha = 0.5;
+      draw_ring (self, snapshot, self->sel_row, self->sel_sector, 3, 2, &color);
+    }
+}
+
 static void
 defuse_memory_map_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -483,6 +545,8 @@ defuse_memory_map_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     draw_row (self, snapshot, g_ptr_array_index (self->rows, i), width);
   if (self->rows->len > 0)
     legend_layout (self, width, snapshot, self->legend_y);
+  draw_selection (self, snapshot);
+  gtk_widget_snapshot_child (widget, self->detail_label, snapshot);
 }
 
 void
@@ -490,12 +554,16 @@ defuse_memory_map_set_plan (DefuseMemoryMap *self, DfPlan *plan)
 {
   g_return_if_fail (DEFUSE_IS_MEMORY_MAP (self));
 
+  /* another file or device: the selection starts again; new options for
+   * the same ones keep it where the user put it */
+  if (plan == NULL || self->plan == NULL || plan->image != self->plan->image || plan->device != self->plan->device)
+    self->sel_row = self->sel_sector = -1;
   if (plan != NULL)
     df_plan_ref (plan);
   g_clear_pointer (&self->plan, df_plan_unref);
   self->plan = plan;
   _defuse_memory_map_rebuild (self);
-  _defuse_memory_map_update_accessible (self);
+  _defuse_memory_map_reset_selection (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
@@ -503,6 +571,13 @@ guint
 defuse_memory_map_get_n_rows (DefuseMemoryMap *self)
 {
   return self->rows->len;
+}
+
+const gchar *
+defuse_memory_map_get_row_title (DefuseMemoryMap *self, guint row)
+{
+  g_return_val_if_fail (row < self->rows->len, NULL);
+  return ((MapRow *) g_ptr_array_index (self->rows, row))->title;
 }
 
 guint
@@ -545,6 +620,33 @@ defuse_memory_map_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
   gtk_widget_queue_resize (widget);
 }
 
+/* focus in and out: the focus ring */
+static void
+defuse_memory_map_state_flags_changed (GtkWidget *widget, GtkStateFlags previous)
+{
+  GTK_WIDGET_CLASS (defuse_memory_map_parent_class)->state_flags_changed (widget, previous);
+  if ((previous ^ gtk_widget_get_state_flags (widget)) & (GTK_STATE_FLAG_FOCUSED | GTK_STATE_FLAG_FOCUS_VISIBLE))
+    gtk_widget_queue_draw (widget);
+}
+
+/* one Tab stop, never the label inside: Tab in, Tab out */
+static gboolean
+defuse_memory_map_focus (GtkWidget *widget, GtkDirectionType direction)
+{
+  if (gtk_widget_has_focus (widget) || !gtk_widget_get_focusable (widget))
+    return FALSE;
+  return gtk_widget_grab_focus (widget);
+}
+
+static void
+defuse_memory_map_dispose (GObject *object)
+{
+  DefuseMemoryMap *self = DEFUSE_MEMORY_MAP (object);
+
+  g_clear_pointer (&self->detail_label, gtk_widget_unparent);
+  G_OBJECT_CLASS (defuse_memory_map_parent_class)->dispose (object);
+}
+
 static void
 defuse_memory_map_finalize (GObject *object)
 {
@@ -561,22 +663,37 @@ defuse_memory_map_class_init (DefuseMemoryMapClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->dispose = defuse_memory_map_dispose;
   object_class->finalize = defuse_memory_map_finalize;
   widget_class->measure = defuse_memory_map_measure;
   widget_class->size_allocate = defuse_memory_map_size_allocate;
   widget_class->snapshot = defuse_memory_map_snapshot;
   widget_class->query_tooltip = _defuse_memory_map_query_tooltip;
   widget_class->css_changed = defuse_memory_map_css_changed;
+  widget_class->state_flags_changed = defuse_memory_map_state_flags_changed;
+  /* one Tab stop: the keys move inside (defuse-memory-map-select.c) */
+  widget_class->focus = defuse_memory_map_focus;
   gtk_widget_class_set_css_name (widget_class, "memorymap");
+  /* a picture, described in words: its name says what the flash does to
+   * each memory, its description the selected sector */
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+  _defuse_memory_map_class_init_selection (widget_class);
 }
 
 static void
 defuse_memory_map_init (DefuseMemoryMap *self)
 {
   self->rows = g_ptr_array_new_with_free_func (_defuse_memory_map_row_free);
+  self->detail_label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->detail_label), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->detail_label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (self->detail_label), PANGO_WRAP_WORD_CHAR);
+  gtk_widget_add_css_class (self->detail_label, "numeric");
+  gtk_widget_set_visible (self->detail_label, FALSE);
+  gtk_widget_set_parent (self->detail_label, GTK_WIDGET (self));
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Memory map"), -1);
+  _defuse_memory_map_init_selection (self);
+  _defuse_memory_map_update_words (self);
 }
 
 GtkWidget *

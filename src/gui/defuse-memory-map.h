@@ -25,6 +25,8 @@ void              defuse_memory_map_set_plan (DefuseMemoryMap *self, DfPlan *pla
 
 /* what is drawn, for tests and accessibility: one row per alt setting */
 guint             defuse_memory_map_get_n_rows (DefuseMemoryMap *self);
+/* the row's heading: the memory's name ("Internal Flash"), else "Memory 2" */
+const gchar      *defuse_memory_map_get_row_title (DefuseMemoryMap *self, guint row);
 guint             defuse_memory_map_get_n_sectors (DefuseMemoryMap *self, guint row);
 DefuseSectorKind  defuse_memory_map_get_sector_kind (DefuseMemoryMap *self, guint row, guint sector);
 /* whether the map marks a MicroPython board's files, and if this flash
@@ -32,5 +34,17 @@ DefuseSectorKind  defuse_memory_map_get_sector_kind (DefuseMemoryMap *self, guin
 gboolean          defuse_memory_map_shows_files (DefuseMemoryMap *self, gboolean *erased);
 /* bytes of the file's elements outside the alt's memory */
 guint64           defuse_memory_map_get_outside_bytes (DefuseMemoryMap *self, guint row);
+
+/* The selected sector, which the line under the map and screen readers
+ * describe.  Every plan with sectors has one (at first the first sector
+ * the flash touches); keys, clicks and defuse_memory_map_select() move it
+ * and emit "selection-changed".  FALSE: nothing to select. */
+gboolean          defuse_memory_map_get_selected (DefuseMemoryMap *self, guint *row, guint *sector);
+/* FALSE if the row has no such sector (or is a message, not a bar) */
+gboolean          defuse_memory_map_select (DefuseMemoryMap *self, guint row, guint sector);
+/* the line under the map: the hovered sector, else the selected one, e.g.
+ * "Sector 5 · 0x08020000–0x0803FFFF · 128 KiB · erased, then written\n
+ * Internal Flash, alt setting 0"; "" when nothing is selected */
+const gchar      *defuse_memory_map_get_detail (DefuseMemoryMap *self);
 
 G_END_DECLS
