@@ -5,10 +5,12 @@
 #include "defuse-config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "defuse-device-row.h"
 #include "df-micropython.h"
 #include "df-catalog.h"
+#include "df-usb-names.h"
 
 struct _DefuseDeviceRow
 {
@@ -94,11 +96,16 @@ fill (DefuseDeviceRow *self)
   g_autoptr(GString) subtitle = g_string_new (NULL);
   g_autofree gchar *usb = NULL;
   g_autofree gchar *name = df_catalog_describe (device);
+  g_autofree gchar *ids = g_strdup_printf ("%04x:%04x", device->vid, device->pid);
+  g_autofree gchar *vendor = NULL;
 
+  df_usb_names_lookup (device->vid, device->pid, &vendor, NULL);
   /* what the catalog calls it ("STM32F4 system bootloader, 1 MiB"), else
    * its product string, which the USB row below always shows */
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), name);
-  g_string_append_printf (subtitle, "%04x:%04x · %s", device->vid, device->pid,
+  /* the maker by name (the system's USB id database); the bare ids are
+   * in the USB row below */
+  g_string_append_printf (subtitle, "%s · %s", vendor != NULL ? vendor : ids,
                           df_device_mode_to_string (device->mode));
   if (device->serial != NULL)
     /* TRANSLATORS: appended to a device's description */
@@ -125,14 +132,21 @@ fill (DefuseDeviceRow *self)
     {
       DfAlt *alt = g_ptr_array_index (device->alts, i);
       /* a MicroPython board's alts are its bootloader's, from the board data */
-      g_autofree gchar *title = device->mode == DF_DEVICE_MODE_MICROPYTHON
-        ? g_strdup_printf (_("Alt %u in DFU mode"), alt->alt) : g_strdup_printf (_("Alt %u"), alt->alt);
-      g_autofree gchar *text = NULL;
+      const gchar *memory = alt->layout != NULL && alt->layout->name[0] != '\0' ? alt->layout->name
+                            : alt->name != NULL && alt->name[0] != '\0' ? alt->name : NULL;
+      g_autofree gchar *title = NULL, *text = NULL, *layout = NULL;
 
-      if (alt->layout != NULL)
-        text = df_layout_describe (alt->layout);
-      else
-        text = g_strdup (alt->name != NULL ? alt->name : _("No name"));
+      /* the memory by its name; the alt setting number is for experts */
+      title = memory != NULL ? g_strdup (memory) : g_strdup_printf (_("Memory %u"), alt->alt + 1);
+      layout = alt->layout != NULL ? df_layout_describe (alt->layout) : NULL;
+      /* "Internal Flash, 1 MiB at ...": the name is the title already */
+      if (layout != NULL && memory != NULL && g_str_has_prefix (layout, memory) &&
+          g_str_has_prefix (layout + strlen (memory), ", "))
+        memmove (layout, layout + strlen (memory) + 2, strlen (layout + strlen (memory) + 2) + 1);
+      /* TRANSLATORS: a memory's details, then its DFU alt setting number */
+      text = device->mode == DF_DEVICE_MODE_MICROPYTHON
+        ? g_strdup_printf (_("%s · alt setting %u in DFU mode"), layout != NULL ? layout : "", alt->alt)
+        : g_strdup_printf (_("%s · alt setting %u"), layout != NULL ? layout : _("no memory layout"), alt->alt);
       adw_expander_row_add_row (ADW_EXPANDER_ROW (self), detail_row (title, text));
     }
 

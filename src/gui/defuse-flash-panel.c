@@ -47,6 +47,7 @@ struct _DefuseFlashPanel
   GtkButton       *trace_button;
   GtkButton       *report_button;
   GtkButton       *cancel_button;
+  GtkFlowBox      *result_buttons;
   GtkExpander     *log_expander;
   GtkTextView     *log_view;
 
@@ -260,9 +261,10 @@ on_finished (DefuseFlashPanel *self)
    * neither a trace nor anything to report */
   failed = state == DEFUSE_FLASH_FAILED && !refused;
   protected = failed && g_error_matches (defuse_flash_task_get_error (task), DF_ERROR, DF_ERROR_PROTECTED);
-  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->trace_button)), failed);
-  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->report_button)), failed);
-  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->unprotect_button)), protected);
+  g_object_set_data (G_OBJECT (self->trace_button), "wanted", GINT_TO_POINTER (failed));
+  g_object_set_data (G_OBJECT (self->report_button), "wanted", GINT_TO_POINTER (failed));
+  g_object_set_data (G_OBJECT (self->unprotect_button), "wanted", GINT_TO_POINTER (protected));
+  gtk_flow_box_invalidate_filter (self->result_buttons);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->unprotect_button), "s",
                                     defuse_flash_task_get_device_id (task));
   gtk_button_set_label (self->report_button, _("Copy _Report"));
@@ -430,6 +432,7 @@ defuse_flash_panel_class_init (DefuseFlashPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, again_button);
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, unprotect_button);
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, result_buttons);
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, result_icon);
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, result_title);
   gtk_widget_class_bind_template_child (widget_class, DefuseFlashPanel, result_message);
@@ -445,10 +448,23 @@ defuse_flash_panel_class_init (DefuseFlashPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_report_clicked);
 }
 
+/* the buttons a result wants; the flow box wraps them on narrow windows
+ * (hidden children would still take its room: GtkFlowBox 4.8) */
+static gboolean
+result_button_wanted (GtkFlowBoxChild *child, gpointer unused)
+{
+  GObject *button = G_OBJECT (gtk_flow_box_child_get_child (child));
+  return g_object_get_data (button, "optional") == NULL || g_object_get_data (button, "wanted") != NULL;
+}
+
 static void
 defuse_flash_panel_init (DefuseFlashPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_object_set_data (G_OBJECT (self->trace_button), "optional", GINT_TO_POINTER (TRUE));
+  g_object_set_data (G_OBJECT (self->report_button), "optional", GINT_TO_POINTER (TRUE));
+  g_object_set_data (G_OBJECT (self->unprotect_button), "optional", GINT_TO_POINTER (TRUE));
+  gtk_flow_box_set_filter_func (self->result_buttons, result_button_wanted, NULL, NULL);
 
   self->settings = g_settings_new (APPLICATION_ID);
   g_settings_bind (self->settings, "verify", self->verify_switch, "active", G_SETTINGS_BIND_DEFAULT);

@@ -311,6 +311,12 @@ defuse_flash_task_cancel (DefuseFlashTask *self)
   g_cancellable_cancel (self->cancellable);
 }
 
+GCancellable *
+defuse_flash_task_get_cancellable (DefuseFlashTask *self)
+{
+  return self->cancellable;
+}
+
 static void
 defuse_flash_task_dispose (GObject *object)
 {
@@ -483,7 +489,7 @@ defuse_flash_task_is_refused (DefuseFlashTask *self)
 gchar *
 defuse_flash_task_describe_error (DefuseFlashTask *self)
 {
-  g_autofree gchar *words = NULL;
+  g_autofree gchar *options = NULL, *words = NULL;
 
   if (self->error == NULL)
     return NULL;
@@ -491,7 +497,8 @@ defuse_flash_task_describe_error (DefuseFlashTask *self)
   if (defuse_flash_task_is_refused (self))
     return g_strdup (_("Another program is using this device: another Defuse window, defuse-cli, dfu-util "
                        "or another flasher."));
-  words = defuse_flash_words_without_cli_options (self->error->message);
+  options = defuse_flash_words_without_cli_options (self->error->message);
+  words = defuse_flash_words_without_jargon (options);
   return defuse_sentence (words);
 }
 

@@ -24,6 +24,7 @@ DefuseFlashTask  *defuse_flash_task_new (DfDevice *device, DfImage *image,
                                          const gchar *backup_path);
 void              defuse_flash_task_start (DefuseFlashTask *self);
 void              defuse_flash_task_cancel (DefuseFlashTask *self);
+GCancellable     *defuse_flash_task_get_cancellable (DefuseFlashTask *self);
 
 DfDevice         *defuse_flash_task_get_device (DefuseFlashTask *self);
 DfImage          *defuse_flash_task_get_image (DefuseFlashTask *self);

@@ -53,6 +53,32 @@ defuse_flash_words_without_cli_options (const gchar *message)
   return g_string_free (out, FALSE);
 }
 
+/* DFU's raw names are for the log and the report: "the device reported
+ * errWRITE: the device could not write the memory" says it twice, and
+ * "dfuIDLE" means nothing to most people */
+gchar *
+defuse_flash_words_without_jargon (const gchar *message)
+{
+  static const struct { const gchar *pattern, *words; } plain[] = {
+    { "the device reported err[A-Z_]+: ", "" },
+    { " \\((dfu|err)[A-Za-z_]+\\)", "" },
+    { "\\bdfuIDLE\\b", N_("its ready state") },
+    { "\\bdfu[A-Z_]+\\b", N_("an unexpected state") },
+    { "\\berr[A-Z_]+\\b", N_("an error") },
+  };
+  g_autofree gchar *text = g_strdup (message);
+
+  for (guint i = 0; i < G_N_ELEMENTS (plain); i++)
+    {
+      g_autoptr(GRegex) regex = g_regex_new (plain[i].pattern, G_REGEX_OPTIMIZE, 0, NULL);
+      gchar *next = g_regex_replace_literal (regex, text, -1, 0,
+                                             plain[i].words[0] != '\0' ? _(plain[i].words) : "", 0, NULL);
+      g_free (text);
+      text = next;
+    }
+  return g_steal_pointer (&text);
+}
+
 static gchar *
 format_duration (gdouble seconds)
 {
@@ -116,8 +142,8 @@ defuse_flash_words_error_hint (const GError *error)
     case DF_ERROR_TIMEOUT:
       return _("Unplug the board, put it back into DFU mode and flash again.");
     case DF_ERROR_PROTECTED:
-      return _("The chip is read-protected. Removing the protection erases the whole chip: "
-               "do it with the vendor’s tool only if you are sure.");
+      return _("The chip is read-protected: nothing can be read or written until the protection is removed, "
+               "and removing it erases the whole chip.");
     case DF_ERROR_VERIFY:
       return _("The memory does not hold what was written. Flash again; if it keeps failing, "
                "the memory may be protected or worn out.");

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 gboolean     defuse_flash_words_is_cancel (const GError *error);
 /* the message without its parentheses that name a defuse-cli option */
 gchar       *defuse_flash_words_without_cli_options (const gchar *message);
+/* the message with DFU's state and status names in words */
+gchar       *defuse_flash_words_without_jargon (const gchar *message);
 /* "120 KiB of 300 KiB · 45 KiB/s · 7 s left" */
 gchar       *defuse_flash_words_progress (const DfProgress *progress);
 /* what to do after a failure of this kind, or NULL after a Cancel */

@@ -109,6 +109,14 @@ gui_sim_assert_shows (DefuseWindow *window, const gchar *text)
     g_error ("“%s” is not shown; the window shows:\n%s", text, visible);
 }
 
+void
+gui_sim_assert_not_shown (DefuseWindow *window, const gchar *text)
+{
+  g_autofree gchar *visible = gui_test_visible_text (GTK_WIDGET (window));
+  if (strstr (visible, text) != NULL)
+    g_error ("“%s” is shown but should not be; the window shows:\n%s", text, visible);
+}
+
 /* ---- defuse-sim --control ---- */
 
 /* worker thread: the runner answers once the board is off or back on the

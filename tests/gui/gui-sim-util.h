@@ -29,6 +29,7 @@ DefuseFlashTask *gui_sim_start_flash (DefuseWindow *window);
 gboolean         gui_sim_task_finished (gpointer task);
 /* fails the test, with what the window shows, unless it shows text */
 void             gui_sim_assert_shows (DefuseWindow *window, const gchar *text);
+void             gui_sim_assert_not_shown (DefuseWindow *window, const gchar *text);
 
 /* one line to defuse-sim --control ("unplug 1", "plug 1"): what follows
  * its "ok" ("/dev/bus/usb/001/005" after a plug) */

@@ -99,7 +99,10 @@ test_bench (void)
 
   g_unlink (log);
   open_sample (window);
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->bench_panel)));
+  /* bench mode is a view of its own */
+  adw_view_stack_set_visible_child_name (window->view_stack, "bench");
+  gui_test_settle (GTK_WIDGET (window));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->bench_panel)));
   g_assert_false (defuse_bench_panel_is_armed (window->bench_panel));
   /* the log goes under Documents (or home) unless chosen */
   g_assert_nonnull (strstr (defuse_bench_panel_get_log (window->bench_panel), "Defuse Bench Logs"));
@@ -140,7 +143,8 @@ test_bench (void)
   window = gui_test_window (1100);
   open_sample (window);
   g_assert_false (defuse_bench_panel_is_armed (window->bench_panel));
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->bench_panel)));
+  adw_view_stack_set_visible_child_name (window->view_stack, "bench");
+  gui_test_settle (GTK_WIDGET (window));
   assert_shows (window->bench_panel, "Flash each board as it is plugged in");
   gui_test_screenshot (GTK_WIDGET (window), "bench-idle");
   gtk_window_destroy (GTK_WINDOW (window));

@@ -43,7 +43,7 @@ check_result (DefuseWindow *window, DefuseFlashTask *task, const Case *c, const 
   if (c->outcome != FAILED)
     {
       g_assert_cmpint (defuse_flash_task_get_state (task), ==, DEFUSE_FLASH_SUCCEEDED);
-      gui_sim_assert_shows (window, "Flashed in");
+      gui_sim_assert_shows (window, "Flashed and Verified in");
       /* written and verified: the board only missed its start command */
       if (c->outcome == NOT_STARTED)
         g_assert_nonnull (strstr (hint, "written and verified, but the device went away"));
@@ -113,7 +113,7 @@ gone_in_phase (gconstpointer data)
   if (defuse_flash_task_get_state (again) != DEFUSE_FLASH_SUCCEEDED)
     g_error ("the flash after the replug failed: %s\n%s", defuse_flash_task_get_error (again)->message,
              defuse_flash_task_get_log (again));
-  gui_sim_assert_shows (window, "Flashed in");
+  gui_sim_assert_shows (window, "Flashed and Verified in");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

@@ -104,7 +104,7 @@ test_cli_while_window (void)
              defuse_flash_task_get_log (task));
   /* GLib writes sizes with a no-break space */
   g_assert_true (g_regex_match_simple ("verified 299.7.KiB at 0x08020000", defuse_flash_task_get_log (task), 0, 0));
-  gui_sim_assert_shows (window, "Flashed in");
+  gui_sim_assert_shows (window, "Flashed and Verified in");
   g_rmdir (dir);
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -133,10 +133,10 @@ test_window_while_cli (void)
   g_test_message ("the window says: %s", error != NULL ? error->message : "(nothing)");
   g_assert_error (error, DF_ERROR, DF_ERROR_IN_USE);
   g_assert_cmpint (defuse_flash_task_get_state (task), ==, DEFUSE_FLASH_FAILED);
-  gui_sim_assert_shows (window, "Device in Use");
+  gui_sim_assert_shows (window, "Board in Use");
   gui_sim_assert_shows (window, "Another program is using this device");
   gui_sim_assert_shows (window, "Nothing was sent to it");
-  g_assert_false (gtk_widget_get_visible (gui_sim_panel_child (window, "report_button")));
+  g_assert_false (gtk_widget_get_mapped (gui_sim_panel_child (window, "report_button")));
   /* not one DFU request of the window's reached the board */
   g_assert_cmpuint (class_requests_traced (), ==, 0);
   g_assert_null (gui_test_find_dialog ());

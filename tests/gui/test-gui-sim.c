@@ -49,9 +49,15 @@ test_flash (void)
   gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
   gui_sim_assert_shows (window, "STM32F4 system bootloader, 1 MiB");
   gui_sim_open_sample (window);
+  gui_sim_assert_shows (window, "Fits This Board");
+  /* the inspector, one click away */
+  adw_view_stack_set_visible_child_name (window->view_stack, "details");
+  gui_test_settle (GTK_WIDGET (window));
   gui_sim_assert_shows (window, "0xa6e4017a stored, 0xa6e4017a computed");
   gui_sim_assert_shows (window, "Correct");
   gui_sim_assert_shows (window, "0x08020000 – 0x0806AEEF");
+  adw_view_stack_set_visible_child_name (window->view_stack, "flash");
+  gui_test_settle (GTK_WIDGET (window));
   g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 0, 5), ==, DEFUSE_SECTOR_ERASE_WRITE);
   gui_test_screenshot (GTK_WIDGET (window), "sim-device-and-file");
 
@@ -76,7 +82,15 @@ test_flash (void)
   g_test_message ("%u progress values, %u between the ends", fractions->len, between);
   g_assert_cmpuint (between, >=, 5);
 
-  gui_sim_assert_shows (window, "Flashed in");
+  /* the result names what was flashed where, and what was checked */
+  gui_sim_assert_shows (window, "Flashed and Verified in");
+  gui_sim_assert_shows (window, "“micropython-like.dfu” to STM32F4 system bootloader, 1 MiB (serial");
+  gui_sim_assert_shows (window, "Verified: the memory was read back and holds exactly what the file has.");
+  /* the verdict is about the next flash: not under a result */
+  gui_sim_assert_not_shown (window, "Fits This Board");
+  gui_sim_assert_not_shown (window, "No Board Connected");
+  /* the result has the focus (and so is scrolled to) */
+  g_assert_true (gtk_widget_has_focus (gui_sim_panel_child (window, "done_button")));
   backup = defuse_flash_task_get_backup_path (task);
   g_assert_nonnull (backup);
   g_assert_true (g_file_test (backup, G_FILE_TEST_IS_REGULAR));
@@ -123,8 +137,8 @@ check_failure_actions (DefuseWindow *window, DefuseFlashTask *task)
   gsize size = 0;
   const gchar *tshark = g_find_program_in_path ("tshark");
 
-  g_assert_true (gtk_widget_get_visible (gui_sim_panel_child (window, "trace_button")));
-  g_assert_true (gtk_widget_get_visible (gui_sim_panel_child (window, "report_button")));
+  g_assert_true (gtk_widget_get_mapped (gui_sim_panel_child (window, "trace_button")));
+  g_assert_true (gtk_widget_get_mapped (gui_sim_panel_child (window, "report_button")));
   for (const gchar *const *part = (const gchar *const[]) { "Defuse " PACKAGE_VERSION, "libusb 1.", "kernel Linux ",
                                                             device, "@Internal Flash", "Flashing ", "kind: write-failed",
                                                             "errWRITE", NULL }; *part != NULL; part++)
@@ -173,8 +187,12 @@ test_fault (void)
     for (guint i = 0; lines[i] != NULL; i++)
       gui_sim_assert_shows (window, lines[i]);
   }
-  gui_sim_assert_shows (window, "errWRITE");
+  /* DFU's raw names are in the log, not in the words of the result */
+  gui_sim_assert_not_shown (window, "errWRITE");
+  g_assert_nonnull (strstr (defuse_flash_task_get_log (task), "errWRITE"));
   gui_sim_assert_shows (window, defuse_flash_task_get_hint (task));
+  /* the way out has the focus: Flash Again */
+  g_assert_true (gtk_widget_has_focus (gui_sim_panel_child (window, "again_button")));
   g_assert_true (gtk_expander_get_expanded (gui_sim_panel_child (window, "log_expander")));
   gui_test_screenshot (GTK_WIDGET (window), "error");
   check_failure_actions (window, task);
@@ -249,6 +267,7 @@ static void
 test_cancel (void)
 {
   DefuseWindow *window = gui_test_window (860);
+  AdwMessageDialog *dialog;
   g_autoptr(DefuseFlashTask) task = NULL;
   g_autoptr(DfDevice) device = NULL;
 
@@ -258,7 +277,21 @@ test_cancel (void)
   task = g_object_ref (gui_sim_start_flash (window));
   g_assert_true (gui_test_wait (well_into_writing, task, 60000));
   g_assert_false (gui_sim_task_finished (task));
+  /* mid-write, Cancel asks first: Keep Flashing goes on */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL);
+  dialog = gui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Stop Flashing?");
+  gui_test_screenshot (GTK_WIDGET (dialog), "cancel-asks");
+  adw_message_dialog_response (dialog, "keep");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_false (g_cancellable_is_cancelled (defuse_flash_task_get_cancellable (task)));
+  /* and Stop stops */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL);
+  dialog = gui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "stop");
+  gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_true (gui_test_wait (gui_sim_task_finished, task, 60000));
   g_assert_cmpint (defuse_flash_task_get_state (task), ==, DEFUSE_FLASH_CANCELLED);
   gui_sim_assert_shows (window, "Flashing Cancelled");
