@@ -208,8 +208,8 @@ on_finished (DefuseFlashPanel *self)
   switch (state)
     {
     case DEFUSE_FLASH_SUCCEEDED:
-      icon = defuse_flash_task_get_verified (task) ? "emblem-ok-symbolic" : "dialog-information-symbolic";
-      style = defuse_flash_task_get_verified (task) ? "success" : "accent";
+      icon = "emblem-ok-symbolic";
+      style = "success";
       /* TRANSLATORS: the result of a flash, with the time it took */
       title = g_strdup_printf (defuse_flash_task_get_verified (task) ? _("Flashed and Verified in %s")
                                                                      : _("Flashed in %s"), elapsed);

@@ -97,7 +97,10 @@ defuse_flash_words_progress (const DfProgress *progress)
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *joined = NULL;
 
-  if (progress->total > 0)
+  /* the switch to DFU mode and the start count a step, not bytes: "0 bytes
+   * of 1 byte" says nothing */
+  if (progress->total > 0 && progress->phase != DF_PHASE_DETACH && progress->phase != DF_PHASE_LEAVE &&
+      progress->phase != DF_PHASE_DONE)
     {
       g_autofree gchar *done = g_format_size_full (progress->done, G_FORMAT_SIZE_IEC_UNITS);
       g_autofree gchar *total = g_format_size_full (progress->total, G_FORMAT_SIZE_IEC_UNITS);

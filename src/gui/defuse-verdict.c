@@ -170,7 +170,10 @@ defuse_verdict_set (DefuseVerdict *self, DfImage *image, DfPlan *plan)
   board = df_catalog_describe (plan->device);
   if (plan->device->mode == DF_DEVICE_MODE_MICROPYTHON)
     add_micropython (self, image, plan);
-  add_ids (self, image, plan->device);
+  /* a MicroPython board's USB ids are its application's: the file is
+   * checked against its bootloader's (df-plan.c) */
+  if (plan->device->mode != DF_DEVICE_MODE_MICROPYTHON)
+    add_ids (self, image, plan->device);
   for (guint i = 0; i < plan->problems->len; i++)
     {
       DfPlanProblem *problem = g_ptr_array_index (plan->problems, i);

@@ -6,6 +6,8 @@
 
 #include <inttypes.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "defuse-file-loader.h"
@@ -112,6 +114,8 @@ defuse_window_update_state (DefuseWindow *self)
   defuse_flash_panel_set_blocker (self->flash_panel,
                                   find_blocker (self, defuse_window_get_selected_device (self)));
   gtk_widget_set_visible (GTK_WIDGET (self->verdict), ok_file && !task_shown);
+  /* under a result, a board that left has no map to show */
+  gtk_widget_set_visible (self->map_group, ok_file && (!task_shown || self->plan != NULL));
   if (mismatch != NULL)
     gtk_label_set_text (self->banner_label, mismatch);
   gtk_revealer_set_reveal_child (self->banner, mismatch != NULL && !task_shown);
@@ -274,12 +278,15 @@ show_load_error (DefuseWindow *self, GFile *file, const GError *error)
   const gchar *body;
   GtkWidget *dialog;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+  g_autofree gchar *path = g_file_get_path (file);
+
+  /* the file itself says what went wrong; the loader's error names a syscall */
+  if (!g_file_query_exists (file, NULL))
     body = _("The file is not there any more: it may have been moved, renamed or deleted.");
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
-    body = _("You may not read this file. Copy it somewhere you can, or ask its owner.");
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY))
+  else if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
     body = _("This is a folder. Choose a firmware file inside it.");
+  else if (path != NULL && g_access (path, R_OK) != 0)
+    body = _("You may not read this file. Copy it somewhere you can, or ask its owner.");
   else
     body = sentence = defuse_sentence (error->message);
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);

@@ -3,6 +3,7 @@
  * STM32F405 layout strings, compatibility, settings, screenshots. */
 #include <glib/gstdio.h>
 
+#include "df-micropython.h"
 #include "gui-test-util.h"
 #include "defuse-window-private.h"
 
@@ -449,6 +450,116 @@ test_raw_asks_address (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* a raw binary's address can be changed once it is open, and a wrong one
+ * says why */
+static void
+test_raw_change_address (void)
+{
+  DefuseWindow *window = gui_test_window (860);
+  guint8 payload[2048] = { 0x42 };
+  g_autoptr(GFile) file = write_temp ("app2.bin", payload, sizeof payload);
+  g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");
+  AdwMessageDialog *dialog;
+  GtkEditable *entry;
+  GtkWidget *problem;
+  DfTarget *target;
+
+  defuse_window_add_device (window, device);
+  defuse_window_open_file (window, file);
+  g_assert_true (gui_test_wait (dialog_shown, NULL, 10000));
+  dialog = gui_test_find_dialog ();
+  adw_message_dialog_response (dialog, "open");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  wait_for_page (window, "file");
+  gui_test_settle (GTK_WIDGET (window));
+  assert_shows (window, "Placed at 0x08000000");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-address", NULL);
+  dialog = gui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  entry = g_object_get_data (G_OBJECT (dialog), "entry");
+  problem = g_object_get_data (G_OBJECT (dialog), "problem");
+  /* where it is now is the suggestion */
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "0x08000000");
+  gtk_editable_set_text (entry, "0x0800zz");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "open"));
+  g_assert_true (gtk_widget_get_visible (problem));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (problem)), "hexadecimal"));
+  gui_test_screenshot (GTK_WIDGET (dialog), "raw-address-wrong");
+  gtk_editable_set_text (entry, "0x08004000");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "open"));
+  g_assert_false (gtk_widget_get_visible (problem));
+  adw_message_dialog_response (dialog, "open");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  wait_for_page (window, "file");
+  gui_test_settle (GTK_WIDGET (window));
+  target = g_ptr_array_index (defuse_window_get_image (window)->targets, 0);
+  g_assert_cmpuint (((DfSegment *) g_ptr_array_index (target->segments, 0))->address, ==, 0x08004000);
+  assert_shows (window, "Placed at 0x08004000");
+  g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 0, 1), ==, DEFUSE_SECTOR_ERASE_WRITE);
+  g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 0, 0), ==, DEFUSE_SECTOR_UNTOUCHED);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* a file that is gone: a dialog that names it and says what happened */
+static void
+test_missing_file (void)
+{
+  DefuseWindow *window = gui_test_window (860);
+  g_autoptr(GFile) file = g_file_new_for_path ("/nonexistent/firmware-1.2.dfu");
+  AdwMessageDialog *dialog;
+
+  defuse_window_open_file (window, file);
+  g_assert_true (gui_test_wait (dialog_shown, NULL, 10000));
+  dialog = gui_test_find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Cannot Open “firmware-1.2.dfu”");
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
+                   "The file is not there any more: it may have been moved, renamed or deleted.");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->content_stack), ==, "empty");
+  gui_test_screenshot (GTK_WIDGET (dialog), "missing-file");
+  adw_message_dialog_response (dialog, "close");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* a MicroPython board whose name Defuse does not know: still switched
+ * through its REPL, never a contradiction, and its files' fate said */
+static void
+test_micropython_unknown_board (void)
+{
+  DefuseWindow *window = gui_test_window (860);
+  g_autoptr(GFile) file = gui_test_sample_file ();
+  DfSerialPort port = { .ref_count = 1000, .name = "ttyACM0", .devnode = "/dev/ttyACM0", .path = "1-2",
+                        .vid = 0xf055, .pid = 0x9800 };
+  static const gchar answer[] = "micropython\n1.24.1\nHomebrew board with STM32F405RG\n\x04";
+  g_autoptr(GByteArray) got = g_byte_array_new ();
+  g_autoptr(GByteArray) err = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DfMicroPython) board = NULL;
+  g_autoptr(DfDevice) device = NULL;
+
+  g_byte_array_append (got, (const guint8 *) answer, sizeof answer - 1);
+  g_byte_array_append (err, (const guint8 *) "\x04>", 2);
+  board = df_micropython_parse_answer (&port, got, err, &error);
+  g_assert_no_error (error);
+  device = df_micropython_to_device (board);
+  g_assert_cmpuint (device->alts->len, ==, 0);
+
+  defuse_window_add_device (window, device);
+  open_and_wait (window, file);
+  assert_shows (window, "Runs MicroPython");
+  assert_shows (window, "Its memory is checked once it is in DFU mode");
+  assert_shows (window, "Your files may be erased");
+  assert_not_shown (window, "Cannot be flashed");
+  assert_not_shown (window, "switch it to DFU mode first");
+  assert_not_shown (window, "alt setting 0");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->map_stack), ==, "none");
+  assert_shows (window, "The board’s memory is shown once it is in DFU mode");
+  g_assert_true (flash_enabled (window));
+  gui_test_screenshot (GTK_WIDGET (window), "micropython-unknown");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -469,5 +580,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/files/runtime-device", test_runtime_device);
   g_test_add_func ("/gui/files/options-remembered", test_options_remembered);
   g_test_add_func ("/gui/files/raw-asks-address", test_raw_asks_address);
+  g_test_add_func ("/gui/files/raw-change-address", test_raw_change_address);
+  g_test_add_func ("/gui/files/missing-file", test_missing_file);
+  g_test_add_func ("/gui/files/micropython-unknown-board", test_micropython_unknown_board);
   return g_test_run ();
 }

@@ -503,6 +503,101 @@ test_micropython_garbage (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* a plain DFU 1.1 board (dfu11: not manifestation tolerant) cannot be
+ * read back after the download: the window offers no option it cannot
+ * carry out, and the result never claims a verify */
+static void
+test_plain (void)
+{
+  DefuseWindow *window = gui_test_window (860);
+  g_autofree gchar *dir = g_build_filename (g_getenv ("DEFUSE_BUILD_ROOT"), "tests", "gui", "tmp", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "plain-firmware.dfu", NULL);
+  g_autoptr(DfImage) image = df_image_new (DF_FORMAT_DFU, path);
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(DefuseFlashTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  DfWriteOptions options;
+  guint8 bytes[20 * 1024];
+
+  for (guint i = 0; i < sizeof bytes; i++)
+    bytes[i] = (guint8) (i * 13 + 1);
+  payload = g_bytes_new (bytes, sizeof bytes);
+  df_target_add_payload (df_image_add_target (image, 0, NULL), payload);
+  df_write_options_init (&options);
+  options.vid = 0x1209;
+  options.pid = 0x5bf0;
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (df_image_save_file (image, path, DF_FORMAT_DFU, &options, &error));
+  g_assert_no_error (error);
+
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFU);
+  gui_sim_open_file (window, file);
+  /* what the board cannot do is not offered, and the verdict says so */
+  g_assert_false (gtk_widget_get_visible (gui_sim_panel_child (window, "verify_row")));
+  g_assert_false (gtk_widget_get_visible (gui_sim_panel_child (window, "diff_row")));
+  g_assert_false (gtk_widget_get_visible (gui_sim_panel_child (window, "mass_erase_row")));
+  g_assert_false (gtk_widget_get_visible (gui_sim_panel_child (window, "backup_row")));
+  g_assert_true (gtk_widget_get_visible (gui_sim_panel_child (window, "leave_row")));
+  gui_sim_assert_shows (window, "Cannot be verified");
+  gui_sim_assert_shows (window, "Memory size not known");
+  gui_sim_assert_not_shown (window, "Fits its memory");
+  g_assert_false (window->plan->options.verify);
+  g_assert_false (window->plan->options.diff);
+  g_assert_false (window->plan->options.mass_erase);
+  gui_test_screenshot (GTK_WIDGET (window), "plain-device");
+
+  task = g_object_ref (gui_sim_start_flash (window));
+  g_assert_true (gui_test_wait (gui_sim_task_finished, task, 60000));
+  if (defuse_flash_task_get_state (task) != DEFUSE_FLASH_SUCCEEDED)
+    g_error ("flash failed: %s\n%s", defuse_flash_task_get_error (task)->message, defuse_flash_task_get_log (task));
+  g_assert_false (defuse_flash_task_get_verified (task));
+  gui_sim_assert_shows (window, "Flashed in");
+  gui_sim_assert_not_shown (window, "Verified");
+  gui_sim_assert_shows (window, "Not verified: This device cannot be read back once the new firmware is in place");
+  gui_test_screenshot (GTK_WIDGET (window), "plain-done");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (path);
+}
+
+/* A flash owns its file and its board: opening another file while it
+ * runs gives that file a window of its own, and the result names what
+ * was flashed */
+static void
+test_open_while_flashing (void)
+{
+  DefuseWindow *window = gui_test_window (860);
+  g_autoptr(DefuseFlashTask) task = NULL;
+  g_autoptr(GFile) sample = gui_test_sample_file ();
+  g_autofree gchar *other_path = g_build_filename (g_getenv ("DEFUSE_BUILD_ROOT"), "tests", "gui", "tmp",
+                                                   "other.dfu", NULL);
+  g_autoptr(GFile) other = g_file_new_for_path (other_path);
+  g_autoptr(GList) before = NULL, after = NULL;
+  DefuseWindow *second = NULL;
+
+  g_assert_true (g_file_copy (sample, other, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  gui_sim_open_sample (window);
+  task = g_object_ref (gui_sim_start_flash (window));
+  before = gtk_window_list_toplevels ();
+  defuse_window_open_file (window, other);
+  after = gtk_window_list_toplevels ();
+  g_assert_cmpuint (g_list_length (after), ==, g_list_length (before) + 1);
+  for (GList *l = after; l != NULL; l = l->next)
+    if (DEFUSE_IS_WINDOW (l->data) && l->data != (gpointer) window)
+      second = l->data;
+  g_assert_nonnull (second);
+  /* this window still shows the file it flashes */
+  g_assert_true (g_file_equal (window->file, sample));
+  g_assert_cmpstr (adw_view_switcher_title_get_title (window->window_title), ==, "micropython-like.dfu");
+  g_assert_true (gui_test_wait (gui_sim_task_finished, task, 120000));
+  g_assert_cmpint (defuse_flash_task_get_state (task), ==, DEFUSE_FLASH_SUCCEEDED);
+  gui_sim_assert_shows (window, "“micropython-like.dfu” to STM32F4 system bootloader, 1 MiB");
+  g_assert_true (g_file_equal (window->file, sample));
+  gtk_window_destroy (GTK_WINDOW (second));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -516,5 +611,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/sim/plug-in", test_plug_in);
   g_test_add_func ("/gui/sim/micropython", test_micropython);
   g_test_add_func ("/gui/sim/micropython-garbage", test_micropython_garbage);
+  g_test_add_func ("/gui/sim/plain", test_plain);
+  g_test_add_func ("/gui/sim/open-while-flashing", test_open_while_flashing);
   return g_test_run ();
 }

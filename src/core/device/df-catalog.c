@@ -1,6 +1,7 @@
 #include <glib/gi18n.h>
 
 #include "df-catalog.h"
+#include "df-micropython.h"
 #include "df-key-table.h"
 #include "df-match.h"
 
@@ -104,6 +105,9 @@ df_catalog_describe (const DfDevice *device)
   const DfAlt *alt = device->alts->len > 0 ? g_ptr_array_index (device->alts, 0) : NULL;
   g_autofree gchar *size = NULL;
 
+  /* a MicroPython board knows its own name: "PYBv1.1 with STM32F405RG" */
+  if (entry == NULL && device->micropython != NULL && device->micropython->machine != NULL)
+    return g_strdup (device->micropython->machine);
   if (entry == NULL)
     return g_strdup (device->product != NULL ? device->product : _("DFU device"));
   if (alt != NULL && alt->layout != NULL && alt->layout->regions->len > 0)

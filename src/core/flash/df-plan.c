@@ -331,7 +331,6 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
        * MicroPython's stm32 boards start a DfuSe one (ROM or mboot) */
       plan->after_switch = TRUE;
       plan->can_verify = plan->can_diff = plan->can_backup = plan->can_mass_erase = TRUE;
-      check_ids (plan);
       return plan;
     }
   if (!df_device_check_transfer_size (device, &broken))
