@@ -111,27 +111,31 @@ choose_build (const Options *o, gboolean need_board, DfMicroPython **board_out, 
   return NULL;
 }
 
-static void
-print_site_error (const GError *site_error, gboolean json)
-{
-  if (site_error == NULL)
-    return;
-  /* TRANSLATORS: the site could not be read (why); the list is what the cache holds */
-  g_printerr (_("%s; showing the files already in the cache.\n"), site_error->message);
-}
-
+/* The build's releases (.dfu, the channel asked) on the site, or in the
+ * cache when the site cannot be read, which is said; NULL with the
+ * site's error when the cache has none of them either. */
 static GPtrArray *
-list_releases (const Options *o, DfMpBuild *build, GError **error)
+list_releases (const Options *o, DfMpBuild *build, gboolean preview, GError **error)
 {
   g_autoptr(GError) site_error = NULL;
-  GPtrArray *releases;
+  g_autoptr(GPtrArray) releases = NULL;
+  g_autoptr(GPtrArray) fit = NULL;
 
   if (!df_mp_board_check_dfu (build->board, error))
     return NULL;
   releases = df_mp_site_list (o->site, build->board, &site_error, NULL, error);
-  if (releases != NULL)
-    print_site_error (site_error, o->json);
-  return releases;
+  if (releases == NULL)
+    return NULL;
+  fit = df_mp_releases_for_build (releases, build, preview);
+  if (site_error != NULL && fit->len == 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&site_error));
+      return NULL;
+    }
+  if (site_error != NULL)
+    /* TRANSLATORS: the site could not be read (why); the list is what the cache holds */
+    g_printerr (_("%s; showing the files already in the cache.\n"), site_error->message);
+  return g_steal_pointer (&fit);
 }
 
 static int
@@ -208,7 +212,6 @@ firmware (int argc, char **argv)
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(DfMpBuild) build = NULL;
-  g_autoptr(GPtrArray) releases = NULL;
   g_autoptr(GPtrArray) fit = NULL;
   g_autofree gchar *name = NULL;
   gint width = 0;
@@ -216,9 +219,8 @@ firmware (int argc, char **argv)
   if (!parse (&argc, &argv, _("List MicroPython's releases for a board, newest first."), extra, &o))
     return CLI_EXIT_USAGE;
   build = choose_build (&o, FALSE, NULL, &error);
-  if (build == NULL || (releases = list_releases (&o, build, &error)) == NULL)
+  if (build == NULL || (fit = list_releases (&o, build, o.preview, &error)) == NULL)
     return fail (error);
-  fit = df_mp_releases_for_build (releases, build, o.preview);
   if (o.json)
     {
       print_releases_json (build, fit);
@@ -246,8 +248,12 @@ firmware (int argc, char **argv)
 /* --- download --- */
 
 typedef struct {
-  gboolean tty;
-  guint64  shown;
+  gboolean      tty;
+  guint64       shown;
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  gchar        *path;
+  GError       *error;
 } DownloadProgress;
 
 static void
@@ -264,14 +270,48 @@ on_download_progress (guint64 received, guint64 total, gpointer user_data)
     g_printerr ("\r%s %" G_GUINT64_FORMAT " KiB", _("Downloading"), received / 1024);
 }
 
+static void
+on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  DownloadProgress *p = user_data;
+
+  p->path = df_mp_site_download_finish (result, &p->error);
+  g_main_loop_quit (p->loop);
+}
+
+static gboolean
+on_interrupt (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* on a worker thread, as the window does it; Ctrl+C cancels */
+static gchar *
+download_file (DfMpRelease *release, DfMpBoard *board, GError **error)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  DownloadProgress progress = { isatty (fileno (stderr)), 0, loop, cancellable, NULL, NULL };
+  guint sigint = g_unix_signal_add (SIGINT, on_interrupt, cancellable);
+
+  df_mp_site_download_async (release, board, on_download_progress, &progress, cancellable, on_downloaded, &progress);
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  if (progress.tty && progress.shown > 0)
+    g_printerr ("\n");
+  if (progress.error != NULL)
+    g_propagate_error (error, progress.error);
+  return progress.path;
+}
+
 /* the file of the release for the build: cached or downloaded, checked */
 static gchar *
 fetch (const Options *o, DfMpBuild *build, const gchar *running, DfMpRelease **release_out,
        DfMpUpdateKind *kind, GError **error)
 {
-  g_autoptr(GPtrArray) releases = list_releases (o, build, error);
+  g_autoptr(GPtrArray) releases = list_releases (o, build, o->preview || o->version != NULL, error);
   g_autoptr(DfMpRelease) release = NULL;
-  DownloadProgress progress = { isatty (fileno (stderr)), 0 };
   gchar *path;
 
   if (releases == NULL)
@@ -287,9 +327,7 @@ fetch (const Options *o, DfMpBuild *build, const gchar *running, DfMpRelease **r
   if (release->cached == NULL)
     printf (_("Downloading %s\n"), release->url);
   fflush (stdout);
-  path = df_mp_site_download (release, build->board, on_download_progress, &progress, NULL, error);
-  if (progress.tty && progress.shown > 0)
-    g_printerr ("\n");
+  path = download_file (release, build->board, error);
   if (path != NULL)
     *release_out = g_steal_pointer (&release);
   return path;

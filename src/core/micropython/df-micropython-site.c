@@ -284,6 +284,8 @@ df_mp_site_list_async (const gchar *site, DfMpBoard *board, GCancellable *cancel
 
   call->site = g_strdup (site);
   call->board = df_mp_board_ref (board);
+  /* a cancel is reported as the engine words it (DF_ERROR_CANCELLED) */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, call, site_call_free);
   g_task_run_in_thread (task, list_in_thread);
 }
@@ -364,6 +366,7 @@ df_mp_site_download_async (DfMpRelease *release, DfMpBoard *board, DfMpProgressF
   call->progress_data = user_data;
   call->context = g_main_context_ref_thread_default ();
   call->task = task;
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, call, site_call_free);
   g_task_run_in_thread (task, download_in_thread);
 }
