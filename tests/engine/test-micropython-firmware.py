@@ -257,5 +257,58 @@ def update_from_an_older_release_keeps_the_files(tmp):
         assert r.status == 0 and r.out.splitlines()[0].endswith("PYBV11-20250415-v1.25.0.dfu  (cached)"), r
 
 
+def flashed_with(tmp, version, date, machine=PYB):
+    """The pyboard's flash holding a build (what it runs at start)."""
+    mem = bytearray(b"\xff" * F405_SIZE)
+    for address, data in elements(version, date, machine):
+        mem[address - 0x08000000:address - 0x08000000 + len(data)] = data
+    return write(os.path.join(tmp, "before.bin"), bytes(mem)), bytes(mem)
+
+
+@test
+def a_board_that_says_its_build_is_known_without_asking(tmp):
+    if not available():
+        return "skip"
+    home(tmp)
+    before, _ = flashed_with(tmp, "1.25.0", "2025-04-15")
+    with Site(pyboard_files(tmp)) as site:
+        # 1.25.0 reports sys.implementation._build "PYBV11": no question
+        r = sim(tmp, CLI, "micropython", "firmware", "--device", "/dev/ttyACM0", "--site", site.url(),
+                profile="pyboard", flash_in=before)
+        assert r.status == 0, r
+        assert r.out.splitlines()[0] == "v1.25.0  2025-04-15  PYBV11-20250415-v1.25.0.dfu", r
+        # it runs the newest stable already; previews only when asked
+        r = sim(tmp, CLI, "micropython", "update", "--site", site.url(), profile="pyboard", flash_in=before)
+        assert r.status == 0, r
+        assert r.out.strip() == "/dev/ttyACM0 runs MicroPython v1.25.0; the newest stable release of PYBV11 is " \
+                                "v1.25.0: nothing to do", r
+        assert "machine.bootloader()" not in r.log(), r
+        r = sim(tmp, CLI, "micropython", "update", "--preview", "--site", site.url(), profile="pyboard",
+                flash_in=before)
+        assert r.status == 0 and r.out.splitlines()[-1] == \
+            f"Now running MicroPython v1.26.0-preview.12.gabcdef012 on {PYB} (/dev/ttyACM1)", r
+
+
+@test
+def a_firmware_for_another_board_is_not_flashed_without_force(tmp):
+    if not available():
+        return "skip"
+    home(tmp)
+    before, mem = flashed_with(tmp, "1.24.1", "2024-11-29")
+    other = write(os.path.join(tmp, "dcfurs.dfu"), firmware(tmp, "1.25.0", "2025-04-15", machine="DCFURS with STM32L496"))
+    r = sim(tmp, CLI, "flash", other, profile="pyboard", flash_in=before)
+    error = [line for line in r.err.splitlines() if line.startswith("defuse-cli:")]
+    assert r.status == 5 and len(error) == 1, r
+    assert "the file is MicroPython v1.25.0 built for “DCFURS with STM32L496” but this board is " \
+           f"“{PYB}”; flash it only if you are sure it is the right firmware (--force)" in error[0], r
+    assert r.memory() == mem and "machine.bootloader()" not in r.log(), r
+    r = sim(tmp, CLI, "flash", "--force", other, profile="pyboard", flash_in=before)
+    assert r.status == 0 and "Now running MicroPython v1.25.0 on DCFURS with STM32L496" in r.out, r
+    # a file without a banner, or with the board's own, goes as before
+    own = write(os.path.join(tmp, "own.dfu"), firmware(tmp, "1.25.0", "2025-04-15"))
+    r = sim(tmp, CLI, "flash", own, profile="pyboard", flash_in=before)
+    assert r.status == 0, r
+
+
 if __name__ == "__main__":
     run()
