@@ -229,9 +229,10 @@ firmware (int argc, char **argv)
   name = df_mp_build_to_string (build);
   if (fit->len == 0)
     {
-      /* TRANSLATORS: "no stable release of PYBV11-DP (--preview shows previews)" */
-      printf (_("No %s release of %s%s\n"), o.preview ? _("stable or preview") : _("stable"), name,
-              o.preview ? "" : _(" (--preview shows previews)"));
+      if (o.preview)
+        printf (_("No release of %s, stable or preview\n"), name);
+      else
+        printf (_("No stable release of %s (--preview shows previews)\n"), name);
       return CLI_EXIT_OK;
     }
   for (guint i = 0; i < fit->len; i++)
@@ -392,9 +393,12 @@ update (int argc, char **argv)
     return fail (error);
   if (kind == DF_MP_UPDATE_CURRENT)
     {
-      printf (_("%s runs MicroPython v%s; the newest %s release of %s is v%s: nothing to do\n"),
-              board->port->devnode, board->version, o.preview ? _("stable or preview") : _("stable"), name,
-              release->version);
+      if (o.preview)
+        printf (_("%s runs MicroPython v%s; the newest release of %s, previews included, is v%s: nothing to do\n"),
+                board->port->devnode, board->version, name, release->version);
+      else
+        printf (_("%s runs MicroPython v%s; the newest stable release of %s is v%s: nothing to do\n"),
+                board->port->devnode, board->version, name, release->version);
       return CLI_EXIT_OK;
     }
   image = df_image_load_file (path, DF_FORMAT_DFUSE, FALSE, 0, DF_LOAD_NONE, &error);

@@ -1,6 +1,7 @@
 /* df-micropython-check.c: a firmware file's MicroPython banner and the
  * checks on downloaded files. */
 #define _GNU_SOURCE  /* memmem */
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -142,7 +143,7 @@ check_elements (DfImage *image, DfMpBoard *board, GError **error)
       if (len > 0 && (!segment->has_address || segment->address < board->flash_start || last > board->flash_end))
         {
           g_set_error (error, DF_ERROR, DF_ERROR_INVALID_FILE,
-                       _("element %u (0x%08x-0x%08" G_GINT64_MODIFIER "x) lies outside %s's flash "
+                       _("element %u (0x%08x-0x%08" PRIx64 ") lies outside %s's flash "
                          "(0x%08x-0x%08x)"), i + 1, segment->address, last, board->id,
                        board->flash_start, board->flash_end);
           return FALSE;

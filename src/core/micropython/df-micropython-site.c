@@ -1,4 +1,5 @@
 /* df-micropython-site.c: the board's page and its files over HTTP. */
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -94,8 +95,9 @@ read_body (GInputStream *body, SoupMessage *message, const gchar *url, gsize max
         break;
       if (data->len + (gsize) n > max)
         {
-          g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL, _("%s is larger than %" G_GSIZE_FORMAT " MiB: not a firmware "
-                                                             "file or page of MicroPython's"), url, max >> 20);
+          g_set_error (error, DF_ERROR, DF_ERROR_PROTOCOL,
+                       _("%s is larger than %u MiB: not a firmware file or page of MicroPython's"),
+                       url, (guint) (max >> 20));
           return NULL;
         }
       g_byte_array_append (data, chunk, (guint) n);
@@ -105,7 +107,7 @@ read_body (GInputStream *body, SoupMessage *message, const gchar *url, gsize max
   if (total > 0 && (goffset) data->len != total)
     {
       g_set_error (error, DF_ERROR, DF_ERROR_DISCONNECTED,
-                   _("the download of %s stopped after %u of %" G_GOFFSET_FORMAT " bytes"), url, data->len, total);
+                   _("the download of %s stopped after %u of %" PRIu64 " bytes"), url, data->len, (guint64) total);
       return NULL;
     }
   return g_byte_array_free_to_bytes (g_steal_pointer (&data));

@@ -42,9 +42,12 @@ df_mp_choose_release (GPtrArray *releases, const DfMpBuild *build, const gchar *
       if (version != NULL)
         g_set_error (error, DF_ERROR, DF_ERROR_NOT_FOUND, _("there is no MicroPython v%s for %s"),
                      version[0] == 'v' ? version + 1 : version, name);
+      else if (preview)
+        g_set_error (error, DF_ERROR, DF_ERROR_NOT_FOUND, _("there is no MicroPython release for %s, stable or preview"),
+                     name);
       else
-        g_set_error (error, DF_ERROR, DF_ERROR_NOT_FOUND, _("there is no %s MicroPython release for %s"),
-                     preview ? _("stable or preview") : _("stable"), name);
+        g_set_error (error, DF_ERROR, DF_ERROR_NOT_FOUND,
+                     _("there is no stable MicroPython release for %s (--preview looks at previews too)"), name);
       return NULL;
     }
   if (version != NULL)
