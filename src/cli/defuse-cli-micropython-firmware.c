@@ -14,6 +14,7 @@
 #include "df-micropython-check.h"
 #include "df-micropython-identify.h"
 #include "df-micropython-site.h"
+#include "df-micropython-switch.h"
 #include "df-micropython-update.h"
 
 typedef struct {
@@ -366,7 +367,7 @@ update (int argc, char **argv)
   g_auto(Options) o = { 0 };
   const GOptionEntry extra[] = {
     { "version", 0, 0, G_OPTION_ARG_STRING, &o.version, N_("This version rather than the newest (may be older)"), N_("X.Y.Z") },
-    { "force", 0, 0, G_OPTION_ARG_NONE, &o.force, N_("Flash even if the firmware's banner names another board"), NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &o.force, N_("Flash even if the firmware's banner names another board, or it overwrites the board's files"), NULL },
     { NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -404,6 +405,15 @@ update (int argc, char **argv)
   image = df_image_load_file (path, DF_FORMAT_DFUSE, FALSE, 0, DF_LOAD_NONE, &error);
   if (image == NULL)
     return fail (error);
+  /* an update keeps the board's files: a release laid out otherwise is
+   * flashed only when the user says so */
+  if (df_micropython_filesystem_fate (board, image, FALSE) == DF_FILESYSTEM_OVERWRITTEN && !o.force)
+    {
+      g_set_error (&error, DF_ERROR, DF_ERROR_INCOMPATIBLE,
+                   _("%s would overwrite the board's files (its filesystem at 0x%08x-0x%08x); copy them off the "
+                     "board and add --force, or flash it with “defuse-cli flash”"), path, board->fs_start, board->fs_end);
+      return fail (error);
+    }
   printf (_("MicroPython v%s for %s: %s\n"), release->version, name, path);
   cli_micropython_announce (board, image, FALSE);
   device = df_micropython_to_device (board);

@@ -20,19 +20,19 @@ PYB = "PYBv1.1 with STM32F405RG"
 FS_START, FS_END = 0x08004000, 0x0801FFFF
 
 
-def elements(version, date, machine=PYB, text_at=0x08020000):
+def elements(version, date, machine=PYB, text_at=0x08020000, isr_size=14776):
     """A pyboard-shaped build (ISR text at 0x08000000, the rest at
     text_at) holding its banner: (address, bytes) of each element."""
     banner = f"MicroPython v{version} on {date}; {machine}\0".encode()
     text = bytearray(pattern(120000, len(version) + len(machine)))
     text[4096:4096 + len(banner)] = banner
-    return [(0x08000000, pattern(14776, 1)), (text_at, bytes(text))]
+    return [(0x08000000, pattern(isr_size, 1)), (text_at, bytes(text))]
 
 
-def firmware(tmp, version, date, machine=PYB, text_at=0x08020000, crc_ok=True):
+def firmware(tmp, version, date, machine=PYB, text_at=0x08020000, crc_ok=True, isr_size=14776):
     """The build packed as MicroPython's dfu.py does (0483:df11)."""
     args = []
-    for i, (address, data) in enumerate(elements(version, date, machine, text_at)):
+    for i, (address, data) in enumerate(elements(version, date, machine, text_at, isr_size)):
         args.append(f"0x{address:08x}:" + write(os.path.join(tmp, f"p{i}.bin"), data))
     out = os.path.join(tmp, "packed.dfu")
     subprocess.run([CLI, "pack", "-o", out, "--vid", "0x0483", "--pid", "0xdf11", *args], check=True)
@@ -308,6 +308,23 @@ def a_firmware_for_another_board_is_not_flashed_without_force(tmp):
     own = write(os.path.join(tmp, "own.dfu"), firmware(tmp, "1.25.0", "2025-04-15"))
     r = sim(tmp, CLI, "flash", own, profile="pyboard", flash_in=before)
     assert r.status == 0, r
+
+
+@test
+def an_update_that_would_erase_the_files_is_refused(tmp):
+    if not available():
+        return "skip"
+    home(tmp)
+    before, mem = flashed_with(tmp, "1.24.1", "2024-11-29")
+    # its first element runs into sector 1, the start of the filesystem
+    files = {"PYBV11": {"PYBV11-20250415-v1.25.0.dfu": firmware(tmp, "1.25.0", "2025-04-15", isr_size=0x6000)}}
+    with Site(files) as site:
+        r = sim(tmp, CLI, "micropython", "update", "--board", "PYBV11", "--site", site.url(),
+                profile="pyboard", flash_in=before)
+        error = [line for line in r.err.splitlines() if line.startswith("defuse-cli:")]
+        assert r.status == 5 and len(error) == 1, r
+        assert "would overwrite the board's files (its filesystem at 0x08004000-0x0801ffff)" in error[0], r
+        assert r.memory() == mem and "machine.bootloader()" not in r.log(), r
 
 
 if __name__ == "__main__":
