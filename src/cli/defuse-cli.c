@@ -21,6 +21,7 @@ static const struct {
   { "read", cli_read, N_("Read a device's memory to a file") },
   { "detach", cli_detach, N_("Switch a device from its application to DFU mode") },
   { "unprotect", cli_unprotect, N_("Remove an STM32's read protection (erases the chip)") },
+  { "micropython", cli_micropython, N_("MicroPython's official firmware: list, download, update a board") },
   { "dfu-util", compat_dfu_util, N_("Take dfu-util 0.11's options (also when run as “dfu-util”)") },
   { "pydfu", compat_pydfu, N_("Take pydfu.py's options (also when run as “pydfu”)") },
 };

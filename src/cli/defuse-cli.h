@@ -49,6 +49,8 @@ int cli_flash (int argc, char **argv);
 int cli_read (int argc, char **argv);
 int cli_detach (int argc, char **argv);
 int cli_unprotect (int argc, char **argv);
+/* micropython firmware|download|update|boards (defuse-cli-micropython-firmware.c) */
+int cli_micropython (int argc, char **argv);
 
 /* flash --wait: bench mode (defuse-cli-bench.c), its own options */
 gboolean cli_bench_requested (int argc, char **argv);

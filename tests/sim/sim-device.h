@@ -136,6 +136,8 @@ typedef struct {
   gchar *build_date;  /* "2024-11-29" */
   gchar *machine;     /* "PYBv1.1 with STM32F405RG" (sys.implementation._machine) */
   gchar *sysname;     /* "pyboard" (os.uname().sysname) */
+  gchar *build;       /* "PYBV11": sys.implementation._build of the board's builds from
+                       * v1.25 on (py/modsys.c); firmware before 1.25 has none; NULL: never */
 } SimMicroPython;
 
 typedef enum {

@@ -22,6 +22,7 @@ sim_micropython_free (SimMicroPython *mp)
   g_free (mp->build_date);
   g_free (mp->machine);
   g_free (mp->sysname);
+  g_free (mp->build);
   g_free (mp);
 }
 
@@ -80,6 +81,7 @@ sim_micropython_new (const SimMicroPython *profile, const guint8 *flash, gsize s
   mp->build_date = g_strdup (profile->build_date);
   mp->machine = g_strdup (profile->machine);
   mp->sysname = g_strdup (profile->sysname);
+  mp->build = g_strdup (profile->build);
   if (flash == NULL || prefix_len == 0)
     return mp;
   for (const guint8 *p = flash; p != NULL && (gsize) (flash + size - p) > prefix_len;)

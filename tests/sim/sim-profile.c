@@ -67,6 +67,7 @@ sim_profile_free (SimProfile *profile)
   g_free (profile->micropython.build_date);
   g_free (profile->micropython.machine);
   g_free (profile->micropython.sysname);
+  g_free (profile->micropython.build);
   g_free (profile->version_in_flash);
   g_free (profile);
 }
@@ -539,7 +540,7 @@ static gboolean
 parse_micropython (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
 {
   static const gchar *const keys[] = {
-    "version", "build_date", "machine", "sysname", "bootloader", "version_in_flash", NULL
+    "version", "build_date", "machine", "sysname", "build", "bootloader", "version_in_flash", NULL
   };
   SimMicroPython *mp = &profile->micropython;
   g_autofree gchar *boot = NULL;
@@ -553,6 +554,7 @@ parse_micropython (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
       || !get_string (ctx, obj, "micropython", "build_date", &mp->build_date)
       || !get_string (ctx, obj, "micropython", "machine", &mp->machine)
       || !get_string (ctx, obj, "micropython", "sysname", &mp->sysname)
+      || !get_string (ctx, obj, "micropython", "build", &mp->build)
       || !get_string (ctx, obj, "micropython", "version_in_flash", &profile->version_in_flash)
       || !get_string (ctx, obj, "micropython", "bootloader", &boot))
     return FALSE;

@@ -23,6 +23,7 @@
  * the profile: os.uname() on the stm32 port is (sysname, nodename,
  * release, version, machine) with version "v1.24.1 on 2024-11-29" and
  * machine "PYBv1.1 with STM32F405RG" (ports/stm32/modos.c, py/modsys.c). */
+#include <stdio.h>
 #include <string.h>
 
 #include "sim-private.h"
@@ -53,6 +54,7 @@ sim_repl_new (const SimMicroPython *mp, SimReplBehaviour behaviour)
   repl->mp.build_date = g_strdup (mp->build_date);
   repl->mp.machine = g_strdup (mp->machine);
   repl->mp.sysname = g_strdup (mp->sysname);
+  repl->mp.build = g_strdup (mp->build);
   repl->behaviour = behaviour;
   repl->line = g_string_new (NULL);
   repl->imported = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -69,6 +71,7 @@ sim_repl_free (SimRepl *repl)
   g_free (repl->mp.build_date);
   g_free (repl->mp.machine);
   g_free (repl->mp.sysname);
+  g_free (repl->mp.build);
   g_string_free (repl->line, TRUE);
   g_hash_table_unref (repl->imported);
   g_free (repl);
@@ -128,6 +131,17 @@ version_tuple (const gchar *version)
                           parts[0] != NULL && parts[1] != NULL && parts[2] != NULL ? parts[2] : "0", level);
 }
 
+/* sys.implementation._build came with MicroPython 1.25 */
+static gboolean
+has_build (SimRepl *repl)
+{
+  guint major = 0, minor = 0;
+
+  if (repl->mp.build == NULL || sscanf (repl->mp.version, "%u.%u", &major, &minor) != 2)
+    return FALSE;
+  return major > 1 || (major == 1 && minor >= 25);
+}
+
 static gchar *
 uname_field (SimRepl *repl, const gchar *name)
 {
@@ -179,6 +193,8 @@ eval (SimRepl *repl, const gchar *expr, gchar **value, gchar **error)
         return *value = version_tuple (repl->mp.version), OK;
       if (g_str_equal (rest, "implementation._machine"))
         return *value = g_strdup (repl->mp.machine), OK;
+      if (g_str_equal (rest, "implementation._build") && has_build (repl))
+        return *value = g_strdup (repl->mp.build), OK;
       if (g_str_equal (rest, "platform"))
         return *value = g_strdup (repl->mp.sysname), OK;
       if (g_str_equal (rest, "version"))

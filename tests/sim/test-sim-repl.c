@@ -8,7 +8,7 @@
 #include "sim-private.h"
 #include "sim-repl.h"
 
-static SimMicroPython pyboard = { "1.24.1", "2024-11-29", "PYBv1.1 with STM32F405RG", "pyboard" };
+static SimMicroPython pyboard = { "1.24.1", "2024-11-29", "PYBv1.1 with STM32F405RG", "pyboard", "PYBV11" };
 
 /* feeds text, returns what the board answered */
 static gchar *
@@ -44,6 +44,25 @@ test_raw_exchange (void)
   g_assert_cmpstr (e, ==, "\r\nMicroPython v1.24.1 on 2024-11-29; PYBv1.1 with STM32F405RG\r\n"
                           "Type \"help()\" for more information.\r\n>>> ");
   g_assert_false (sim_repl_is_raw (repl));
+}
+
+/* sys.implementation._build exists from MicroPython 1.25 on */
+static void
+test_build (void)
+{
+  SimMicroPython newer = pyboard;
+  g_autoptr(SimRepl) old = sim_repl_new (&pyboard, SIM_REPL_MICROPYTHON);
+  g_autoptr(SimRepl) repl = NULL;
+  g_autofree gchar *a = say (old, "\x01", NULL);
+  g_autofree gchar *b = say (old, "import sys\nprint(sys.implementation._build)\x04", NULL);
+  g_autofree gchar *c = NULL, *d = NULL;
+
+  newer.version = "1.25.0";
+  repl = sim_repl_new (&newer, SIM_REPL_MICROPYTHON);
+  c = say (repl, "\x01", NULL);
+  d = say (repl, "import sys\nprint(sys.implementation._build)\x04", NULL);
+  g_assert_true (strstr (b, "AttributeError: 'module' object has no attribute '_build'") != NULL);
+  g_assert_cmpstr (d, ==, "OKPYBV11\r\n\x04\x04>");
 }
 
 static void
@@ -171,6 +190,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sim/repl/raw-exchange", test_raw_exchange);
   g_test_add_func ("/sim/repl/exceptions", test_exceptions);
+  g_test_add_func ("/sim/repl/build", test_build);
   g_test_add_func ("/sim/repl/bootloader", test_bootloader);
   g_test_add_func ("/sim/repl/faulty-ports", test_faulty_ports);
   g_test_add_func ("/sim/micropython/board", test_board);

@@ -4,6 +4,7 @@
 
 #include "df-error.h"
 #include "df-job-private.h"
+#include "df-micropython-check.h"
 #include "df-micropython-switch.h"
 #include "df-usb.h"
 
@@ -342,6 +343,11 @@ df_job_run (DfJob *job, GCancellable *cancellable, GError **error)
 
       if (job->device->mode == DF_DEVICE_MODE_MICROPYTHON && job->origin == NULL)
         job->origin = df_device_ref (job->device);
+      /* checked before the switch: a firmware for another board leaves
+       * the board running as it was */
+      if (job->device->micropython != NULL && !job->force &&
+          !df_micropython_check_banner (job->image, job->device->micropython->machine, error))
+        return FALSE;
 
       job->detached = TRUE;  /* weighs the detach phase */
       df_job_set_weights (job);

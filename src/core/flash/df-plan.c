@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "df-error.h"
+#include "df-micropython.h"
+#include "df-micropython-check.h"
 #include "df-plan.h"
 
 void
@@ -106,6 +108,19 @@ check_ids (DfPlan *plan)
                  _("the file is for USB device %04x:%04x but this device is %04x:%04x; "
                    "flash it only if you are sure it is the right firmware (--force)"),
                  image->suffix.vid, image->suffix.pid, device->vid, device->pid);
+}
+
+/* a board running MicroPython: the file's banner must name the board and
+ * MCU it reports (both firmware files carry 0483:df11, so the ids alone do
+ * not tell a DCFURS build from a pyboard's) */
+static void
+check_banner (DfPlan *plan)
+{
+  DfMicroPython *board = plan->device->micropython;
+  g_autoptr(GError) mismatch = NULL;
+
+  if (board != NULL && !df_micropython_check_banner (plan->image, board->machine, &mismatch))
+    add_problem (plan, TRUE, "%s", mismatch->message);
 }
 
 /* Splits one element at sector boundaries; every byte must land in a
@@ -342,6 +357,7 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
     add_problem (plan, FALSE, _("the file has no target for alt %d"), options->alt);
 
   check_ids (plan);
+  check_banner (plan);
   for (guint i = 0; i < image->targets->len; i++)
     {
       DfTarget *t = g_ptr_array_index (image->targets, i);

@@ -22,6 +22,7 @@
 #include "df-error.h"
 #include "df-key-table.h"
 #include "df-micropython.h"
+#include "df-micropython-identify.h"
 
 #define RAW_BANNER    "raw REPL; CTRL-B to exit\r\n>"
 #define INTERRUPT_MS  150   /* output of an interrupted program drains meanwhile */
@@ -34,6 +35,9 @@
                       "print(sys.implementation.name)\n" \
                       "print(os.uname().release)\n" \
                       "print(os.uname().machine)"
+/* asked apart: boards before v1.25 raise AttributeError, which must not
+ * spoil the answer above */
+#define BUILD_CODE    "import sys\nprint(sys.implementation._build)"
 
 DfMicroPython *
 df_micropython_ref (DfMicroPython *board)
@@ -50,6 +54,7 @@ df_micropython_unref (DfMicroPython *board)
   df_serial_port_unref (board->port);
   g_free (board->version);
   g_free (board->machine);
+  g_free (board->build);
   g_free (board->bootloader_layout);
   g_clear_error (&board->error);
   g_free (board);
@@ -90,25 +95,30 @@ df_micropython_is_candidate (DfSerialPort *port)
   return FALSE;
 }
 
-/* the filesystem region of the board, from its machine string */
+/* the filesystem region and bootloader of the board, from the board
+ * table, when every board it may be agrees on them (a pyboard's variants
+ * do: they are builds of one board) */
 static void
 find_filesystem (DfMicroPython *board)
 {
-  g_auto(GStrv) groups = g_key_file_get_groups (board_data (), NULL);
+  g_autoptr(GPtrArray) builds = df_micropython_identify (board, NULL);
 
-  for (guint i = 0; groups[i] != NULL; i++)
+  for (guint i = 0; i < builds->len; i++)
     {
-      g_autofree gchar *prefix = g_key_file_get_string (board_data (), groups[i], "machine-prefix", NULL);
-      g_autofree gchar *range = g_key_file_get_string (board_data (), groups[i], "filesystem", NULL);
-      g_auto(GStrv) ends = range != NULL ? g_strsplit (range, "-", 2) : NULL;
-
-      if (prefix == NULL || ends == NULL || g_strv_length (ends) != 2 ||
-          !g_str_has_prefix (board->machine, prefix))
-        continue;
-      board->fs_start = (guint32) g_ascii_strtoull (ends[0], NULL, 16);
-      board->fs_end = (guint32) g_ascii_strtoull (ends[1], NULL, 16);
-      board->bootloader_layout = g_key_file_get_string (board_data (), groups[i], "bootloader-layout", NULL);
-      return;
+      DfMpBoard *one = ((DfMpBuild *) g_ptr_array_index (builds, i))->board;
+      if (i == 0)
+        {
+          board->fs_start = one->fs_start;
+          board->fs_end = one->fs_end;
+          board->bootloader_layout = g_strdup (one->bootloader_layout);
+        }
+      else if (one->fs_start != board->fs_start || one->fs_end != board->fs_end ||
+               g_strcmp0 (one->bootloader_layout, board->bootloader_layout) != 0)
+        {
+          board->fs_start = board->fs_end = 0;
+          g_clear_pointer (&board->bootloader_layout, g_free);
+          return;
+        }
     }
 }
 
@@ -220,7 +230,6 @@ board_from_answer (DfSerialPort *port, const gchar *answer, GError **error)
   board->port = df_serial_port_ref (port);
   board->version = g_strdup (lines[1]);
   board->machine = g_strdup (lines[2]);
-  find_filesystem (board);
   return board;
 }
 
@@ -272,6 +281,20 @@ df_micropython_parse_answer (DfSerialPort *port, GByteArray *got, GByteArray *er
   return board_from_answer (port, out, error);
 }
 
+gchar *
+df_micropython_parse_build (GByteArray *got, GByteArray *err)
+{
+  g_autofree gchar *out = NULL;
+
+  if (got->len < 1 || err->len != 2)
+    return NULL;
+  out = g_strstrip (g_strndup ((const gchar *) got->data, got->len - 1));
+  /* "PYBV11-DP": letters, digits, "_" and "-" (py/mkrules.mk) */
+  if (out[0] == '\0' || strspn (out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen (out))
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
 DfMicroPython *
 df_micropython_query (DfSerialPort *port, GCancellable *cancellable, GError **error)
 {
@@ -286,6 +309,14 @@ df_micropython_query (DfSerialPort *port, GCancellable *cancellable, GError **er
     {
       if (exec_raw (fd, port, QUERY_CODE, got, err, cancellable, error))
         board = df_micropython_parse_answer (port, got, err, error);
+      if (board != NULL)
+        {
+          g_byte_array_set_size (got, 0);
+          g_byte_array_set_size (err, 0);
+          if (exec_raw (fd, port, BUILD_CODE, got, err, cancellable, NULL))
+            board->build = df_micropython_parse_build (got, err);
+          find_filesystem (board);
+        }
       leave_raw (fd, cancellable);
     }
   else

@@ -1,6 +1,7 @@
 /* df-micropython.h: boards running MicroPython on a USB serial port: which
  * ports are candidates (data/micropython-boards.conf), what the board says
- * it runs when asked through the raw REPL, and machine.bootloader(). */
+ * it runs when asked through the raw REPL, and machine.bootloader().
+ * Which board of MicroPython's table it is: df-micropython-identify.h. */
 #pragma once
 
 #include "df-device.h"
@@ -13,10 +14,11 @@ struct _DfMicroPython {
   DfSerialPort *port;
   gchar        *version;     /* os.uname().release: "1.24.1"; NULL if the board did not answer */
   gchar        *machine;     /* os.uname().machine: "PYBv1.1 with STM32F405RG" */
+  gchar        *build;       /* sys.implementation._build: "PYBV11-DP" (MicroPython >= 1.25), or NULL */
   GError       *error;       /* why the board did not answer, or NULL */
-  guint32       fs_start;    /* the internal filesystem from the board data, */
-  guint32       fs_end;      /* inclusive; both 0 when unknown */
-  gchar        *bootloader_layout; /* its DFU bootloader's alt 0 name, from the board data, or NULL */
+  guint32       fs_start;    /* the internal filesystem from the board table, inclusive; */
+  guint32       fs_end;      /* both 0 when unknown (or the candidate boards differ) */
+  gchar        *bootloader_layout; /* its DFU bootloader's alt 0 name, from the board table, or NULL */
 };
 
 DfMicroPython *df_micropython_ref (DfMicroPython *board);
@@ -35,6 +37,9 @@ GPtrArray     *df_micropython_find (const gchar *const *selectors, GCancellable 
  * os.uname(); each step is bounded.  NULL with an error saying what the
  * port did (no answer, not MicroPython's REPL, hung up). */
 DfMicroPython *df_micropython_query (DfSerialPort *port, GCancellable *cancellable, GError **error);
+/* What the board answered print(sys.implementation._build): the build,
+ * or NULL when it has none (AttributeError before MicroPython 1.25). */
+gchar         *df_micropython_parse_build (GByteArray *got, GByteArray *err);
 /* What the board answered the query in raw mode: got is what it printed
  * up to its first Ctrl-D, err what followed up to "\x04>" (the exception),
  * sentinels included.  NULL with an error when that is not MicroPython's
