@@ -39,6 +39,7 @@ struct _DefuseWindow
   GtkSpinner           *loading_spinner;
   AdwViewStack         *view_stack;
   GtkScrolledWindow    *file_scroller;
+  GtkWidget            *flash_page;
   GtkRevealer          *banner;
   GtkLabel             *banner_label;
   GtkLabel             *summary_title;
