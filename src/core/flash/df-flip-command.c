@@ -109,10 +109,13 @@ df_flip_device_read (DfDevice *device, DfFlipMemory memory, guint32 address, gsi
   DfConnection conn;
   guint64 size = memory == DF_FLIP_EEPROM ? device->flip_chip->eeprom_size : device->flip_chip->flash_size;
 
+  /* no length: the memory from address to its end */
+  if (length == 0 && address < size)
+    length = (gsize) (size - address);
   transport = open_flip (device, &conn, cancellable, error);
   if (transport == NULL)
     return NULL;
-  if ((guint64) address + length > size)
+  if (length == 0 || (guint64) address + length > size)
     {
       g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
                    _("0x%05x–0x%05" G_GINT64_MODIFIER "x is outside the %s's %s (%" G_GUINT64_FORMAT " bytes)"),
