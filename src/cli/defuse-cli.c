@@ -23,6 +23,7 @@ static const struct {
   { "unprotect", cli_unprotect, N_("Remove an STM32's read protection (erases the chip)") },
   { "dfu-util", compat_dfu_util, N_("Take dfu-util 0.11's options (also when run as “dfu-util”)") },
   { "pydfu", compat_pydfu, N_("Take pydfu.py's options (also when run as “pydfu”)") },
+  { "dfu-programmer", compat_dfu_programmer, N_("Take dfu-programmer's commands (also when run as “dfu-programmer”)") },
 };
 
 /* what error lines start with: the personalities answer as the tool whose
@@ -154,6 +155,8 @@ main (int argc, char **argv)
     return compat_dfu_util (argc, argv);
   if (g_str_equal (name, "pydfu") || g_str_equal (name, "pydfu.py"))
     return compat_pydfu (argc, argv);
+  if (g_str_equal (name, "dfu-programmer"))
+    return compat_dfu_programmer (argc, argv);
 
   if (argc < 2)
     {

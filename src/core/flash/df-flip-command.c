@@ -44,6 +44,17 @@ df_flip_device_identify (DfDevice *device, DfFlipIdentity *identity, GCancellabl
   return TRUE;
 }
 
+gboolean
+df_flip_device_read_config (DfDevice *device, guint8 group, guint8 index, guint8 *value, GCancellable *cancellable,
+                            GError **error)
+{
+  g_autoptr(DfTransport) transport = NULL;
+  DfConnection conn;
+
+  transport = open_flip (device, &conn, cancellable, error);
+  return transport != NULL && df_flip_read_config (&conn, group, index, value, error);
+}
+
 static gboolean
 blank_check (DfConnection *conn, const DfFlipChip *chip, gboolean *blank, guint32 *first_used, GError **error)
 {

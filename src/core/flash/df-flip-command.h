@@ -22,6 +22,10 @@ typedef struct {
 
 gboolean df_flip_device_identify (DfDevice *device, DfFlipIdentity *identity, GCancellable *cancellable,
                                   GError **error);
+/* one configuration byte (df_flip_read_config: 0 00 the bootloader's
+ * version, 1 30 the manufacturer...), as dfu-programmer's `get` reads it */
+gboolean df_flip_device_read_config (DfDevice *device, guint8 group, guint8 index, guint8 *value,
+                                     GCancellable *cancellable, GError **error);
 /* the chip erase, then the blank check of the application section */
 gboolean df_flip_device_erase (DfDevice *device, GCancellable *cancellable, GError **error);
 /* *blank for the application section; the first used address otherwise */
