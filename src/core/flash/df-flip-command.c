@@ -1,8 +1,18 @@
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "df-error.h"
 #include "df-flip-command.h"
 #include "df-usb.h"
+
+static gboolean
+is_flip (DfDevice *device, GError **error)
+{
+  if (device->mode == DF_DEVICE_MODE_FLIP && device->flip_chip != NULL)
+    return TRUE;
+  g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED, _("this device does not speak Atmel's FLIP protocol"));
+  return FALSE;
+}
 
 /* opens a FLIP device and brings it to dfuIDLE */
 static DfTransport *
@@ -10,11 +20,8 @@ open_flip (DfDevice *device, DfConnection *conn, GCancellable *cancellable, GErr
 {
   DfTransport *transport;
 
-  if (device->mode != DF_DEVICE_MODE_FLIP || device->flip_chip == NULL)
-    {
-      g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED, _("this device does not speak Atmel's FLIP protocol"));
-      return NULL;
-    }
+  if (!is_flip (device, error))
+    return NULL;
   transport = df_usb_connect (device, cancellable, conn, error);
   if (transport == NULL)
     return NULL;
@@ -118,22 +125,26 @@ df_flip_device_read (DfDevice *device, DfFlipMemory memory, guint32 address, gsi
   g_autoptr(DfTransport) transport = NULL;
   g_autofree guint8 *data = NULL;
   DfConnection conn;
-  guint64 size = memory == DF_FLIP_EEPROM ? device->flip_chip->eeprom_size : device->flip_chip->flash_size;
+  guint64 size;
 
+  if (!is_flip (device, error))
+    return NULL;
+  size = memory == DF_FLIP_EEPROM ? device->flip_chip->eeprom_size : device->flip_chip->flash_size;
   /* no length: the memory from address to its end */
   if (length == 0 && address < size)
     length = (gsize) (size - address);
-  transport = open_flip (device, &conn, cancellable, error);
-  if (transport == NULL)
-    return NULL;
+  /* refused before the device is opened */
   if (length == 0 || (guint64) address + length > size)
     {
       g_set_error (error, DF_ERROR, DF_ERROR_INVALID_ARGUMENT,
-                   _("0x%05x–0x%05" G_GINT64_MODIFIER "x is outside the %s's %s (%" G_GUINT64_FORMAT " bytes)"),
-                   address, (gint64) address + (gint64) length - 1, device->flip_chip->name,
+                   _("0x%05x–0x%05" PRIx64 " is outside the %s's %s (%" PRIu64 " bytes)"),
+                   address, (guint64) address + length - 1, device->flip_chip->name,
                    memory == DF_FLIP_EEPROM ? _("EEPROM") : _("flash"), size);
       return NULL;
     }
+  transport = open_flip (device, &conn, cancellable, error);
+  if (transport == NULL)
+    return NULL;
   data = g_malloc (MAX (length, 1));
   for (gsize off = 0; off < length;)
     {
