@@ -136,7 +136,7 @@ print_usage (FILE *out)
   fprintf (out, "%s\n\n", _("Usage: defuse-cli COMMAND [OPTIONS…]"));
   fprintf (out, "%s\n", _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf (out, "  %-14s %s\n", commands[i].name, _(commands[i].summary));
   fprintf (out, "\n%s\n", _("Run “defuse-cli COMMAND --help” for the options of a command."));
 }
 
