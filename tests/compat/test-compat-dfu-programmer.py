@@ -97,6 +97,25 @@ def test_eeprom_recipe(tap, name):
            f"{name}: split half: the same key lines {key_lines(ref.err)}", f"{ref}\n=== personality\n{mine}")
 
 
+def test_eeprom_stdin(tap, name):
+    """split keyboard scripts pipe QMK's eeprom-lefthand.eep into
+    `flash --force --suppress-validation --eeprom STDIN` (0.7); Debian's
+    0.6.1 takes the same as `flash-eeprom --suppress-validation STDIN`"""
+    mcu = FLIP_PROFILES[name][0]
+    left = ":0F000000000000000000000000000000000001F0\\n:00000001FF\\n"  # echo -e ends with a newline
+    dump = f"{DFU_PROGRAMMER} {mcu} dump-eeprom > eeprom.bin"
+    ref, _, ref_ee = run_one(name, f"dfu-programmer {mcu} erase && printf '{left}' | "
+                                   f"dfu-programmer {mcu} flash-eeprom --suppress-validation STDIN && {dump}", {}, False)
+    mine, _, my_ee = run_one(name, f"dfu-programmer {mcu} erase --force && printf '{left}' | "
+                                   f"dfu-programmer {mcu} flash --force --suppress-validation --eeprom STDIN && {dump}",
+                             {}, True)
+    tap.ok(ref.status == 0 and ref_ee is not None and ref_ee[:16] == bytes(14) + b"\x01\xff",
+           f"{name}: left-hand EEPROM from STDIN: Debian's dfu-programmer", ref)
+    tap.ok(mine.status == 0 and my_ee == ref_ee and key_lines(mine.err) == key_lines(ref.err),
+           f"{name}: left-hand EEPROM from STDIN: the personality, the same EEPROM and lines {key_lines(ref.err)}",
+           f"{ref}\n=== personality\n{mine}")
+
+
 def test_read(tap, name):
     """0.6's dump (raw, the application section) matches the real tool's;
     0.7's read prints Intel HEX of what is there"""
@@ -182,6 +201,7 @@ def main():
         test_recipe(tap, name, "QMK 0.7 recipe (erase --force, flash --force, reset)", qmk_07, qmk_06)
         test_recipe(tap, name, "0.6 recipe (erase, flash, reset)", qmk_06)
     test_eeprom_recipe(tap, "qmk-dfu-atmega32u4")
+    test_eeprom_stdin(tap, "atmega32u4")
     test_read(tap, "atmega32u4")
 
     # refusals; QMK DFU is not locked, so a flash without erase would change it
