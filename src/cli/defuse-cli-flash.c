@@ -329,12 +329,14 @@ cli_flash (int argc, char **argv)
 {
   g_auto(GStrv) selectors = NULL, files = NULL;
   g_autofree gchar *alt_text = NULL, *address_text = NULL, *backup = NULL, *trace = NULL;
+  gboolean eeprom = FALSE;
   gboolean no_verify = FALSE, diff = FALSE, no_leave = FALSE, mass_erase = FALSE;
   gboolean force = FALSE, all = FALSE, json = FALSE, ignore_crc = FALSE, wait = FALSE;
   const GOptionEntry entries[] = {
     { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &selectors, N_("The device: VID:PID, serial number or port path (repeat for several)"), N_("SEL") },
     { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Flash every DFU device plugged in, in parallel"), NULL },
     { "alt", 'a', 0, G_OPTION_ARG_STRING, &alt_text, N_("Alt setting to write (number or name); for a DfuSe file, only its target for that alt"), N_("ALT") },
+    { "eeprom", 0, 0, G_OPTION_ARG_NONE, &eeprom, N_("The EEPROM of an AVR keyboard (Atmel FLIP bootloaders; the same as --alt 1)"), NULL },
     { "address", 's', 0, G_OPTION_ARG_STRING, &address_text, N_("Load address of a raw binary or plain DFU payload"), N_("ADDR") },
     { "no-verify", 0, 0, G_OPTION_ARG_NONE, &no_verify, N_("Do not read back and compare"), NULL },
     { "diff", 0, 0, G_OPTION_ARG_NONE, &diff, N_("Read first and skip sectors that already hold the right bytes"), NULL },
@@ -393,6 +395,8 @@ cli_flash (int argc, char **argv)
   options.mass_erase = mass_erase;
   options.has_address = address_text != NULL;
   options.address = address;
+  if (eeprom && alt_text == NULL)
+    alt_text = g_strdup ("1");  /* FLIP: memory 1 is the EEPROM */
   flashes = prepare_flashes (devices, image, &options, alt_text, backup, force, json);
   if (flashes == NULL)
     return cli_trace_finish (CLI_EXIT_USAGE);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "defuse-cli.h"
+#include "df-flip-chips.h"
 #include "df-catalog.h"
 #include "df-quirks.h"
 #include "df-usb.h"
@@ -39,6 +40,11 @@ print_text (DfDevice *device, gboolean verbose)
           (device->attributes & DF_ATTR_CAN_UPLOAD) ? _(", can upload") : "",
           (device->attributes & DF_ATTR_WILL_DETACH) ? _(", will detach") : "",
           (device->attributes & DF_ATTR_MANIFESTATION_TOLERANT) ? _(", manifestation tolerant") : "");
+  if (device->flip_chip != NULL)
+    /* TRANSLATORS: an AVR keyboard's chip, e.g. "ATmega32U4 (atmega32u4), 32 KiB flash..." */
+    printf (_("  %s (%s): %u KiB flash, %u KiB bootloader at 0x%05x, %u bytes EEPROM\n"), device->flip_chip->name,
+            device->flip_chip->mcu, device->flip_chip->flash_size / 1024, device->flip_chip->bootloader_size / 1024,
+            df_flip_chip_app_size (device->flip_chip), device->flip_chip->eeprom_size);
   if (device->permission_denied)
     printf ("  %s\n", df_usb_permission_hint ());
   for (guint i = 0; i < device->alts->len; i++)

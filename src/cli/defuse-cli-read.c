@@ -43,7 +43,7 @@ choose_range (DfDevice *device, DfAlt *alt, gboolean has_address, gboolean has_l
   g_autoptr(GError) local = NULL;
   guint32 region_start;
 
-  if (device->mode != DF_DEVICE_MODE_DFUSE)
+  if (device->mode != DF_DEVICE_MODE_DFUSE && device->mode != DF_DEVICE_MODE_FLIP)
     {
       *length = G_MAXUINT32;  /* plain DFU: until the device's short block */
       return TRUE;
@@ -86,9 +86,11 @@ cli_read (int argc, char **argv)
 {
   g_auto(GStrv) selectors = NULL, files = NULL;
   g_autofree gchar *alt_text = NULL, *address_text = NULL, *length_text = NULL, *trace = NULL;
+  gboolean eeprom = FALSE;
   const GOptionEntry entries[] = {
     { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &selectors, N_("The device: VID:PID, serial number or port path"), N_("SEL") },
     { "alt", 'a', 0, G_OPTION_ARG_STRING, &alt_text, N_("Alt setting (number or name; default 0)"), N_("ALT") },
+    { "eeprom", 0, 0, G_OPTION_ARG_NONE, &eeprom, N_("The EEPROM of an AVR keyboard (Atmel FLIP bootloaders; the same as --alt 1)"), NULL },
     { "address", 's', 0, G_OPTION_ARG_STRING, &address_text, N_("Start address (default: the start of the alt's memory)"), N_("ADDR") },
     { "length", 'l', 0, G_OPTION_ARG_STRING, &length_text, N_("Bytes to read (default: the whole region)"), N_("N") },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, N_("Write every USB control transfer to this pcapng file (for Wireshark)"), N_("FILE") },
@@ -135,6 +137,8 @@ cli_read (int argc, char **argv)
       return cli_trace_finish (cli_exit_for_error (error));
     }
   device = g_ptr_array_index (devices, 0);
+  if (eeprom && alt_text == NULL)
+    alt_text = g_strdup ("1");  /* FLIP: memory 1 is the EEPROM */
   alt = df_device_find_alt_by_text (device, alt_text != NULL ? alt_text : "0");
   if (alt == NULL)
     {

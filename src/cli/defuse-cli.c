@@ -24,6 +24,7 @@ static const struct {
   { "micropython", cli_micropython, N_("MicroPython's official firmware: list, download, update a board") },
   { "dfu-util", compat_dfu_util, N_("Take dfu-util 0.11's options (also when run as “dfu-util”)") },
   { "pydfu", compat_pydfu, N_("Take pydfu.py's options (also when run as “pydfu”)") },
+  { "dfu-programmer", compat_dfu_programmer, N_("Take dfu-programmer's commands (also when run as “dfu-programmer”)") },
 };
 
 /* what error lines start with: the personalities answer as the tool whose
@@ -136,7 +137,7 @@ print_usage (FILE *out)
   fprintf (out, "%s\n\n", _("Usage: defuse-cli COMMAND [OPTIONS…]"));
   fprintf (out, "%s\n", _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf (out, "  %-14s %s\n", commands[i].name, _(commands[i].summary));
   fprintf (out, "\n%s\n", _("Run “defuse-cli COMMAND --help” for the options of a command."));
 }
 
@@ -155,6 +156,8 @@ main (int argc, char **argv)
     return compat_dfu_util (argc, argv);
   if (g_str_equal (name, "pydfu") || g_str_equal (name, "pydfu.py"))
     return compat_pydfu (argc, argv);
+  if (g_str_equal (name, "dfu-programmer"))
+    return compat_dfu_programmer (argc, argv);
 
   if (argc < 2)
     {

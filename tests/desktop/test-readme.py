@@ -434,7 +434,8 @@ def build_block(block):
                      "usr/local/share/icons/hicolor/scalable/apps/io.github.defuse.Defuse.svg",
                      "usr/local/lib/udev/rules.d/60-defuse.rules",
                      "usr/local/share/man/man1/defuse-cli.1",
-                     "usr/local/libexec/defuse/compat/dfu-util", "usr/local/libexec/defuse/compat/pydfu"):
+                     "usr/local/libexec/defuse/compat/dfu-util", "usr/local/libexec/defuse/compat/pydfu",
+                     "usr/local/libexec/defuse/compat/dfu-programmer"):
             assert os.path.exists(os.path.join(root, path)), f"meson install did not install /{path}"
     if "msginit" in block.text:
         assert os.path.exists(os.path.join(src, "po", "fr.po"))

@@ -76,7 +76,12 @@ build_record (DefuseSimSlot *slot, DefuseSimNode *node, const SimUsbInfo *info)
   guint16 bcd_usb = n_desc >= 18 ? (guint16) (desc[2] | desc[3] << 8) : 0x0200;
 
   g_string_append_printf (record, "P: %s\n", node->syspath + strlen ("/sys"));
-  g_string_append_printf (record, "N: bus/usb/%03u/%03u\n", DEFUSE_SIM_BUSNUM, node->devnum);
+  /* the node's contents are the descriptors, as usbfs gives them to
+   * read(): libusb 0.1 (avrdude's DFU code) reads them there */
+  g_string_append_printf (record, "N: bus/usb/%03u/%03u=", DEFUSE_SIM_BUSNUM, node->devnum);
+  for (gsize i = 0; i < n_desc; i++)
+    g_string_append_printf (record, "%02X", desc[i]);
+  g_string_append (record, "\n");
 
   /* properties, as the kernel's uevent has them */
   g_string_append (record, "E: SUBSYSTEM=usb\n");

@@ -42,6 +42,7 @@
 #include "df-error.h"
 #include "df-le.h"
 #include "sim-fault.h"
+#include "sim-flip.h"
 #include "sim-private.h"
 #include "sim-stats.h"
 
@@ -161,6 +162,8 @@ struct _SimDevice {
   guint64      n_leave;
   guint64      n_bootloader;
   guint64      bytes_written;
+
+  SimFlipState flip;         /* mode flip: the AVR bootloader's own state */
 
   SimStats    *stats;
 };
@@ -354,7 +357,12 @@ build_descriptors (SimDevice *dev, DevMode mode)
   /* device descriptor (USB 2.0 table 9-8) */
   g_byte_array_append (device, (const guint8[]) { 18, 1 }, 2);
   df_append_le16 (device, id->bcd_usb);
-  g_byte_array_append (device, (const guint8[]) { 0, 0, 0, id->max_packet_size0 }, 4);
+  /* Atmel's factory FLIP bootloader says DFU in the device descriptor
+   * (avrdude src/flip1.c checks bDeviceClass 254, bDeviceSubClass 1) */
+  if (mode == DEV_BOOTLOADER && dev->boot->mode == SIM_MODE_FLIP && !dev->boot->flip->lufa)
+    g_byte_array_append (device, (const guint8[]) { 0xFE, 0x01, 0, id->max_packet_size0 }, 4);
+  else
+    g_byte_array_append (device, (const guint8[]) { 0, 0, 0, id->max_packet_size0 }, 4);
   df_append_le16 (device, id->vid);
   df_append_le16 (device, id->pid);
   df_append_le16 (device, id->bcd_device);
@@ -362,7 +370,19 @@ build_descriptors (SimDevice *dev, DevMode mode)
 
   /* configuration: header patched below */
   g_byte_array_append (config, (const guint8[]) { 9, 2, 0, 0, 0, 1, 0, id->config_attributes, id->max_power }, 9);
-  if (mode == DEV_BOOTLOADER)
+  if (mode == DEV_BOOTLOADER && dev->boot->mode == SIM_MODE_FLIP)
+    {
+      /* one interface, no alt settings: the memories are FLIP's own;
+       * the factory bootloader's interface descriptor is all zeros */
+      if (dev->boot->flip->lufa)
+        add_interface (config, 0, 0, 0xFE, 0x01, 0x02, 0);
+      else
+        add_interface (config, 0, 0, 0x00, 0x00, 0x00, 0);
+      d->n_alts = 1;
+      d->n_interfaces = 1;
+      d->dfu_interface = 0;
+    }
+  else if (mode == DEV_BOOTLOADER)
     {
       /* one interface, one alt per memory; ST puts the functional
        * descriptor after the last alt */
@@ -408,7 +428,8 @@ build_descriptors (SimDevice *dev, DevMode mode)
       d->dfu_interface = 0xFF;
       d->n_alts = 1;
     }
-  if (mode != DEV_APP)
+  /* no functional descriptor on Atmel's factory bootloader (doc7618) */
+  if (mode != DEV_APP && !(mode == DEV_BOOTLOADER && dev->boot->mode == SIM_MODE_FLIP && !dev->boot->flip->lufa))
     {
       g_autoptr(GByteArray) f = g_byte_array_new ();
       g_byte_array_append (f, (const guint8[]) { 9, 0x21, dfu_profile->dfu_attributes }, 3);
@@ -549,6 +570,8 @@ enter_mode (SimDevice *dev, DevMode mode)
       dev->status = dev->boot->power_on_status;
       if (sim_memory_get_main (dev->memory, 0, &start, &size))
         dev->pointer = start;
+      if (dev->boot->mode == SIM_MODE_FLIP)
+        sim_flip_enter (&dev->flip, dev->boot);
     }
   else
     {
@@ -570,6 +593,8 @@ power_up (SimDevice *dev)
   dev->pending_state = -1;
   dev->pending_status = 0;
   dev->cut_pending = FALSE;
+  if (dev->boot->mode == SIM_MODE_FLIP)
+    sim_flip_power_up (&dev->flip, dev->boot);
 }
 
 static void
@@ -1432,11 +1457,42 @@ getstatus (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *data, g
   return reply (data, actual, setup->length, answer, len);
 }
 
+/* an AVR's FLIP bootloader: sim-flip.c answers, the work it starts keeps
+ * the device busy (the next request is held) */
+static SimResult
+flip_request (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *data, gsize *actual, Post *post)
+{
+  SimFlipEffect effect;
+  SimResult result = sim_flip_request (&dev->flip, dev->boot, dev->memory, &dev->state, &dev->status, setup,
+                                       data, actual, &effect);
+
+  if (result == SIM_RESULT_STALL)
+    sim_stats_log (dev->stats, start, "stall", "FLIP command %02x refused: %s/%s", dev->flip.command[0],
+                   sim_state_to_string (dev->state), sim_status_to_string (dev->status));
+  if (effect.busy_us > 0)
+    post->busy_us = scaled (dev, effect.busy_us);
+  if (effect.op != SIM_OP_LAST)
+    {
+      record_op (dev, effect.op, post->busy_us, 0, setup->length, effect.bytes, dev->status);
+      if (effect.op == SIM_OP_MASS_ERASE)
+        sim_stats_log (dev->stats, start, "erase", "chip erase");
+    }
+  if (effect.leave)
+    {
+      post->leave = TRUE;
+      sim_stats_log (dev->stats, start, "leave", "start the application");
+    }
+  return result;
+}
+
 static SimResult
 dfu_mode_request (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *data, gsize *actual, Post *post)
 {
   const SimProfile *p = dev->boot;
   gboolean dfuse = p->mode == SIM_MODE_DFUSE;
+
+  if (p->mode == SIM_MODE_FLIP)
+    return flip_request (dev, start, setup, data, actual, post);
 
   switch (setup->request)
     {

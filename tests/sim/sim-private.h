@@ -85,6 +85,7 @@ typedef enum {
   SIM_MODE_DFU,      /* a plain DFU 1.1 device in DFU mode */
   SIM_MODE_RUNTIME,  /* an application with a DFU runtime interface */
   SIM_MODE_MICROPYTHON, /* MicroPython on a USB serial port; machine.bootloader() */
+  SIM_MODE_FLIP,     /* an AVR's FLIP v1 bootloader (Atmel factory, LUFA/QMK DFU): sim-flip.c */
 } SimProfileMode;
 
 typedef enum {
@@ -145,6 +146,8 @@ typedef enum {
                      * state 4) expects no request: stalled, dfuERROR/errSTALLEDPKT */
 } SimBusyStatus;
 
+typedef struct _SimFlipProfile SimFlipProfile;
+
 struct _SimProfile {
   gint            ref_count;
   gchar          *name;
@@ -185,6 +188,7 @@ struct _SimProfile {
   SimProfile     *bootloader;       /* runtime, micropython: the DFU-mode profile it switches into */
   SimMicroPython  micropython;      /* what a micropython profile's REPL reports */
   gchar          *version_in_flash; /* the banner prefix to find the flashed version by, or NULL */
+  SimFlipProfile *flip;             /* mode flip: the bootloader (sim-flip.h) */
 };
 
 SimProfile *sim_profile_ref (SimProfile *profile);

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim-flip.h"
+
 #include "df-error.h"
 #include "sim-private.h"
 
@@ -69,6 +71,7 @@ sim_profile_free (SimProfile *profile)
   g_free (profile->micropython.sysname);
   g_free (profile->micropython.build);
   g_free (profile->version_in_flash);
+  g_free (profile->flip);
   g_free (profile);
 }
 
@@ -567,14 +570,71 @@ parse_micropython (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
   return load_bootloader (ctx, profile, "micropython", boot, depth);
 }
 
+/* "flip": {"implementation": "atmel"|"lufa", "secure", "signature": "1e9587",
+ * "bootloader": "000000", "bootloader_size", "page_size", "page_erase_us",
+ * "page_write_us", "eeprom_byte_us", "signature_ff_after_erase"} */
+static gboolean
+parse_hex_bytes (Ctx *ctx, const gchar *what, const gchar *text, guint8 *out, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      gint hi = text != NULL && strlen (text) == 2 * n ? g_ascii_xdigit_value (text[2 * i]) : -1;
+      gint lo = hi >= 0 ? g_ascii_xdigit_value (text[2 * i + 1]) : -1;
+      if (hi < 0 || lo < 0)
+        return fail (ctx, "flip", "%s: expected %zu hex bytes", what, n);
+      out[i] = (guint8) (hi << 4 | lo);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_flip (Ctx *ctx, SimProfile *profile, JsonObject *root)
+{
+  static const gchar *const keys[] = {
+    "implementation", "secure", "signature", "bootloader", "bootloader_size", "page_size", "page_erase_us",
+    "page_write_us", "eeprom_byte_us", "signature_ff_after_erase", NULL
+  };
+  static const gchar *const implementations[] = { "atmel", "lufa", NULL };
+  g_autofree gchar *signature = NULL;
+  g_autofree gchar *bootloader = NULL;
+  guint implementation = 0;
+  gboolean ok = TRUE;
+  SimFlipProfile *f;
+  JsonObject *obj = get_object (ctx, root, "flip", &ok);
+
+  if (obj == NULL)
+    return ok ? fail (ctx, "flip", "a flip profile describes its bootloader in \"flip\"") : FALSE;
+  f = profile->flip = g_new0 (SimFlipProfile, 1);
+  f->page_size = 128;
+  f->bootloader_size = 4096;
+  if (!check_keys (ctx, obj, "flip", keys)
+      || !get_choice (ctx, obj, "flip", "implementation", implementations, &implementation)
+      || !get_bool (ctx, obj, "flip", "secure", &f->secure)
+      || !get_bool (ctx, obj, "flip", "signature_ff_after_erase", &f->signature_ff_after_erase)
+      || !get_string (ctx, obj, "flip", "signature", &signature)
+      || !get_string (ctx, obj, "flip", "bootloader", &bootloader)
+      || !parse_hex_bytes (ctx, "signature", signature, f->signature, 3)
+      || !parse_hex_bytes (ctx, "bootloader", bootloader, f->bootloader, 3))
+    return FALSE;
+  f->lufa = implementation == 1;
+  GET_UINT (ctx, obj, "flip", "bootloader_size", 0x100000, f->bootloader_size);
+  GET_UINT (ctx, obj, "flip", "page_size", 1024, f->page_size);
+  GET_UINT (ctx, obj, "flip", "page_erase_us", 1000000, f->page_erase_us);
+  GET_UINT (ctx, obj, "flip", "page_write_us", 1000000, f->page_write_us);
+  GET_UINT (ctx, obj, "flip", "eeprom_byte_us", 1000000, f->eeprom_byte_us);
+  if (f->page_size == 0 || f->bootloader_size % f->page_size != 0)
+    return fail (ctx, "flip", "page_size must divide bootloader_size");
+  return TRUE;
+}
+
 static gboolean
 parse_profile (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
 {
   static const gchar *const keys[] = {
     "description", "mode", "usb", "dfu", "alts", "flash", "timing", "poll_timeout_ms", "wire",
-    "quirks", "read_protected", "after_leave", "app", "runtime", "micropython", NULL
+    "quirks", "read_protected", "after_leave", "app", "runtime", "micropython", "flip", NULL
   };
-  static const gchar *const modes[] = { "dfuse", "dfu", "runtime", "micropython", NULL };
+  static const gchar *const modes[] = { "dfuse", "dfu", "runtime", "micropython", "flip", NULL };
   static const gchar *const leaves[] = { "app", "bootloader", "gone", NULL };
   static const gchar *const dfu_keys[] = {
     "attributes", "detach_timeout_ms", "transfer_size", "bcd_dfu", "interface", "runtime_name", NULL
@@ -707,6 +767,8 @@ parse_profile (Ctx *ctx, SimProfile *profile, JsonObject *root, guint depth)
     }
   else
     {
+      if (profile->mode == SIM_MODE_FLIP && !parse_flip (ctx, profile, root))
+        return FALSE;
       if (json_object_has_member (root, "runtime") || json_object_has_member (root, "micropython"))
         return fail (ctx, "runtime", "only runtime and micropython profiles name a bootloader");
       if (profile->alts->len == 0)

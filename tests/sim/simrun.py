@@ -220,3 +220,28 @@ def write(path, data):
     with open(path, "wb") as f:
         f.write(data)
     return path
+
+
+def ihex(data, base=0):
+    """Intel HEX of data at base: 16-byte data records, an extended linear
+    address record (type 04) wherever the upper 16 bits change."""
+    lines, upper = [], 0
+    for off in range(0, len(data), 16):
+        address = base + off
+        if address >> 16 != upper:
+            upper = address >> 16
+            rec = [2, 0, 0, 4, upper >> 8, upper & 0xff]
+            lines.append(":" + "".join(f"{b:02X}" for b in rec + [(-sum(rec)) & 0xff]))
+        chunk = data[off:off + 16]
+        rec = [len(chunk), (address >> 8) & 0xff, address & 0xff, 0, *chunk]
+        lines.append(":" + "".join(f"{b:02X}" for b in rec + [(-sum(rec)) & 0xff]))
+    return "\n".join(lines + [":00000001FF"]) + "\n"
+
+
+# the FLIP profiles: chip name for dfu-programmer, avrdude part, flash and
+# application sizes (tests/sim/profiles/*.json "flip")
+FLIP_PROFILES = {
+    "atmega32u4": ("atmega32u4", "m32u4", 0x8000, 0x7000),
+    "qmk-dfu-atmega32u4": ("atmega32u4", "m32u4", 0x8000, 0x7000),
+    "at90usb1286": ("at90usb1286", "usb1286", 0x20000, 0x1E000),
+}

@@ -1,6 +1,7 @@
-/* defuse-compat.h: defuse-cli's personalities.  Run as `dfu-util` or
- * `pydfu` (a link's name, or `defuse-cli dfu-util ARGS`), defuse-cli reads
- * the command lines of dfu-util 0.11 and MicroPython's pydfu.py and prints
+/* defuse-compat.h: defuse-cli's personalities.  Run as `dfu-util`, `pydfu`
+ * or `dfu-programmer` (a link's name, or `defuse-cli dfu-util ARGS`),
+ * defuse-cli reads the command lines of dfu-util 0.11, MicroPython's
+ * pydfu.py and dfu-programmer 0.6/0.7 and prints
  * what their callers parse (COMPAT.md); the work is the engine's own plan
  * and job, the same as `defuse-cli flash`. */
 #pragma once
@@ -8,9 +9,11 @@
 #include <sysexits.h>
 
 #include "defuse-cli.h"
+#include "df-flip-chips.h"
 
 int compat_dfu_util (int argc, char **argv);
 int compat_pydfu (int argc, char **argv);
+int compat_dfu_programmer (int argc, char **argv);
 
 /* --- dfu-util's device selection (defuse-compat-dfu-util-match.c) ------- */
 
@@ -87,3 +90,46 @@ void      dfu_util_print_list (GArray *entries);
 
 /* dfu-util's exit status for an error of the engine */
 int       dfu_util_exit_for_error (const GError *error);
+
+/* --- dfu-programmer (defuse-compat-dfu-programmer*.c) -------------------- */
+
+/* dfu-programmer 0.7's exit statuses (its src/arguments.h); 0.6 exits 1
+ * for every failure, which scripts see as the same failure */
+enum {
+  DFU_PROGRAMMER_EXIT_UNSPECIFIED = 1,
+  DFU_PROGRAMMER_EXIT_ARGUMENT = 2,
+  DFU_PROGRAMMER_EXIT_DEVICE_ACCESS = 3,
+  DFU_PROGRAMMER_EXIT_BUFFER_INIT = 4,    /* the hex file: unreadable, into the bootloader */
+  DFU_PROGRAMMER_EXIT_FLASH_READ = 5,
+  DFU_PROGRAMMER_EXIT_FLASH_WRITE = 6,
+  DFU_PROGRAMMER_EXIT_VALIDATION = 7,
+};
+
+typedef enum {
+  DFU_PROGRAMMER_ERASE,
+  DFU_PROGRAMMER_FLASH,
+  DFU_PROGRAMMER_READ,      /* read, dump, dump-eeprom */
+  DFU_PROGRAMMER_LAUNCH,    /* launch, reset, start */
+  DFU_PROGRAMMER_GET,
+} DfuProgrammerCommand;
+
+typedef struct {
+  const DfFlipChip    *chip;        /* the target named on the command line */
+  guint                bus, address;/* target:bus,addr; 0: any */
+  DfuProgrammerCommand command;
+  gboolean             quiet;
+  gboolean             force;       /* erase: even if blank; read: the whole memory */
+  gboolean             eeprom;
+  gboolean             bin;         /* read: raw bytes, not Intel HEX */
+  gboolean             no_reset;    /* launch: jump instead of a watchdog reset */
+  gboolean             suppress_validation;
+  gboolean             suppress_bootloader;
+  guint8               get_group, get_index;   /* get: the configuration byte */
+  const gchar         *get_label;              /* "Bootloader Version" */
+  const gchar         *file;        /* flash: the hex file, "STDIN" for stdin */
+  GBytes              *serial;      /* flash --serial=HEX:OFFSET: bytes written at */
+  guint32              serial_offset;
+} DfuProgrammerArgs;
+
+/* defuse-compat-dfu-programmer-run.c: the command, done by the engine */
+int dfu_programmer_run (DfuProgrammerArgs *args);

@@ -109,6 +109,8 @@ df_device_mode_to_string (DfDeviceMode mode)
       return _("DFU mode (DfuSe)");
     case DF_DEVICE_MODE_MICROPYTHON:
       return _("running MicroPython");
+    case DF_DEVICE_MODE_FLIP:
+      return _("DFU mode (Atmel FLIP)");
     default:
       return "?";
     }

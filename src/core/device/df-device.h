@@ -12,6 +12,7 @@ typedef enum {
   DF_DEVICE_MODE_DFU,      /* DFU mode (protocol 2), plain DFU 1.1 */
   DF_DEVICE_MODE_DFUSE,    /* DFU mode speaking ST's DfuSe extension */
   DF_DEVICE_MODE_MICROPYTHON, /* MicroPython on its serial port: machine.bootloader() switches it */
+  DF_DEVICE_MODE_FLIP,     /* DFU mode speaking Atmel's FLIP v1 (AVR keyboards: df-flip.h) */
 } DfDeviceMode;
 
 /* DFU functional descriptor bmAttributes */
@@ -32,6 +33,8 @@ typedef struct {
 typedef struct _DfQuirks DfQuirks;
 /* a board running MicroPython (df-micropython.h) */
 typedef struct _DfMicroPython DfMicroPython;
+/* an AVR chip a FLIP bootloader runs on (df-flip-chips.h) */
+typedef struct _DfFlipChip DfFlipChip;
 
 typedef struct {
   gint          ref_count;
@@ -55,6 +58,7 @@ typedef struct {
   gboolean      permission_denied; /* strings unreadable: the udev rule is missing */
   DfQuirks     *quirks;       /* set by enumeration (df_quirks_apply), NULL: none known */
   DfMicroPython *micropython; /* MICROPYTHON mode: the board and what it runs */
+  const DfFlipChip *flip_chip; /* FLIP mode: the chip its id names (the signature decides at flash time) */
 } DfDevice;
 
 DfDevice    *df_device_new (void);

@@ -106,7 +106,8 @@ parse_mode (DfMatch *match, const gchar *text, GError **error)
   static const gchar *modes[] = { [DF_DEVICE_MODE_RUNTIME] = "runtime",
                                   [DF_DEVICE_MODE_DFU] = "dfu",
                                   [DF_DEVICE_MODE_DFUSE] = "dfuse",
-                                  [DF_DEVICE_MODE_MICROPYTHON] = "micropython" };
+                                  [DF_DEVICE_MODE_MICROPYTHON] = "micropython",
+                                  [DF_DEVICE_MODE_FLIP] = "flip" };
 
   for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
     if (g_strcmp0 (text, modes[i]) == 0)

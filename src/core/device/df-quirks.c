@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "df-error.h"
+#include "df-flip-chips.h"
 #include "df-key-table.h"
 #include "df-match.h"
 #include "df-quirks.h"
@@ -23,6 +24,7 @@ static const gchar *protocol_names[] = {
   [DF_QUIRK_PROTOCOL_AUTO] = "auto",
   [DF_QUIRK_PROTOCOL_DFU] = "dfu",
   [DF_QUIRK_PROTOCOL_DFUSE] = "dfuse",
+  [DF_QUIRK_PROTOCOL_FLIP] = "flip",
 };
 
 const gchar *
@@ -379,6 +381,29 @@ replace_layout (DfDevice *device, const gchar *layout_text)
   alt->layout = layout;
 }
 
+/* A FLIP bootloader has no alt settings naming its memories: its two
+ * memories come from the chip table, alt 0 the flash (the bootloader
+ * section readable only) and alt 1 the EEPROM; they are memory numbers,
+ * never USB alt settings (df-job-flip.c). */
+static void
+apply_flip (DfDevice *device)
+{
+  const DfFlipChip *chip = df_flip_chip_by_pid (device->pid);
+  g_autofree gchar *flash = NULL;
+  g_autofree gchar *eeprom = NULL;
+
+  if (chip == NULL)
+    return;
+  device->mode = DF_DEVICE_MODE_FLIP;
+  device->flip_chip = chip;
+  device->attributes |= DF_ATTR_CAN_DOWNLOAD | DF_ATTR_CAN_UPLOAD;
+  flash = df_flip_chip_flash_layout (chip);
+  eeprom = df_flip_chip_eeprom_layout (chip);
+  g_ptr_array_set_size (device->alts, 0);
+  df_device_add_alt (device, 0, flash);
+  df_device_add_alt (device, 1, eeprom);
+}
+
 void
 df_quirks_apply (DfDevice *device, DfQuirkSerialFunc reread_serial, gpointer user_data)
 {
@@ -402,4 +427,6 @@ df_quirks_apply (DfDevice *device, DfQuirkSerialFunc reread_serial, gpointer use
     device->mode = DF_DEVICE_MODE_DFU;
   else if (device->mode != DF_DEVICE_MODE_RUNTIME && quirks->protocol == DF_QUIRK_PROTOCOL_DFUSE)
     device->mode = DF_DEVICE_MODE_DFUSE;
+  else if (device->mode != DF_DEVICE_MODE_RUNTIME && quirks->protocol == DF_QUIRK_PROTOCOL_FLIP)
+    apply_flip (device);
 }

@@ -28,6 +28,7 @@ typedef enum {
   DF_QUIRK_PROTOCOL_AUTO = 0,   /* DfuSe if bcdDFUVersion is 0x011a or alt 0 names a layout */
   DF_QUIRK_PROTOCOL_DFU,        /* plain DFU 1.1 whatever the descriptors say */
   DF_QUIRK_PROTOCOL_DFUSE,
+  DF_QUIRK_PROTOCOL_FLIP,       /* Atmel's FLIP v1 (AVR keyboards); the chip from the id */
 } DfQuirkProtocol;
 
 /* one table entry that applies to a device, and why */

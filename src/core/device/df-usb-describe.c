@@ -111,7 +111,12 @@ df_usb_describe (const DfUsbDescriptors *d, GPtrArray *devices)
       if (interface->n_alts < 1)
         continue;
       first = &interface->alts[0];
-      if (first->class_code != DFU_CLASS || first->subclass != DFU_SUBCLASS)
+      /* Atmel's factory FLIP bootloader says DFU in its device descriptor
+       * and leaves the interface descriptor zero (avrdude src/flip1.c:
+       * "all values in the interface descriptor ... are actually 0") */
+      if ((first->class_code != DFU_CLASS || first->subclass != DFU_SUBCLASS) &&
+          !(d->device_class == DFU_CLASS && d->device_subclass == DFU_SUBCLASS && first->class_code == 0 &&
+            d->n_interfaces == 1))
         continue;
 
       /* strings need an open device; a permission error still lists it */

@@ -39,6 +39,8 @@ typedef struct {
   guint16 vid;
   guint16 pid;
   guint16 bcd_device;
+  guint8  device_class;         /* bDeviceClass, bDeviceSubClass: Atmel's FLIP */
+  guint8  device_subclass;      /* bootloaders say DFU here, not in the interface */
   guint8  manufacturer_index;   /* iManufacturer */
   guint8  product_index;        /* iProduct */
   guint8  serial_index;         /* iSerialNumber */

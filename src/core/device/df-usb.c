@@ -326,6 +326,8 @@ add_dfu_interfaces (libusb_device *dev, GPtrArray *devices)
     .vid = desc.idVendor,
     .pid = desc.idProduct,
     .bcd_device = desc.bcdDevice,
+    .device_class = desc.bDeviceClass,
+    .device_subclass = desc.bDeviceSubClass,
     .manufacturer_index = desc.iManufacturer,
     .product_index = desc.iProduct,
     .serial_index = desc.iSerialNumber,

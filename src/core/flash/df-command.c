@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "df-error.h"
+#include "df-flip-command.h"
 #include "df-job.h"
 #include "df-protocol.h"
 #include "df-usb.h"
@@ -40,6 +41,9 @@ df_device_leave (DfDevice *device, guint8 alt, gboolean has_address, guint32 add
   g_autoptr(DfTransport) transport = NULL;
   DfConnection conn;
 
+  /* a FLIP bootloader starts the application by a watchdog reset */
+  if (device->mode == DF_DEVICE_MODE_FLIP)
+    return df_flip_device_start (device, TRUE, cancellable, error);
   transport = open_alt (device, alt, &conn, cancellable, error);
   if (transport == NULL)
     return FALSE;

@@ -129,4 +129,7 @@ gboolean df_job_reconnect (DfJob *job, DfTransport **transport, GError **error);
 /* df-job-plain.c */
 gboolean df_job_run_plain (DfJob *job, GError **error);
 
+/* df-job-flip.c: an AVR through Atmel's FLIP bootloader */
+gboolean df_job_run_flip (DfJob *job, GError **error);
+
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "df-error.h"
+#include "df-flip.h"
 #include "df-job-private.h"
 #include "df-micropython-check.h"
 #include "df-micropython-switch.h"
@@ -201,7 +202,8 @@ recover (DfJob *job)
   job->conn.cancellable = NULL;
   if (g_cancellable_is_cancelled (cancellable))
     job->conn.request_timeout_ms = CANCEL_CLEANUP_TIMEOUT_MS;
-  ok = df_dfu_ensure_idle (&job->conn, &local);
+  ok = job->plan != NULL && job->plan->flip ? df_flip_make_idle (&job->conn, &local)
+                                             : df_dfu_ensure_idle (&job->conn, &local);
   if (!ok)
     df_job_log (job, _("could not return the device to dfuIDLE: %s"), local->message);
   job->conn.cancellable = cancellable;
@@ -262,7 +264,8 @@ run_resuming (DfJob *job, DfTransport **transport, GError **error)
   g_autoptr(GError) local = NULL;
 
   /* a plain DFU device starts its download again from block 0 */
-  while (!(job->plan->dfuse ? df_job_run_dfuse (job, &local) : df_job_run_plain (job, &local)))
+  while (!(job->plan->flip ? df_job_run_flip (job, &local)
+           : job->plan->dfuse ? df_job_run_dfuse (job, &local) : df_job_run_plain (job, &local)))
     {
       g_autoptr(GError) gone = NULL;
 
@@ -275,7 +278,9 @@ run_resuming (DfJob *job, DfTransport **transport, GError **error)
                              "and plug it in again to start it"));
           return TRUE;
         }
-      if (!g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) || job->resumes >= MAX_RESUMES)
+      /* a FLIP device reset mid-flash is locked again: no resuming */
+      if (!g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) || job->resumes >= MAX_RESUMES ||
+          job->plan->flip)
         break;
       df_job_log (job, _("the device dropped off the bus (%s); waiting for it to come back"), local->message);
       if (!df_job_reconnect (job, transport, &gone))
@@ -316,7 +321,7 @@ prepare_device (DfJob *job, GError **error)
     {
       g_autoptr(GError) failure = NULL;
 
-      if (df_dfu_ensure_idle (&job->conn, &failure))
+      if (job->plan->flip ? df_flip_make_idle (&job->conn, &failure) : df_dfu_ensure_idle (&job->conn, &failure))
         return TRUE;
       if (!df_job_may_retry (job, &failure, _("preparing the device"), FALSE, 0, error))
         {

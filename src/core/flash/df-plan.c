@@ -5,7 +5,7 @@
 #include "df-error.h"
 #include "df-micropython.h"
 #include "df-micropython-check.h"
-#include "df-plan.h"
+#include "df-plan-private.h"
 
 void
 df_plan_options_init (DfPlanOptions *options)
@@ -42,10 +42,10 @@ problem_free (gpointer data)
   g_free (problem);
 }
 
-static void add_problem (DfPlan *plan, gboolean overridable, const gchar *format, ...) G_GNUC_PRINTF (3, 4);
+#define add_problem df_plan_add_problem
 
-static void
-add_problem (DfPlan *plan, gboolean overridable, const gchar *format, ...)
+void
+df_plan_add_problem (DfPlan *plan, gboolean overridable, const gchar *format, ...)
 {
   DfPlanProblem *problem = g_new0 (DfPlanProblem, 1);
   va_list args;
@@ -332,6 +332,14 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
    * that DfuSe bootloader */
   plan->dfuse = device->mode == DF_DEVICE_MODE_DFUSE ||
                 (device->mode == DF_DEVICE_MODE_MICROPYTHON && device->alts->len > 0);
+  /* FLIP: addressed memories (flash, EEPROM) planned as DfuSe alts are,
+   * erased by one chip erase; a raw file goes at 0 */
+  plan->flip = device->mode == DF_DEVICE_MODE_FLIP && device->flip_chip != NULL;
+  if (plan->flip && !plan->options.has_address)
+    {
+      plan->options.has_address = TRUE;
+      plan->options.address = 0;
+    }
 
   if (df_image_has_errors (image))
     add_problem (plan, FALSE, _("the file has errors: %s"), image->source);
@@ -368,7 +376,9 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
         continue;
       if (!from_dfuse && options->alt >= 0)
         alt = (guint8) options->alt;
-      if (plan->dfuse)
+      if (plan->flip && !df_plan_flip_check_segments (plan, t->segments, alt))
+        continue;
+      if (plan->dfuse || plan->flip)
         plan_dfuse_target (plan, t->segments, alt);
       else
         plan_plain (plan, t->segments, alt);
@@ -381,6 +391,8 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
       if (first->writes->len > 0)
         plan->start_address = ((DfPlanWrite *) g_ptr_array_index (first->writes, 0))->address;
     }
+  if (plan->flip)
+    df_plan_flip_finish (plan);
   if (options->mass_erase && plan->dfuse)
     for (guint i = 0; i < plan->targets->len; i++)
       {

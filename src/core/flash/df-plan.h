@@ -58,6 +58,7 @@ typedef struct {
   DfDevice  *device;
   DfPlanOptions options;
   gboolean   dfuse;         /* addressed writes with DfuSe commands */
+  gboolean   flip;          /* Atmel FLIP: alt 0 is the flash, alt 1 the EEPROM (df-plan-flip.c) */
   GPtrArray *targets;       /* of DfPlanTarget */
   GPtrArray *problems;      /* of DfPlanProblem */
   guint32    start_address; /* where the device jumps on leave (DfuSe) */

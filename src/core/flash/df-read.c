@@ -2,6 +2,7 @@
 #include <glib/gi18n.h>
 
 #include "df-error.h"
+#include "df-flip-command.h"
 #include "df-job.h"
 #include "df-memory.h"
 #include "df-usb.h"
@@ -40,6 +41,16 @@ df_device_read_memory (DfDevice *device, guint8 alt, guint32 address, gsize leng
   DfConnection conn;
   guint8 *data;
 
+  /* FLIP: alt is the memory (0 flash, 1 EEPROM) */
+  if (device->mode == DF_DEVICE_MODE_FLIP)
+    {
+      if (alt > DF_FLIP_EEPROM)
+        {
+          g_set_error (error, DF_ERROR, DF_ERROR_NOT_FOUND, _("the chip has flash (0) and EEPROM (1), no memory %u"), alt);
+          return NULL;
+        }
+      return df_flip_device_read (device, alt, address, length, on_chunk, &rp, cancellable, error);
+    }
   if (!(device->attributes & DF_ATTR_CAN_UPLOAD))
     {
       g_set_error (error, DF_ERROR, DF_ERROR_NOT_SUPPORTED,
