@@ -234,22 +234,64 @@ in_sector (const DfPlanSector *s, guint32 address)
   return address >= s->start && (guint64) address < (guint64) s->start + s->size;
 }
 
+/* The sectors of the target checked last, in order of their start: a
+ * fuzzed layout may hold 65535 tiny sectors, in any order, and a linear
+ * search per byte made single inputs run for a minute (libFuzzer timeouts
+ * that were the harness's, not Defuse's).  Reset for every run: a freed
+ * target's address may come back. */
+static struct {
+  DfPlanTarget *target;
+  GArray       *order;   /* of guint, indices into target->sectors */
+} sector_index;
+
+static void
+sector_index_reset (void)
+{
+  sector_index.target = NULL;
+  g_clear_pointer (&sector_index.order, g_array_unref);
+}
+
+static gint
+compare_sector_starts (gconstpointer a, gconstpointer b, gpointer sectors)
+{
+  guint32 sa = g_array_index ((GArray *) sectors, DfPlanSector, *(const guint *) a).start;
+  guint32 sb = g_array_index ((GArray *) sectors, DfPlanSector, *(const guint *) b).start;
+  return sa < sb ? -1 : sa > sb;
+}
+
 static DfPlanSector *
 plan_sector (DfPlanTarget *target, guint32 address)
 {
-  /* a layout may hold 65535 tiny sectors and a write run through them in
-   * order: the one after the last found is tried first */
-  static guint hint;
+  GArray *order;
+  guint low = 0, high;
 
-  if (hint + 1 < target->sectors->len &&
-      in_sector (&g_array_index (target->sectors, DfPlanSector, hint + 1), address))
-    return &g_array_index (target->sectors, DfPlanSector, ++hint);
+  if (sector_index.target != target)
+    {
+      sector_index_reset ();
+      sector_index.target = target;
+      sector_index.order = g_array_sized_new (FALSE, FALSE, sizeof (guint), target->sectors->len);
+      for (guint i = 0; i < target->sectors->len; i++)
+        g_array_append_val (sector_index.order, i);
+      g_array_sort_with_data (sector_index.order, compare_sector_starts, target->sectors);
+    }
+  order = sector_index.order;
+  /* the last sector starting at or before address */
+  high = order->len;
+  while (low < high)
+    {
+      guint mid = low + (high - low) / 2;
+      if (g_array_index (target->sectors, DfPlanSector, g_array_index (order, guint, mid)).start <= address)
+        low = mid + 1;
+      else
+        high = mid;
+    }
+  if (low > 0 && in_sector (&g_array_index (target->sectors, DfPlanSector, g_array_index (order, guint, low - 1)),
+                            address))
+    return &g_array_index (target->sectors, DfPlanSector, g_array_index (order, guint, low - 1));
+  /* overlapping sectors (a broken layout): the slow way */
   for (guint i = 0; i < target->sectors->len; i++)
     if (in_sector (&g_array_index (target->sectors, DfPlanSector, i), address))
-      {
-        hint = i;
-        return &g_array_index (target->sectors, DfPlanSector, i);
-      }
+      return &g_array_index (target->sectors, DfPlanSector, i);
   return NULL;
 }
 
@@ -311,6 +353,7 @@ check_ops (ScriptedDevice *device, DfPlan *plan, Operation operation)
 {
   GPtrArray *ops = scripted_device_get_ops (device);
 
+  sector_index_reset ();
   for (guint i = 0; i < ops->len; i++)
     {
       const ScriptOp *op = g_ptr_array_index (ops, i);
