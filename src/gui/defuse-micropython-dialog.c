@@ -152,9 +152,9 @@ on_listed (GObject *source, GAsyncResult *result, gpointer data)
   if (site_error != NULL)
     {
       g_autofree gchar *sentence = defuse_sentence (site_error->message);
-      /* TRANSLATORS: the site could not be read (why): the files in the cache are offered */
-      self->note = g_strdup_printf (_("Offered from the files already downloaded, as the site could not be read: %s"),
-                                    sentence);
+      /* TRANSLATORS: the site could not be read (why, a sentence): the files in the cache are offered */
+      self->note = g_strdup_printf (_("Offered from the files already downloaded, as the site could not be "
+                                      "read. %s"), sentence);
     }
   g_clear_pointer (&self->releases, g_ptr_array_unref);
   self->releases = g_steal_pointer (&releases);

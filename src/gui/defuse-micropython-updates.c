@@ -318,26 +318,24 @@ on_listed (GObject *source, GAsyncResult *result, gpointer data)
   g_clear_object (&b->cancellable);
   if (releases == NULL)
     {
-      g_autofree gchar *sentence = NULL, *text = NULL;
+      g_autofree gchar *sentence = NULL;
       if (g_error_matches (error, DF_ERROR, DF_ERROR_CANCELLED))
         {
           refresh (b);
           return;
         }
       sentence = defuse_sentence (error->message);
-      /* TRANSLATORS: why the site could not be read */
-      text = g_strdup_printf (_("Could not look for releases: %s"), sentence);
-      show (b, _("MicroPython Updates"), text, _("_Try Again"), "win.micropython-check", FALSE);
+      show (b, _("Could Not Look for Releases"), sentence, _("_Try Again"), "win.micropython-check", FALSE);
       return;
     }
   g_hash_table_insert (self->releases, g_strdup (b->build->board->id), g_steal_pointer (&releases));
   if (site_error != NULL)
     {
       g_autofree gchar *sentence = defuse_sentence (site_error->message);
-      /* TRANSLATORS: the site could not be read (why): the files in the cache are offered */
+      /* TRANSLATORS: the site could not be read (why, a sentence): the files in the cache are offered */
       g_hash_table_insert (self->notes, g_strdup (b->build->board->id),
                            g_strdup_printf (_("Offered from the files already downloaded, as the site could not be "
-                                              "read: %s"), sentence));
+                                              "read. %s"), sentence));
     }
   else
     g_hash_table_remove (self->notes, b->build->board->id);
