@@ -171,6 +171,7 @@ main (int argc, char *argv[])
   catalogs = g_build_filename (g_getenv ("DEFUSE_BUILD_ROOT"), "po", NULL);
   bindtextdomain (GETTEXT_PACKAGE, catalogs);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   g_test_add_func ("/gui/layout/first-screen", test_first_screen);
   g_test_add_func ("/gui/layout/failure-keeps-panes", test_failure_keeps_panes);
