@@ -299,7 +299,7 @@ fill_boards (DefuseMicroPythonDialog *self, const gchar *build)
   g_auto(GStrv) ids = df_mp_board_list_ids ();
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   g_autoptr(DfMpBuild) wanted = build != NULL ? df_mp_build_parse (build, NULL) : NULL;
-  guint selected = GTK_INVALID_LIST_POSITION;
+  guint selected = 0;
 
   for (guint i = 0; ids[i] != NULL; i++)
     {
@@ -319,20 +319,13 @@ fill_boards (DefuseMicroPythonDialog *self, const gchar *build)
       g_ptr_array_add (self->boards, board);
     }
   self->variant_wanted = wanted != NULL ? g_strdup (wanted->variant) : NULL;
-  /* no board known: nothing is asked of the site until one is chosen */
+  /* the board Defuse knows, else the first: the combo row always has one
+   * selected, and opening the dialog was asking the site */
   g_signal_handlers_block_by_func (self->board_row, on_board_selected, self);
   adw_combo_row_set_model (self->board_row, G_LIST_MODEL (names));
   adw_combo_row_set_selected (self->board_row, selected);
   g_signal_handlers_unblock_by_func (self->board_row, on_board_selected, self);
-  if (selected != GTK_INVALID_LIST_POSITION)
-    on_board_selected (self);
-  else
-    {
-      fill_variants (self);
-      fill_versions (self);
-      set_status (self, _("Choose the board: its name is printed on it, or in the documentation that came with it."),
-                  FALSE, FALSE);
-    }
+  on_board_selected (self);
 }
 
 static void

@@ -188,8 +188,11 @@ refresh (Board *b)
   b->newer = g_steal_pointer (&release);
   /* TRANSLATORS: "MicroPython v1.25.0 available" */
   title = g_strdup_printf (_("MicroPython v%s available"), b->newer->version);
-  /* TRANSLATORS: the version the board runs now */
-  subtitle = g_strdup_printf (_("It runs v%s. The update keeps the files on the board."), mp->version);
+  /* where its files are is known: the update flashes at once only a file that keeps them */
+  subtitle = mp->fs_end != 0
+    /* TRANSLATORS: the version the board runs now */
+    ? g_strdup_printf (_("It runs v%s. The update keeps the files on the board."), mp->version)
+    : g_strdup_printf (_("It runs v%s."), mp->version);
   if (note != NULL)
     {
       g_autofree gchar *plain = g_steal_pointer (&subtitle);
