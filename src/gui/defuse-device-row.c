@@ -277,6 +277,18 @@ defuse_device_row_set_busy (DefuseDeviceRow *self, gboolean busy)
   gtk_widget_set_sensitive (GTK_WIDGET (self->detach_button), !busy);
 }
 
+void
+defuse_device_row_add_action_row (DefuseDeviceRow *self, GtkWidget *row)
+{
+  GtkWidget *list = gtk_widget_get_parent (self->detach_row);
+
+  /* AdwExpanderRow 1.2 only appends: the rows live in its list box */
+  if (GTK_IS_LIST_BOX (list))
+    gtk_list_box_insert (GTK_LIST_BOX (list), row, gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (self->detach_row)) + 1);
+  else
+    adw_expander_row_add_row (ADW_EXPANDER_ROW (self), row);
+}
+
 DfDevice *
 defuse_device_row_get_device (DefuseDeviceRow *self)
 {

@@ -23,6 +23,8 @@ GtkCheckButton  *defuse_device_row_get_check (DefuseDeviceRow *self);
 void             defuse_device_row_set_task (DefuseDeviceRow *self, DefuseFlashTask *task);
 /* a board of bench mode: its progress, then its result */
 void             defuse_device_row_show_board (DefuseDeviceRow *self, DfBoard *board);
+/* a row of actions, right under Switch to DFU Mode */
+void             defuse_device_row_add_action_row (DefuseDeviceRow *self, GtkWidget *row);
 /* "Switching to DFU mode…" while a detach runs */
 void             defuse_device_row_set_busy (DefuseDeviceRow *self, gboolean busy);
 

@@ -347,7 +347,9 @@ _defuse_window_offer_flash (DefuseWindow *self, const gchar *device_id)
   DfDevice *device;
   g_autofree gchar *name = NULL, *what = NULL;
   GtkWidget *dialog;
+  gboolean at_once = self->flash_at_once;
 
+  self->flash_at_once = FALSE;
   if (g_strcmp0 (self->selected_id, device_id) != 0 || self->plan == NULL)
     return;
   device = self->plan->device;
@@ -362,6 +364,12 @@ _defuse_window_offer_flash (DefuseWindow *self, const gchar *device_id)
           defuse_window_toast (self, text);
           return;
         }
+    }
+  /* an update the user asked for: flashed as Flash does it, risky ones confirmed */
+  if (at_once)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.flash", NULL);
+      return;
     }
   name = g_file_get_basename (self->file);
   what = df_device_describe (device);

@@ -108,6 +108,7 @@ defuse_window_add_device (DefuseWindow *self, DfDevice *device)
   gtk_list_box_append (self->device_list, GTK_WIDGET (row));
   g_hash_table_insert (self->rows, g_strdup (id), row);
   _defuse_window_dnd_attach_row (self, row);
+  _defuse_window_micropython_attach_row (self, row);
 
   update_device_page (self);
   if (self->selected_id == NULL && _defuse_window_device_is_flashable (device))

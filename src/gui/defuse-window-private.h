@@ -16,6 +16,9 @@
 
 G_BEGIN_DECLS
 
+/* defuse-micropython-updates.c */
+typedef struct _DefuseMicroPythonUpdates DefuseMicroPythonUpdates;
+
 struct _DefuseWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -72,10 +75,12 @@ struct _DefuseWindow
   GCancellable         *cancellable;   /* file loads and detaches; cancelled on dispose */
   guint                 load_serial;   /* a newer load wins over an older one */
   gchar                *offer_flash_id; /* a file dropped on this device's row */
+  gboolean              flash_at_once;  /* ...or an update the user asked for: no offer, flash */
   gchar                *blocker;        /* why the Flash button is off */
   gboolean              unprotecting;   /* a read-unprotect runs */
   guint                 batch_running;  /* the boards of a Flash All still flashing */
   guint                 batch_ok, batch_failed, batch_cancelled;
+  DefuseMicroPythonUpdates *micropython; /* releases looked up, downloads running */
 };
 
 /* defuse-window.c */
@@ -84,6 +89,9 @@ void             defuse_window_update_state (DefuseWindow *self);
 void             defuse_window_toast (DefuseWindow *self, const gchar *message);
 /* opens file; when it is read, offers to flash the device with this id */
 void             defuse_window_open_file_for_device (DefuseWindow *self, GFile *file, const gchar *device_id);
+/* opens file and, once read, flashes it to that device without offering
+ * first (the user asked for it: a MicroPython update) */
+void             defuse_window_flash_file_on_device (DefuseWindow *self, GFile *file, const gchar *device_id);
 /* a raw binary's load address, asked again */
 void             _defuse_window_ask_address (DefuseWindow *self);
 /* a flash owns its file and board: while one runs, or bench mode is
@@ -115,5 +123,12 @@ void             _defuse_window_class_bench_init (GtkWidgetClass *widget_class);
 void             _defuse_window_bench_init (DefuseWindow *self);
 /* whether bench mode can be armed for the file, and is */
 void             _defuse_window_bench_update (DefuseWindow *self);
+
+/* defuse-micropython-updates.c */
+void             _defuse_window_class_micropython_init (GtkWidgetClass *widget_class);
+void             _defuse_window_micropython_init (DefuseWindow *self);
+void             _defuse_window_micropython_dispose (DefuseWindow *self);
+/* a device row: MicroPython's version and updates, or Get MicroPython… */
+void             _defuse_window_micropython_attach_row (DefuseWindow *self, DefuseDeviceRow *row);
 
 G_END_DECLS

@@ -482,6 +482,7 @@ defuse_window_open_file (DefuseWindow *self, GFile *file)
   if (open_elsewhere (self, file))
     return;
   g_clear_pointer (&self->offer_flash_id, g_free);
+  self->flash_at_once = FALSE;
   load (self, file, FALSE, 0);
 }
 
@@ -494,6 +495,14 @@ defuse_window_open_file_for_device (DefuseWindow *self, GFile *file, const gchar
   load (self, file, FALSE, 0);
   g_free (self->offer_flash_id);
   self->offer_flash_id = g_strdup (device_id);
+  self->flash_at_once = FALSE;
+}
+
+void
+defuse_window_flash_file_on_device (DefuseWindow *self, GFile *file, const gchar *device_id)
+{
+  defuse_window_open_file_for_device (self, file, device_id);
+  self->flash_at_once = self->offer_flash_id != NULL;
 }
 
 /* ---- window ---- */
@@ -608,6 +617,7 @@ defuse_window_dispose (GObject *object)
   DefuseWindow *self = DEFUSE_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  _defuse_window_micropython_dispose (self);
   g_clear_object (&self->monitor);
   /* dropping the tasks cancels the jobs still running (defuse-flash-task.c) */
   g_clear_pointer (&self->tasks, g_hash_table_unref);
@@ -694,6 +704,7 @@ defuse_window_class_init (DefuseWindowClass *klass)
 
   _defuse_window_class_actions_init (widget_class);
   _defuse_window_class_bench_init (widget_class);
+  _defuse_window_class_micropython_init (widget_class);
 }
 
 static void
@@ -724,6 +735,7 @@ defuse_window_init (DefuseWindow *self)
   }
   _defuse_window_dnd_init (self);
   _defuse_window_bench_init (self);
+  _defuse_window_micropython_init (self);
   defuse_window_update_plan (self);
   _defuse_window_devices_fill_steps (self);
   _defuse_window_devices_start_monitor (self);
