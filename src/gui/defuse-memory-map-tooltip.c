@@ -21,6 +21,8 @@ kind_text (DefuseSectorKind kind)
       return _("erased by the mass erase, nothing written");
     case DEFUSE_SECTOR_NO_FIT:
       return _("the file writes here, but the device cannot write this sector");
+    case DEFUSE_SECTOR_BOOTLOADER:
+      return _("the bootloader’s own section, never written");
     case DEFUSE_SECTOR_UNTOUCHED:
     default:
       return _("untouched");
