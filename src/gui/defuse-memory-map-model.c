@@ -231,6 +231,8 @@ add_kept_memories (DefuseMemoryMap *self, DfPlan *plan)
       g_free (row->summary);
       row->summary = defuse_keyboard_map_summary (plan, alt->alt, 0);
       self->legend[LEGEND_UNTOUCHED] = TRUE;
+      for (guint j = 0; j < row->sectors->len; j++)
+        self->legend[LEGEND_BOOTLOADER] |= g_array_index (row->sectors, MapSector, j).kind == DEFUSE_SECTOR_BOOTLOADER;
       g_ptr_array_add (self->rows, row);
     }
 }

@@ -197,6 +197,7 @@ test_flash_eep (void)
   g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 0, 0), ==, DEFUSE_SECTOR_WRITE);
   g_assert_cmpstr (defuse_memory_map_get_row_title (window->memory_map, 1), ==, "Flash");
   g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 1, 0), ==, DEFUSE_SECTOR_UNTOUCHED);
+  g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 1, 255), ==, DEFUSE_SECTOR_BOOTLOADER);
   gui_test_screenshot (GTK_WIDGET (window), "keyboard-eep");
 
   task = flash_and_wait (window);
