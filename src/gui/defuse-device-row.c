@@ -144,7 +144,9 @@ fill (DefuseDeviceRow *self)
           g_str_has_prefix (layout + strlen (memory), ", "))
         memmove (layout, layout + strlen (memory) + 2, strlen (layout + strlen (memory) + 2) + 1);
       /* TRANSLATORS: a memory's details, then its DFU alt setting number */
-      text = device->mode == DF_DEVICE_MODE_MICROPYTHON
+      /* FLIP has memories, no alt settings */
+      text = device->mode == DF_DEVICE_MODE_FLIP && layout != NULL ? g_strdup (layout)
+        : device->mode == DF_DEVICE_MODE_MICROPYTHON
         ? g_strdup_printf (_("%s · alt setting %u in DFU mode"), layout != NULL ? layout : "", alt->alt)
         : g_strdup_printf (_("%s · alt setting %u"), layout != NULL ? layout : _("no memory layout"), alt->alt);
       adw_expander_row_add_row (ADW_EXPANDER_ROW (self), detail_row (title, text));

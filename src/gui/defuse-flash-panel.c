@@ -260,7 +260,9 @@ on_finished (DefuseFlashPanel *self)
   /* a failure can be reported: the USB trace, the report; a refusal has
    * neither a trace nor anything to report */
   failed = state == DEFUSE_FLASH_FAILED && !refused;
-  protected = failed && g_error_matches (defuse_flash_task_get_error (task), DF_ERROR, DF_ERROR_PROTECTED);
+  /* a locked keyboard is not read-protected: the window asks about its chip erase */
+  protected = failed && g_error_matches (defuse_flash_task_get_error (task), DF_ERROR, DF_ERROR_PROTECTED) &&
+              defuse_flash_task_get_device (task)->mode != DF_DEVICE_MODE_FLIP;
   g_object_set_data (G_OBJECT (self->trace_button), "wanted", GINT_TO_POINTER (failed));
   g_object_set_data (G_OBJECT (self->report_button), "wanted", GINT_TO_POINTER (failed));
   g_object_set_data (G_OBJECT (self->unprotect_button), "wanted", GINT_TO_POINTER (protected));

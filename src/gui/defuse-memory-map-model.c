@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "defuse-keyboard-words.h"
 #include "defuse-memory-map-private.h"
 #include "df-micropython.h"
 
@@ -91,6 +92,8 @@ add_sectors (MapRow *row, DfPlan *plan, DfPlanTarget *planned, DfAlt *alt)
         ms.kind = DEFUSE_SECTOR_WRITE;
       else if (mass)
         ms.kind = DEFUSE_SECTOR_ERASE_ONLY;
+      else if (plan->flip && !(s->flags & DF_SECTOR_WRITEABLE))
+        ms.kind = DEFUSE_SECTOR_BOOTLOADER;   /* a keyboard's: the chip table's read-only pages */
       else
         ms.kind = DEFUSE_SECTOR_UNTOUCHED;
       g_array_append_val (row->sectors, ms);
@@ -192,12 +195,46 @@ fill_dfuse_row (DefuseMemoryMap *self, MapRow *row, DfTarget *target, DfAlt *alt
       self->legend[LEGEND_WRITE_NO_ERASE] |= ms->kind == DEFUSE_SECTOR_WRITE;
       self->legend[LEGEND_UNTOUCHED] |= ms->kind == DEFUSE_SECTOR_UNTOUCHED;
       self->legend[LEGEND_NO_FIT] |= ms->kind == DEFUSE_SECTOR_NO_FIT;
+      self->legend[LEGEND_BOOTLOADER] |= ms->kind == DEFUSE_SECTOR_BOOTLOADER;
     }
   self->legend[LEGEND_WRITTEN] |= written > 0;
   self->legend[LEGEND_NO_FIT] |= row->outside > 0;
 
   if (row->sectors->len > 0)
     summarize_row (row, erased, written);
+  /* a keyboard's chip erase clears every application page at once */
+  if (plan->flip && row->sectors->len > 0)
+    {
+      g_free (row->summary);
+      row->summary = defuse_keyboard_map_summary (plan, alt->alt, written);
+    }
+}
+
+/* A keyboard has two memories: the one the file does not write is shown
+ * too, untouched, so that "the EEPROM is kept" (or the firmware) is seen */
+static void
+add_kept_memories (DefuseMemoryMap *self, DfPlan *plan)
+{
+  for (guint i = 0; i < plan->device->alts->len; i++)
+    {
+      DfAlt *alt = g_ptr_array_index (plan->device->alts, i);
+      MapRow *row;
+      gboolean shown = FALSE;
+
+      for (guint r = 0; r < self->rows->len; r++)
+        shown |= ((MapRow *) g_ptr_array_index (self->rows, r))->alt == alt->alt;
+      if (shown || alt->layout == NULL)
+        continue;
+      row = map_row_new (alt->alt, alt->layout->name, self->rows->len + 1);
+      add_sectors (row, plan, NULL, alt);
+      summarize_row (row, 0, 0);
+      g_free (row->summary);
+      row->summary = defuse_keyboard_map_summary (plan, alt->alt, 0);
+      self->legend[LEGEND_UNTOUCHED] = TRUE;
+      for (guint j = 0; j < row->sectors->len; j++)
+        self->legend[LEGEND_BOOTLOADER] |= g_array_index (row->sectors, MapSector, j).kind == DEFUSE_SECTOR_BOOTLOADER;
+      g_ptr_array_add (self->rows, row);
+    }
 }
 
 /* a MicroPython board's internal flash disk: kept, or erased by the flash */
@@ -254,7 +291,7 @@ _defuse_memory_map_rebuild (DefuseMemoryMap *self)
         row->message = g_strdup (_("The device runs its application: switch it to DFU mode to see its memory."));
       else if (alt == NULL)
         row->message = g_strdup_printf (_("The device has no alt setting %u, so this part of the file cannot be written."), number);
-      else if (!plan->dfuse)
+      else if (!plan->dfuse && !plan->flip)
         {
           for (guint j = 0; j < target->segments->len; j++)
             row->plain_bytes += g_bytes_get_size (((DfSegment *) g_ptr_array_index (target->segments, j))->data);
@@ -268,4 +305,6 @@ _defuse_memory_map_rebuild (DefuseMemoryMap *self)
           mark_files (self, row, plan->device);
         }
     }
+  if (plan->flip)
+    add_kept_memories (self, plan);
 }

@@ -47,6 +47,7 @@ typedef enum {
   LEGEND_WRITE_NO_ERASE,
   LEGEND_UNTOUCHED,
   LEGEND_NO_FIT,
+  LEGEND_BOOTLOADER,
   LEGEND_FILES,         /* a MicroPython board's files, kept */
   LEGEND_FILES_ERASED,  /* ... erased by this flash */
   N_LEGEND,

@@ -90,7 +90,8 @@ _defuse_memory_map_reset_selection (DefuseMemoryMap *self)
       if (!row_has_sectors (self, i))
         continue;
       for (guint j = 0; sector < 0 && j < r->sectors->len; j++)
-        if (g_array_index (r->sectors, MapSector, j).kind != DEFUSE_SECTOR_UNTOUCHED)
+        if (g_array_index (r->sectors, MapSector, j).kind != DEFUSE_SECTOR_UNTOUCHED &&
+            g_array_index (r->sectors, MapSector, j).kind != DEFUSE_SECTOR_BOOTLOADER)
           sector = j;
       row = i;
       sector = MAX (sector, 0);

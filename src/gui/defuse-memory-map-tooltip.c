@@ -21,6 +21,8 @@ kind_text (DefuseSectorKind kind)
       return _("erased by the mass erase, nothing written");
     case DEFUSE_SECTOR_NO_FIT:
       return _("the file writes here, but the device cannot write this sector");
+    case DEFUSE_SECTOR_BOOTLOADER:
+      return _("the bootloader’s own section, never written");
     case DEFUSE_SECTOR_UNTOUCHED:
     default:
       return _("untouched");
@@ -66,7 +68,10 @@ _defuse_memory_map_sector_text (DefuseMemoryMap *self, guint row, guint sector)
                    (guint32) (ms->start + ms->size - 1), size, kind_text (ms->kind));
   g_string_append_c (text, '\n');
   /* TRANSLATORS: second line of the memory map's detail: the memory's name and its USB alt setting number */
-  g_string_append_printf (text, _("%s, alt setting %u"), r->title, r->alt);
+  if (self->plan->flip)
+    g_string_append (text, r->title);   /* FLIP has memories, no alt settings */
+  else
+    g_string_append_printf (text, _("%s, alt setting %u"), r->title, r->alt);
   if (r->files_end != 0 && ms->start <= r->files_end && (guint64) ms->start + ms->size > r->files_start)
     g_string_append_printf (text, "\n%s", files_text (ms->kind));
   return g_string_free (text, FALSE);

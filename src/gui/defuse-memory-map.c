@@ -36,6 +36,8 @@ legend_text (LegendItem item)
       return _("Untouched");
     case LEGEND_NO_FIT:
       return _("Does not fit");
+    case LEGEND_BOOTLOADER:
+      return _("Bootloader, never written");
     case LEGEND_FILES:
       return _("The board’s files, kept");
     case LEGEND_FILES_ERASED:
@@ -81,6 +83,10 @@ kind_colors (DefuseMemoryMap *self, DefuseSectorKind kind, GdkRGBA *pale, GdkRGB
     case DEFUSE_SECTOR_NO_FIT:
       lookup_color (self, "error_bg_color", "#e01b24", solid);
       break;
+    case DEFUSE_SECTOR_BOOTLOADER:
+      foreground (self, 0.45, solid);
+      *pale = *solid;
+      return;
     case DEFUSE_SECTOR_UNTOUCHED:
     default:
       foreground (self, 0.12, solid);
@@ -119,6 +125,9 @@ legend_colors (DefuseMemoryMap *self, LegendItem item, GdkRGBA *rgba)
       break;
     case LEGEND_NO_FIT:
       kind_colors (self, DEFUSE_SECTOR_NO_FIT, &pale, rgba);
+      break;
+    case LEGEND_BOOTLOADER:
+      kind_colors (self, DEFUSE_SECTOR_BOOTLOADER, rgba, &pale);
       break;
     case LEGEND_FILES:
     case LEGEND_FILES_ERASED:

@@ -14,6 +14,7 @@ typedef enum {
   DEFUSE_SECTOR_WRITE,         /* written without an erase of its own */
   DEFUSE_SECTOR_ERASE_ONLY,    /* erased by a mass erase, nothing written */
   DEFUSE_SECTOR_NO_FIT,        /* the file writes here but the device cannot */
+  DEFUSE_SECTOR_BOOTLOADER,    /* a keyboard's bootloader section: never written */
 } DefuseSectorKind;
 
 #define DEFUSE_TYPE_MEMORY_MAP (defuse_memory_map_get_type ())

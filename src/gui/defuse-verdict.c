@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "defuse-inspector.h"
+#include "defuse-keyboard-words.h"
 #include "defuse-verdict.h"
 #include "df-catalog.h"
 #include "df-micropython-switch.h"
@@ -129,6 +130,17 @@ add_fit (DefuseVerdict *self, DfPlan *plan)
 
   if (plan->after_switch)
     return;
+  if (plan->flip)
+    {
+      const gchar *title = NULL, *note;
+      g_autofree gchar *fit = defuse_keyboard_fit (plan, &title);
+
+      add_reason (self, REASON_GOOD, title, fit);
+      note = defuse_keyboard_erase_note (plan, &title);
+      if (note != NULL)
+        add_reason (self, REASON_UNKNOWN, title, note);
+      return;
+    }
   if (!plan->memory_known)
     {
       /* TRANSLATORS: a plain DFU device: "20 KiB are downloaded to it as they are" */

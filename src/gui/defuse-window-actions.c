@@ -146,6 +146,19 @@ on_task_finished (DefuseFlashTask *task, DefuseWindow *self)
   /* the new plan may have turned Flash Again on: the result keeps the focus */
   if (task == defuse_flash_panel_get_task (self->flash_panel))
     defuse_flash_panel_focus_result (self->flash_panel);
+  _defuse_window_keyboard_task_finished (self, task);
+}
+
+void
+_defuse_window_run_task (DefuseWindow *self, DefuseFlashTask *task)
+{
+  DefuseDeviceRow *row = g_hash_table_lookup (self->rows, defuse_flash_task_get_device_id (task));
+
+  g_hash_table_insert (self->tasks, g_strdup (defuse_flash_task_get_device_id (task)), task);
+  g_signal_connect_object (task, "finished", G_CALLBACK (on_task_finished), self, 0);
+  if (row != NULL)
+    defuse_device_row_set_task (row, task);
+  defuse_flash_task_start (task);
 }
 
 static DefuseFlashTask *
@@ -153,20 +166,13 @@ start_task (DefuseWindow *self, DfDevice *device, gboolean force)
 {
   DfPlanOptions options;
   g_autofree gchar *backup = NULL;
-  g_autofree gchar *id = df_device_get_id (device);
   DefuseFlashTask *task;
-  DefuseDeviceRow *row = g_hash_table_lookup (self->rows, id);
 
-  df_plan_options_init (&options);
-  defuse_flash_panel_get_options (self->flash_panel, &options);
+  _defuse_window_plan_options (self, device, &options);
   if (defuse_flash_panel_get_backup (self->flash_panel))
     backup = backup_path (device);
   task = defuse_flash_task_new (device, self->image, &options, force, backup);
-  g_hash_table_insert (self->tasks, g_strdup (id), task);
-  g_signal_connect_object (task, "finished", G_CALLBACK (on_task_finished), self, 0);
-  if (row != NULL)
-    defuse_device_row_set_task (row, task);
-  defuse_flash_task_start (task);
+  _defuse_window_run_task (self, task);
   return task;
 }
 
@@ -193,8 +199,7 @@ flashable_devices (DefuseWindow *self, gboolean *mismatch)
       if (!_defuse_window_device_is_flashable (device) ||
           g_hash_table_contains (self->tasks, defuse_device_row_get_id (DEFUSE_DEVICE_ROW (child))))
         continue;
-      df_plan_options_init (&options);
-      defuse_flash_panel_get_options (self->flash_panel, &options);
+      _defuse_window_plan_options (self, device, &options);
       plan = df_plan_new (self->image, device, &options);
       for (guint i = 0; i < plan->problems->len; i++)
         {
@@ -620,6 +625,7 @@ _defuse_window_actions_update (DefuseWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.set-address",
                                  self->file != NULL && !_defuse_window_is_busy (self));
   _defuse_window_bench_update (self);
+  _defuse_window_keyboard_update (self);
 }
 
 void

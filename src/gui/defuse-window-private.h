@@ -10,6 +10,7 @@
 #include "defuse-flash-panel.h"
 #include "defuse-flash-task.h"
 #include "defuse-inspector.h"
+#include "defuse-keyboard-panel.h"
 #include "defuse-memory-map.h"
 #include "defuse-verdict.h"
 #include "defuse-window.h"
@@ -60,6 +61,7 @@ struct _DefuseWindow
   DefuseFlashPanel     *flash_panel;
   DefuseBenchPanel     *bench_panel;
   DefuseInspector      *inspector;
+  DefuseKeyboardPanel  *keyboard_panel;
 
   GSettings            *settings;
   DfMonitor            *monitor;
@@ -113,6 +115,17 @@ void             _defuse_window_devices_fill_steps (DefuseWindow *self);
 void             _defuse_window_class_actions_init (GtkWidgetClass *widget_class);
 void             _defuse_window_actions_update (DefuseWindow *self);
 void             _defuse_window_offer_flash (DefuseWindow *self, const gchar *device_id);
+
+/* starts a task made for a device: the window tracks it, its row shows it */
+void             _defuse_window_run_task (DefuseWindow *self, DefuseFlashTask *task);
+
+/* defuse-window-keyboard.c */
+void             _defuse_window_class_keyboard_init (GtkWidgetClass *widget_class);
+/* the flash options for device (an .eep file goes to a keyboard's EEPROM) */
+void             _defuse_window_plan_options (DefuseWindow *self, DfDevice *device, DfPlanOptions *options);
+void             _defuse_window_keyboard_update (DefuseWindow *self);
+/* a locked keyboard refused an EEPROM write: asks to erase it first */
+void             _defuse_window_keyboard_task_finished (DefuseWindow *self, DefuseFlashTask *task);
 
 /* defuse-window-dnd.c */
 void             _defuse_window_dnd_init (DefuseWindow *self);

@@ -87,8 +87,7 @@ defuse_window_update_plan (DefuseWindow *self)
     {
       DfPlanOptions options;
 
-      df_plan_options_init (&options);
-      defuse_flash_panel_get_options (self->flash_panel, &options);
+      _defuse_window_plan_options (self, device, &options);
       /* df_plan_new is cheap: no USB, the bytes are shared, not copied */
       self->plan = df_plan_new (self->image, device, &options);
     }
@@ -696,6 +695,7 @@ defuse_window_class_init (DefuseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, flash_panel);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, bench_panel);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, inspector);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, keyboard_panel);
   gtk_widget_class_bind_template_callback (widget_class, on_show_content);
   gtk_widget_class_bind_template_callback (widget_class, on_show_sidebar);
   gtk_widget_class_bind_template_callback (widget_class, defuse_window_update_plan);
@@ -705,6 +705,7 @@ defuse_window_class_init (DefuseWindowClass *klass)
   _defuse_window_class_actions_init (widget_class);
   _defuse_window_class_bench_init (widget_class);
   _defuse_window_class_micropython_init (widget_class);
+  _defuse_window_class_keyboard_init (widget_class);
 }
 
 static void

@@ -68,6 +68,10 @@ df_plan_flip_finish (DfPlan *plan)
     {
       DfPlanTarget *target = g_ptr_array_index (plan->targets, t);
 
+      /* the EEPROM is written byte by byte, never erased */
+      if (target->alt != DF_FLIP_FLASH)
+        for (guint i = 0; i < target->sectors->len; i++)
+          g_array_index (target->sectors, DfPlanSector, i).erase = FALSE;
       if (target->alt != DF_FLIP_FLASH || target->writes->len == 0)
         continue;
       /* the chip erase clears every application page, touched or not */

@@ -300,11 +300,15 @@ restrict_options (DfPlan *plan)
   DfDevice *device = plan->device;
   gboolean can_upload = (device->attributes & DF_ATTR_CAN_UPLOAD) != 0;
 
-  plan->memory_known = plan->dfuse;
-  plan->can_verify = can_upload && (plan->dfuse || (device->attributes & DF_ATTR_MANIFESTATION_TOLERANT) != 0);
+  /* FLIP: the chip table knows the memories, and the job reads them back
+   * with FLIP's own read command (not DFU's UPLOAD attribute, which Atmel's
+   * factory bootloader does not even describe) */
+  plan->memory_known = plan->dfuse || plan->flip;
+  plan->can_verify = plan->flip ||
+                     (can_upload && (plan->dfuse || (device->attributes & DF_ATTR_MANIFESTATION_TOLERANT) != 0));
   plan->can_diff = plan->can_backup = can_upload && plan->dfuse;
   plan->can_mass_erase = plan->dfuse;
-  if (plan->options.verify && !can_upload)
+  if (plan->options.verify && !plan->can_verify && !can_upload)
     plan->not_verified = _("this device cannot be read back");
   else if (plan->options.verify && !plan->can_verify)
     plan->not_verified = _("this device cannot be read back once the new firmware is in place (it resets "
