@@ -234,21 +234,33 @@ in_sector (const DfPlanSector *s, guint32 address)
   return address >= s->start && (guint64) address < (guint64) s->start + s->size;
 }
 
-/* The sectors of the target checked last, in order of their start: a
+/* Each target's sectors in order of their start, built once per input: a
  * fuzzed layout may hold 65535 tiny sectors, in any order, and a linear
  * search per byte made single inputs run for a minute (libFuzzer timeouts
- * that were the harness's, not Defuse's).  Reset for every run: a freed
+ * that were the harness's, not Defuse's).  Reset for every input: a freed
  * target's address may come back. */
-static struct {
-  DfPlanTarget *target;
-  GArray       *order;   /* of guint, indices into target->sectors */
-} sector_index;
+static GHashTable *sector_indices;   /* DfPlanTarget * → GArray of guint */
 
 static void
 sector_index_reset (void)
 {
-  sector_index.target = NULL;
-  g_clear_pointer (&sector_index.order, g_array_unref);
+  if (sector_indices == NULL)
+    sector_indices = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_array_unref);
+  g_hash_table_remove_all (sector_indices);
+}
+
+static DfPlanSector *
+plan_sector_slow (DfPlanTarget *target, guint32 address)
+{
+  DfPlanSector *found = NULL;
+
+  for (guint i = 0; i < target->sectors->len; i++)
+    {
+      DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, i);
+      if (in_sector (s, address) && (found == NULL || (s->touched && !found->touched)))
+        found = s;
+    }
+  return found;
 }
 
 static gint
@@ -262,19 +274,17 @@ compare_sector_starts (gconstpointer a, gconstpointer b, gpointer sectors)
 static DfPlanSector *
 plan_sector (DfPlanTarget *target, guint32 address)
 {
-  GArray *order;
+  GArray *order = g_hash_table_lookup (sector_indices, target);
   guint low = 0, high;
 
-  if (sector_index.target != target)
+  if (order == NULL)
     {
-      sector_index_reset ();
-      sector_index.target = target;
-      sector_index.order = g_array_sized_new (FALSE, FALSE, sizeof (guint), target->sectors->len);
+      order = g_array_sized_new (FALSE, FALSE, sizeof (guint), target->sectors->len);
       for (guint i = 0; i < target->sectors->len; i++)
-        g_array_append_val (sector_index.order, i);
-      g_array_sort_with_data (sector_index.order, compare_sector_starts, target->sectors);
+        g_array_append_val (order, i);
+      g_array_sort_with_data (order, compare_sector_starts, target->sectors);
+      g_hash_table_insert (sector_indices, target, order);
     }
-  order = sector_index.order;
   /* the last sector starting at or before address */
   high = order->len;
   while (low < high)
@@ -288,11 +298,11 @@ plan_sector (DfPlanTarget *target, guint32 address)
   if (low > 0 && in_sector (&g_array_index (target->sectors, DfPlanSector, g_array_index (order, guint, low - 1)),
                             address))
     return &g_array_index (target->sectors, DfPlanSector, g_array_index (order, guint, low - 1));
-  /* overlapping sectors (a broken layout): the slow way */
-  for (guint i = 0; i < target->sectors->len; i++)
-    if (in_sector (&g_array_index (target->sectors, DfPlanSector, i), address))
-      return &g_array_index (target->sectors, DfPlanSector, i);
-  return NULL;
+  /* overlapping regions (a broken layout; the first one wins in
+   * df-layout.c): the slow way, preferring a sector the plan touches, since
+   * the same bytes then belong to two sectors and the plan may have marked
+   * either */
+  return plan_sector_slow (target, address);
 }
 
 static gboolean
@@ -341,6 +351,8 @@ check_write (DfPlan *plan, const ScriptOp *op)
       /* a run of bytes stays in one sector: searched again only past it */
       if (s == NULL || at < s->start || (guint64) at >= (guint64) s->start + s->size)
         s = plan_sector (target, at);
+      if (s != NULL && !s->touched)
+        s = plan_sector_slow (target, at);
       if ((guint64) op->address + i > G_MAXUINT32 || s == NULL || !s->touched)
         outside_plan (op, "a byte in a sector the plan does not touch");
       if (want >= 0 ? data[i] != want : data[i] != 0xff)
@@ -369,6 +381,8 @@ check_ops (ScriptedDevice *device, DfPlan *plan, Operation operation)
         case SCRIPT_ERASE:
           target = plan_target (plan, op->alt);
           s = target != NULL ? plan_sector (target, op->address) : NULL;
+          if (s != NULL && !s->touched)
+            s = plan_sector_slow (target, op->address);
           if (s == NULL || !(s->erase || (plan->options.mass_erase && s->touched)))
             outside_plan (op, "an erase of a sector the plan does not erase");
           break;

@@ -245,6 +245,14 @@ parse_group (Parser *p, DfRegion *region, guint number, guint64 *end, GError **e
       return fail_at (p, error, "sector group %u (%" PRIu64 " x %" PRIu64
                       " bytes) runs past the 4 GiB address space", number, count, size);
     }
+  /* every sector becomes a row of the plan and a box of the memory map:
+   * 20 million of them (a fuzzed descriptor) took a minute and gigabytes */
+  if (df_layout_count_sectors (p->layout) + count > DF_LAYOUT_MAX_SECTORS)
+    {
+      p->pos = size_pos;
+      return fail_at (p, error, "the layout lists more than %u sectors, more than any flash served over DFU has "
+                      "(the most seen is 4096): its descriptor is broken", DF_LAYOUT_MAX_SECTORS);
+    }
   group.count = (guint32) count;
   group.size = (guint32) size;
   *end += count * size;
