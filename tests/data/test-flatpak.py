@@ -76,8 +76,9 @@ def flatpak_builder_reads_what_python_reads(tmp):
     builder = shutil.which("flatpak-builder")
     if builder is None:
         return "skip"
+    # in tmp: flatpak-builder leaves a .flatpak-builder folder where it runs
     proc = subprocess.run([builder, "--show-manifest", MANIFEST], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, cwd=tmp)
     assert proc.returncode == 0, f"flatpak-builder --show-manifest: exit {proc.returncode}\n{proc.stderr}"
     shown = json.loads(proc.stdout)
     ours = load()
