@@ -3,7 +3,7 @@
 --version, defuse --version and the dfu-util personality's -V print, NEWS's
 first entry, the metainfo's newest release and the Debian changelog's
 upstream version; NEWS and the metainfo date the release alike, and it has
-notes."""
+notes; the app's manual page documents --version."""
 import os
 import re
 import subprocess
@@ -50,6 +50,15 @@ def defuse_says_the_version(tmp):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     proc = subprocess.run([GUI, "--version"], capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0 and proc.stdout == f"defuse {VERSION}\n", proc
+
+
+@test
+def the_apps_manual_page_documents_version_and_renders(tmp):
+    page = os.path.join(SRC, "data", "defuse.1")
+    with open(page, encoding="utf-8") as f:
+        assert "\\-\\-version" in f.read(), "defuse.1 documents --version"
+    proc = subprocess.run(["groff", "-t", "-man", "-Tutf8", "-ww", "-z", page], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
 
 
 @test
