@@ -34,6 +34,13 @@ main (int argc, char *argv[])
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  /* as defuse-cli does; before the schema check, so it needs no install
+   * (GLib 2.74's GApplication has no --version of its own) */
+  if (argc == 2 && g_strcmp0 (argv[1], "--version") == 0)
+    {
+      g_print ("defuse %s\n", PACKAGE_VERSION);
+      return 0;
+    }
   if (!settings_schema_found ())
     return 1;
   app = defuse_application_new ();

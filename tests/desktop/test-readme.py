@@ -35,6 +35,11 @@ runs; a block without one fails this test:
                               and `flatpak-builder` are stubs that check their
                               arguments, the remote, and the manifest (parsed,
                               the app id that `flatpak run` names)
+  <!-- test: deb -->          build-aux/package builds and lints the Debian
+                              packages for real, too slowly for every check:
+                              the commands must name what it makes (its
+                              folder, contrib/debian/control's packages, the
+                              installed tests' name) and the script parse
   <!-- test: ci -->           build-aux/check is what CI runs (.ci/run), so
                               this only checks it exists and parses;
                               build-aux/demo runs without a display (its
@@ -303,7 +308,7 @@ def every_shell_block_is_marked(tmp):
     unmarked = [b.line for b in BLOCKS if b.lang == "sh" and b.kind is None]
     assert not unmarked, f"README.md: ```sh blocks with no <!-- test: ... --> marker at lines {unmarked}"
     kinds = {b.kind for b in BLOCKS if b.kind}
-    assert kinds <= {"cli", "sim", "caller", "output", "build", "system", "flatpak", "ci"}, kinds
+    assert kinds <= {"cli", "sim", "caller", "output", "build", "system", "flatpak", "deb", "ci"}, kinds
     for b in BLOCKS:
         if b.kind == "output":
             assert b.lang == "text", f"line {b.line}: an output block is ```text"
@@ -368,6 +373,8 @@ def block_test(index, block):
                                                            "flatpak-builder": FLATPAK_BUILDER}))
         elif block.kind == "build":
             return build_block(block)
+        elif block.kind == "deb":
+            deb_block(block)
         elif block.kind == "ci":
             for command, _ in block.commands():
                 script = os.path.join(SRC, command.split()[0])
@@ -439,6 +446,32 @@ def build_block(block):
             assert os.path.exists(os.path.join(root, path)), f"meson install did not install /{path}"
     if "msginit" in block.text:
         assert os.path.exists(os.path.join(src, "po", "fr.po"))
+
+
+def deb_block(block):
+    with open(os.path.join(SRC, "build-aux", "package"), encoding="utf-8") as f:
+        out = re.search(r"^out=(\S+)$", f.read(), re.M).group(1)
+    with open(os.path.join(SRC, "contrib", "debian", "control"), encoding="utf-8") as f:
+        packages = re.findall(r"^Package: (\S+)$", f.read(), re.M)
+    with open(os.path.join(SRC, "tests", "meson.build"), encoding="utf-8") as f:
+        installed_tests = "'installed-tests' / meson.project_name()" in f.read()
+    for command, _ in block.commands():
+        words = command.split("#")[0].split()
+        where = f"README line {block.line}: `{command}`"
+        if words == ["build-aux/package"]:
+            script = os.path.join(SRC, words[0])
+            assert os.access(script, os.X_OK), f"{script} is not executable"
+            sh("bash", "-n", script)
+        elif words[0] == "cd":
+            assert words[1:] == [out], f"{where}: build-aux/package writes to {out}"
+        elif words[:3] == ["sudo", "apt", "install"] and len(words) > 3:
+            for arg in words[3:]:
+                m = re.fullmatch(r"\./([a-z0-9.+-]+)_\*\.deb", arg)
+                assert m and m.group(1) in packages, f"{where}: the packages are {packages}"
+        elif words[0] == "gnome-desktop-testing-runner":
+            assert installed_tests and words[1:] == ["defuse"], f"{where}: the installed tests are 'defuse'"
+        else:
+            raise AssertionError(f"{where}: not a command a deb block knows")
 
 
 def demo():
