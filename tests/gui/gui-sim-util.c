@@ -89,14 +89,45 @@ gui_sim_task_finished (gpointer task)
 }
 
 DefuseFlashTask *
-gui_sim_start_flash (DefuseWindow *window)
+gui_sim_start_flash_anyway (DefuseWindow *window)
 {
-  DefuseFlashTask *task;
+  AdwMessageDialog *dialog;
 
   g_assert_true (gtk_widget_is_sensitive (gui_sim_panel_child (window, "flash_button")));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.flash", NULL);
+  dialog = gui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Flash Firmware Made for Another Device?");
+  adw_message_dialog_response (dialog, "flash");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  return gui_sim_started_task (window);
+}
+
+DefuseFlashTask *
+gui_sim_start_flash (DefuseWindow *window)
+{
+  g_assert_true (gtk_widget_is_sensitive (gui_sim_panel_child (window, "flash_button")));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.flash", NULL);
+  return gui_sim_started_task (window);
+}
+
+/* the task a Flash just started, shown in the panel */
+DefuseFlashTask *
+gui_sim_started_task (DefuseWindow *window)
+{
+  DefuseFlashTask *task;
+
   task = defuse_flash_panel_get_task (window->flash_panel);
-  g_assert_nonnull (task);
+  if (task == NULL)
+    {
+      AdwMessageDialog *dialog = gui_test_find_dialog ();
+      g_error ("no flash started%s%s; the plan has %u problems%s%s", dialog != NULL ? ": a dialog asks " : "",
+               dialog != NULL ? adw_message_dialog_get_heading (dialog) : "",
+               window->plan != NULL ? window->plan->problems->len : 0,
+               window->plan != NULL && window->plan->problems->len > 0 ? ", the first: " : "",
+               window->plan != NULL && window->plan->problems->len > 0
+                 ? ((DfPlanProblem *) g_ptr_array_index (window->plan->problems, 0))->message : "");
+    }
   g_assert_cmpstr (gtk_stack_get_visible_child_name (gui_sim_panel_child (window, "stack")), ==, "progress");
   return task;
 }

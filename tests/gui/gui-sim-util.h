@@ -26,6 +26,9 @@ void             gui_sim_open_sample (DefuseWindow *window);
 void             gui_sim_open_file (DefuseWindow *window, GFile *file);
 /* presses Flash (which must be sensitive); the panel's task */
 DefuseFlashTask *gui_sim_start_flash (DefuseWindow *window);
+/* the same for a file made for another board: confirms "Flash Anyway" */
+DefuseFlashTask *gui_sim_start_flash_anyway (DefuseWindow *window);
+DefuseFlashTask *gui_sim_started_task (DefuseWindow *window);
 gboolean         gui_sim_task_finished (gpointer task);
 /* fails the test, with what the window shows, unless it shows text */
 void             gui_sim_assert_shows (DefuseWindow *window, const gchar *text);
