@@ -199,7 +199,7 @@ lookup_locked (guint16 vid, guint16 pid)
 gboolean
 df_usb_names_lookup (guint16 vid, guint16 pid, gchar **vendor, gchar **product)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&lock);  /* held to the return */
   Names *names = lookup_locked (vid, pid);
 
   if (names->vendor == NULL)
