@@ -34,6 +34,7 @@ typedef struct {
   /* under lock */
   DfProgress      latest;
   gboolean        have_latest;
+  GArray         *passed;     /* of DfProgress: the last of each phase not yet dispatched */
   GPtrArray      *lines;      /* log lines not yet dispatched */
   gboolean        pending;    /* a dispatch is queued */
   gint64          last_dispatch;
@@ -90,6 +91,7 @@ relay_unref (gpointer data)
   g_clear_pointer (&relay->job, df_job_unref);
   g_clear_object (&relay->app);
   g_ptr_array_unref (relay->lines);
+  g_array_unref (relay->passed);
   g_mutex_clear (&relay->lock);
   g_free (relay);
 }
@@ -101,6 +103,7 @@ relay_dispatch (gpointer data)
   Relay *relay = data;
   g_autoptr(DefuseFlashTask) self = NULL;
   g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GArray) passed = NULL;
   DfProgress progress;
   gboolean have_progress;
 
@@ -108,6 +111,8 @@ relay_dispatch (gpointer data)
   progress = relay->latest;
   have_progress = relay->have_latest;
   relay->have_latest = FALSE;
+  passed = g_steal_pointer (&relay->passed);
+  relay->passed = g_array_new (FALSE, FALSE, sizeof (DfProgress));
   lines = g_steal_pointer (&relay->lines);
   relay->lines = g_ptr_array_new_with_free_func (g_free);
   relay->pending = FALSE;
@@ -123,6 +128,12 @@ relay_dispatch (gpointer data)
       g_string_append (self->log, line);
       g_string_append_c (self->log, '\n');
       g_signal_emit (self, signals[SIGNAL_LOG], 0, line);
+    }
+  /* a phase that came and went between two dispatches is shown too */
+  for (guint i = 0; i < passed->len && self->state == DEFUSE_FLASH_RUNNING; i++)
+    {
+      self->progress = g_array_index (passed, DfProgress, i);
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
     }
   if (have_progress && self->state == DEFUSE_FLASH_RUNNING)
     {
@@ -166,6 +177,10 @@ relay_progress (const DfProgress *progress, gpointer data)
   gboolean schedule;
 
   g_mutex_lock (&relay->lock);
+  /* a new phase before the last one was dispatched: the last one's end is
+   * kept, so that a short phase (the leave) is never skipped */
+  if (relay->have_latest && relay->latest.phase != progress->phase)
+    g_array_append_val (relay->passed, relay->latest);
   relay->latest = *progress;
   relay->have_latest = TRUE;
   if ((gint) progress->phase != relay->logged_phase && progress->phase != DF_PHASE_DONE)
@@ -390,6 +405,7 @@ defuse_flash_task_new (DfDevice *device, DfImage *image, const DfPlanOptions *op
   g_weak_ref_init (&relay->task, self);
   relay->context = g_main_context_ref_thread_default ();
   relay->lines = g_ptr_array_new_with_free_func (g_free);
+  relay->passed = g_array_new (FALSE, FALSE, sizeof (DfProgress));
   relay->last_phase = DF_PHASE_DONE;
   relay->logged_phase = -1;
   self->relay = relay;

@@ -108,7 +108,8 @@ def detach_sends_the_board_to_its_bootloader(tmp):
         return "skip"
     r = sim(tmp, CLI, "detach", "--device", "/dev/ttyACM0", profile="pyboard")
     assert r.status == 0, r
-    assert r.out.strip() == ("Pyboard Virtual Comm Port in FS Mode (f055:9800, serial 3276365C3235) at 1-1 is now "
+    # the board by the name MicroPython gives it, not its USB product string
+    assert r.out.strip() == ("PYBv1.1 with STM32F405RG (f055:9800, serial 3276365C3235) at 1-1 is now "
                              "in DFU mode: STM32F4 system bootloader, 1 MiB (0483:df11, serial 3276365C3235) at 1-1"), r
     assert bootloader_ran(r), r
 

@@ -10,6 +10,7 @@
 #include "df-le.h"
 #include "sim-fault.h"
 #include "sim-private.h"
+#include "sim-flip.h"
 #include "sim-stats.h"
 
 #define REQ_OUT_STD   0x00
@@ -234,6 +235,35 @@ get_string (Host *h, guint8 index)
   return g_bytes_new (buf, h->actual);
 }
 
+/* An AVR's FLIP bootloader: Atmel's factory one puts class FE/01 at device
+ * level, zeros in its interface and no functional descriptor (doc7618);
+ * LUFA's and QMK's have an interface FE/01/02 with one, wTransferSize
+ * 0x0C00 (LUFA Bootloaders/DFU/Descriptors.c) */
+static void
+check_flip_descriptors (const SimProfile *p, const guint8 *d, const guint8 *cfg, guint total)
+{
+  gboolean functional = FALSE, dfu_interface = FALSE;
+
+  for (guint pos = 9; pos < total; pos += cfg[pos])
+    {
+      g_assert_cmpuint (cfg[pos], >=, 2);
+      if (cfg[pos + 1] == 4)
+        dfu_interface |= cfg[pos + 5] == 0xFE && cfg[pos + 6] == 0x01 && cfg[pos + 7] == 0x02;
+      if (cfg[pos + 1] == 0x21)
+        {
+          g_assert_cmpuint (df_le16 (cfg + pos + 5), ==, p->transfer_size);
+          functional = TRUE;
+        }
+    }
+  g_assert_cmpint (functional, ==, p->flip->lufa);
+  g_assert_cmpint (dfu_interface, ==, p->flip->lufa);
+  if (!p->flip->lufa)
+    {
+      g_assert_cmphex (d[4], ==, 0xFE);
+      g_assert_cmphex (d[5], ==, 0x01);
+    }
+}
+
 /* parses the device and configuration descriptors back and checks them
  * against the profile */
 static void
@@ -272,6 +302,11 @@ check_descriptors (Host *h)
   total = df_le16 (cfg + 2);
   g_assert_cmpuint (total, ==, size - 18);
   g_assert_cmpuint (cfg[5], ==, 1);
+  if (p->mode == SIM_MODE_FLIP)
+    {
+      check_flip_descriptors (p, d, cfg, total);
+      return;
+    }
   for (pos = 9; pos < total; pos += cfg[pos])
     {
       g_assert_cmpuint (cfg[pos], >=, 2);
