@@ -450,6 +450,37 @@ cancel_device_activated (GtkWidget *widget, const gchar *action, GVariant *param
     cancel_task (DEFUSE_WINDOW (widget), task);
 }
 
+/* ---- USB work on a device, on a worker thread ---- */
+
+/* the detach and the read-unprotect: each ends with the device back on
+ * the bus, found again */
+typedef DfDevice *(*DeviceStep) (DfDevice *device, GCancellable *cancellable, GError **error);
+
+static void
+device_step_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  DeviceStep step = g_object_get_data (G_OBJECT (task), "step");
+  g_autoptr(GError) error = NULL;
+  DfDevice *device = step (data, cancellable, &error);
+
+  if (device == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, device, (GDestroyNotify) df_device_unref);
+}
+
+/* the callback gets the device found again, or the error */
+static void
+run_device_step (DefuseWindow *self, DfDevice *device, DeviceStep step, GAsyncReadyCallback callback,
+                 gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, user_data);
+
+  g_object_set_data (G_OBJECT (task), "step", step);
+  g_task_set_task_data (task, df_device_ref (device), (GDestroyNotify) df_device_unref);
+  g_task_run_in_thread (task, device_step_thread);
+}
+
 /* ---- a raw binary's address ---- */
 
 static void
@@ -459,18 +490,6 @@ set_address_activated (GtkWidget *widget, const gchar *action, GVariant *param)
 }
 
 /* ---- read protection ---- */
-
-static void
-unprotect_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  g_autoptr(GError) error = NULL;
-  DfDevice *device = df_device_unprotect_and_wait (data, cancellable, &error);
-
-  if (device == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, device, (GDestroyNotify) df_device_unref);
-}
 
 static void
 on_unprotected (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -503,7 +522,6 @@ on_unprotect_response (AdwMessageDialog *dialog, const gchar *response, DefuseWi
 {
   const gchar *id = g_object_get_data (G_OBJECT (dialog), "device-id");
   DefuseDeviceRow *row = g_hash_table_lookup (self->rows, id);
-  g_autoptr(GTask) task = NULL;
 
   if (g_strcmp0 (response, "unprotect") != 0 || row == NULL)
     return;
@@ -511,9 +529,7 @@ on_unprotect_response (AdwMessageDialog *dialog, const gchar *response, DefuseWi
   _defuse_window_actions_update (self);
   defuse_window_toast (self, _("Removing the read protection: the chip erases itself and restarts…"));
   /* the erase and the wait for the chip to come back are USB traffic */
-  task = g_task_new (self, self->cancellable, on_unprotected, NULL);
-  g_task_set_task_data (task, df_device_ref (defuse_device_row_get_device (row)), (GDestroyNotify) df_device_unref);
-  g_task_run_in_thread (task, unprotect_thread);
+  run_device_step (self, defuse_device_row_get_device (row), df_device_unprotect_and_wait, on_unprotected, NULL);
 }
 
 static void
@@ -540,18 +556,6 @@ unprotect_activated (GtkWidget *widget, const gchar *action, GVariant *param)
 }
 
 /* ---- switch to DFU mode ---- */
-
-static void
-detach_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  g_autoptr(GError) error = NULL;
-  DfDevice *device = df_device_detach_and_wait (data, cancellable, &error);
-
-  if (device == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, device, (GDestroyNotify) df_device_unref);
-}
 
 static void
 on_detached (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -585,15 +589,12 @@ detach_activated (GtkWidget *widget, const gchar *action, GVariant *param)
   DefuseWindow *self = DEFUSE_WINDOW (widget);
   const gchar *id = g_variant_get_string (param, NULL);
   DefuseDeviceRow *row = g_hash_table_lookup (self->rows, id);
-  g_autoptr(GTask) task = NULL;
 
   if (row == NULL)
     return;
   defuse_device_row_set_busy (row, TRUE);
   /* detaching and waiting for the device to come back is USB traffic */
-  task = g_task_new (self, self->cancellable, on_detached, g_strdup (id));
-  g_task_set_task_data (task, df_device_ref (defuse_device_row_get_device (row)), (GDestroyNotify) df_device_unref);
-  g_task_run_in_thread (task, detach_thread);
+  run_device_step (self, defuse_device_row_get_device (row), df_device_detach_and_wait, on_detached, g_strdup (id));
 }
 
 /* ---- state ---- */

@@ -148,6 +148,60 @@ gui_sim_assert_not_shown (DefuseWindow *window, const gchar *text)
     g_error ("“%s” is shown but should not be; the window shows:\n%s", text, visible);
 }
 
+/* ---- reading a board back ---- */
+
+typedef struct {
+  guint8    alt;
+  guint32   address;
+  gsize     length;
+  GBytes   *bytes;
+  GError   *error;
+  gboolean  done;
+} Read;
+
+static void
+read_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Read *read = g_task_get_task_data (task);
+  GError *error = NULL;
+  DfDevice *device = g_object_get_data (G_OBJECT (task), "device");
+  GBytes *bytes = df_device_read_memory (device, read->alt, read->address, read->length, NULL, NULL, NULL, &error);
+
+  if (bytes == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+on_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Read *read = data;
+  read->bytes = g_task_propagate_pointer (G_TASK (result), &read->error);
+  read->done = TRUE;
+}
+
+static gboolean
+read_done (gpointer data)
+{
+  return ((Read *) data)->done;
+}
+
+GBytes *
+gui_sim_read_memory (DfDevice *device, guint8 alt, guint32 address, gsize length)
+{
+  Read read = { alt, address, length, NULL, NULL, FALSE };
+  g_autoptr(GTask) task = NULL;
+
+  task = g_task_new (NULL, NULL, on_read, &read);
+  g_task_set_task_data (task, &read, NULL);
+  g_object_set_data_full (G_OBJECT (task), "device", df_device_ref (device), (GDestroyNotify) df_device_unref);
+  g_task_run_in_thread (task, read_thread);
+  g_assert_true (gui_test_wait (read_done, &read, 60000));
+  g_assert_no_error (read.error);
+  return read.bytes;
+}
+
 /* ---- defuse-sim --control ---- */
 
 /* worker thread: the runner answers once the board is off or back on the

@@ -32,6 +32,9 @@ DefuseFlashTask *gui_sim_started_task (DefuseWindow *window);
 gboolean         gui_sim_task_finished (gpointer task);
 /* fails the test, with what the window shows, unless it shows text */
 void             gui_sim_assert_shows (DefuseWindow *window, const gchar *text);
+/* length bytes of alt at address, read on a worker thread (a USB request
+ * from the test's thread fails the test), as the window would */
+GBytes          *gui_sim_read_memory (DfDevice *device, guint8 alt, guint32 address, gsize length);
 void             gui_sim_assert_not_shown (DefuseWindow *window, const gchar *text);
 
 /* one line to defuse-sim --control ("unplug 1", "plug 1"): what follows

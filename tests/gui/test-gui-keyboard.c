@@ -57,55 +57,11 @@ firmware_bytes (gsize size)
 
 /* ---- reading the keyboard back ---- */
 
-typedef struct {
-  DfDevice     *device;
-  DfFlipMemory  memory;
-  gsize         length;
-  GBytes       *bytes;
-  GError       *error;
-  gboolean      done;
-} Read;
-
-static void
-read_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  Read *read = data;
-  GError *error = NULL;
-  GBytes *bytes = df_flip_device_read (read->device, read->memory, 0, read->length, NULL, NULL, NULL, &error);
-
-  if (bytes == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
-}
-
-static void
-on_read (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Read *read = data;
-  read->bytes = g_task_propagate_pointer (G_TASK (result), &read->error);
-  read->done = TRUE;
-}
-
-static gboolean
-read_done (gpointer data)
-{
-  return ((Read *) data)->done;
-}
-
-/* the first length bytes of a memory, read on a worker thread (a USB
- * request from this thread fails the test) */
+/* the first length bytes of a memory (flash or EEPROM) */
 static GBytes *
 read_memory (DfDevice *device, DfFlipMemory memory, gsize length)
 {
-  Read read = { device, memory, length, NULL, NULL, FALSE };
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, on_read, &read);
-
-  g_task_set_task_data (task, &read, NULL);
-  g_task_run_in_thread (task, read_thread);
-  g_assert_true (gui_test_wait (read_done, &read, 60000));
-  g_assert_no_error (read.error);
-  return read.bytes;
+  return gui_sim_read_memory (device, memory, 0, length);
 }
 
 /* ---- the window ---- */

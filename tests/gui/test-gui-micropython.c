@@ -197,52 +197,6 @@ cache_path (const gchar *name)
   return g_build_filename (g_get_user_cache_dir (), "defuse", "firmware", "PYBV11", name, NULL);
 }
 
-typedef struct {
-  GBytes *memory;
-  GError *error;
-  gboolean done;
-} Read;
-
-static void
-read_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  GError *error = NULL;
-  GBytes *memory = df_device_read_memory (data, 0, 0x08000000, 0x40000, NULL, NULL, NULL, &error);
-
-  if (memory == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, memory, (GDestroyNotify) g_bytes_unref);
-}
-
-static void
-on_read (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Read *read = data;
-  read->memory = g_task_propagate_pointer (G_TASK (result), &read->error);
-  read->done = TRUE;
-}
-
-static gboolean
-read_done (gpointer data)
-{
-  return ((Read *) data)->done;
-}
-
-/* the first 256 KiB of flash, read on a worker thread as the window would */
-static GBytes *
-read_flash (DfDevice *device)
-{
-  Read read = { NULL, NULL, FALSE };
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, on_read, &read);
-
-  g_task_set_task_data (task, df_device_ref (device), (GDestroyNotify) df_device_unref);
-  g_task_run_in_thread (task, read_thread);
-  g_assert_true (gui_test_wait (read_done, &read, 60000));
-  g_assert_no_error (read.error);
-  return read.memory;
-}
-
 static gboolean
 has_task (gpointer data)
 {
@@ -329,7 +283,7 @@ test_update (void)
   /* in DFU mode its memory is read: the new firmware, the files as they were */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.detach", "s", defuse_device_row_get_id (gui_sim_only_row (window)));
   gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
-  memory = read_flash (defuse_window_get_selected_device (window));
+  memory = gui_sim_read_memory (defuse_window_get_selected_device (window), 0, 0x08000000, 0x40000);
   mem = g_bytes_get_data (memory, &size);
   g_assert_cmpmem (mem + 0x20000, g_bytes_get_size (part1), g_bytes_get_data (part1, NULL), g_bytes_get_size (part1));
   for (gsize i = FS_START; i < FS_END; i++)

@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "df-error.h"
 #include "df-formats.h"
 #include "df-protocol.h"
 #include "df-usb.h"
@@ -389,53 +390,6 @@ write_pyboard_firmware (GBytes **part0, GBytes **part1)
   return g_file_new_for_path (path);
 }
 
-typedef struct {
-  GBytes *memory;
-  GError *error;
-  gboolean done;
-} Read;
-
-static void
-read_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  DfDevice *device = data;
-  GError *error = NULL;
-  GBytes *memory = df_device_read_memory (device, 0, 0x08000000, 0x80000, NULL, NULL, NULL, &error);
-
-  if (memory == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, memory, (GDestroyNotify) g_bytes_unref);
-}
-
-static void
-on_read (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Read *read = data;
-  read->memory = g_task_propagate_pointer (G_TASK (result), &read->error);
-  read->done = TRUE;
-}
-
-static gboolean
-read_done (gpointer data)
-{
-  return ((Read *) data)->done;
-}
-
-/* the first 512 KiB of flash, read on a worker thread as the GUI would */
-static GBytes *
-read_flash (DfDevice *device)
-{
-  Read read = { NULL, NULL, FALSE };
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, on_read, &read);
-
-  g_task_set_task_data (task, df_device_ref (device), (GDestroyNotify) df_device_unref);
-  g_task_run_in_thread (task, read_thread);
-  g_assert_true (gui_test_wait (read_done, &read, 60000));
-  g_assert_no_error (read.error);
-  return read.memory;
-}
-
 /* listed with what it runs, flashed through machine.bootloader(), back
  * with the new version; switched again by its row's button, its memory is
  * the file's */
@@ -475,7 +429,7 @@ test_micropython (void)
   /* the row's button sends it to DFU mode, where its memory is read back */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.detach", "s", defuse_device_row_get_id (gui_sim_only_row (window)));
   gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
-  memory = read_flash (defuse_window_get_selected_device (window));
+  memory = gui_sim_read_memory (defuse_window_get_selected_device (window), 0, 0x08000000, 0x80000);
   mem = g_bytes_get_data (memory, &size);
   g_assert_cmpuint (size, ==, 0x80000);
   g_assert_cmpmem (mem, 14776, g_bytes_get_data (part0, NULL), 14776);
@@ -598,6 +552,59 @@ test_open_while_flashing (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+some_dialog (gpointer unused)
+{
+  return gui_test_find_dialog () != NULL;
+}
+
+static gboolean
+flash_offered_again (gpointer data)
+{
+  DefuseWindow *window = data;
+  return defuse_flash_panel_get_task (window->flash_panel) == NULL &&
+         gtk_widget_is_sensitive (gui_sim_panel_child (window, "flash_button"));
+}
+
+/* A read-protected STM32: the result offers to remove the protection in
+ * the window's own words (never "the vendor's tool"), asks first, and then
+ * the board can be flashed */
+static void
+test_read_protected (void)
+{
+  DefuseWindow *window = gui_test_window (860);
+  g_autoptr(DefuseFlashTask) task = NULL, again = NULL;
+  AdwMessageDialog *dialog;
+
+  gui_sim_wait_for_devices (window, 1, DF_DEVICE_MODE_DFUSE);
+  gui_sim_open_sample (window);
+  task = g_object_ref (gui_sim_start_flash (window));
+  g_assert_true (gui_test_wait (gui_sim_task_finished, task, 60000));
+  g_assert_error (defuse_flash_task_get_error (task), DF_ERROR, DF_ERROR_PROTECTED);
+  gui_sim_assert_not_shown (window, "vendor");
+  g_assert_true (gtk_widget_get_mapped (gui_sim_panel_child (window, "unprotect_button")));
+  g_assert_true (gtk_widget_has_focus (gui_sim_panel_child (window, "unprotect_button")));
+  gui_test_screenshot (GTK_WIDGET (window), "read-protected");
+
+  /* a button activated from the keyboard clicks after its press animation */
+  gtk_widget_activate (gui_sim_panel_child (window, "unprotect_button"));
+  g_assert_true (gui_test_wait (some_dialog, NULL, 5000));
+  dialog = gui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Remove Read Protection?");
+  adw_message_dialog_response (dialog, "unprotect");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  /* the chip erases itself and comes back: Flash is offered again */
+  g_assert_true (gui_test_wait (flash_offered_again, window, 60000));
+  again = g_object_ref (gui_sim_start_flash (window));
+  g_assert_true (gui_test_wait (gui_sim_task_finished, again, 120000));
+  if (defuse_flash_task_get_state (again) != DEFUSE_FLASH_SUCCEEDED)
+    g_error ("flash after unprotect failed: %s\n%s", defuse_flash_task_get_error (again)->message,
+             defuse_flash_task_get_log (again));
+  gui_sim_assert_shows (window, "Flashed and Verified in");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -613,5 +620,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/sim/micropython-garbage", test_micropython_garbage);
   g_test_add_func ("/gui/sim/plain", test_plain);
   g_test_add_func ("/gui/sim/open-while-flashing", test_open_while_flashing);
+  g_test_add_func ("/gui/sim/read-protected", test_read_protected);
   return g_test_run ();
 }

@@ -188,8 +188,8 @@ df_job_blank_check_bytes (DfJob *job)
   return total;
 }
 
-static gboolean
-all_erased (const guint8 *data, gsize size)
+gboolean
+df_job_all_erased (const guint8 *data, gsize size)
 {
   for (gsize i = 0; i < size; i++)
     if (data[i] != 0xff)
@@ -260,7 +260,7 @@ check_target (DfJob *job, guint t, GError **error)
       g_autofree guint8 *rest = NULL;
 
       /* most sectors that hold data show it in their first block */
-      if (!all_erased (firsts + i * block, block))
+      if (!df_job_all_erased (firsts + i * block, block))
         {
           df_job_on_chunk (s->size - block, s->start, job);  /* the rest need not be read */
           continue;
@@ -268,7 +268,7 @@ check_target (DfJob *job, guint t, GError **error)
       rest = g_malloc (s->size - block);
       if (!df_job_read (job, s->start + (guint32) block, rest, s->size - block, error))
         return FALSE;
-      if (all_erased (rest, s->size - block))
+      if (df_job_all_erased (rest, s->size - block))
         set_sector_state (job, t, j, DF_SECTOR_BLANK);
     }
   return TRUE;

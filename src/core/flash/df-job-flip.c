@@ -153,15 +153,6 @@ erase (DfJob *job, GError **error)
   return TRUE;
 }
 
-static gboolean
-all_erased (const guint8 *data, gsize size)
-{
-  for (gsize i = 0; i < size; i++)
-    if (data[i] != 0xff)
-      return FALSE;
-  return TRUE;
-}
-
 /* Whole pages of flash, padded with 0xFF (LUFA erases a page as it writes
  * it, the factory bootloader programs over the erased cells: 0xFF keeps
  * them); pages that are all 0xFF are left as the erase made them. */
@@ -199,7 +190,7 @@ write_memory (DfJob *job, DfFlipMemory memory, GPtrArray *runs, gboolean erased,
 
           n = MIN (n, 0x10000 - (at & 0xffff));   /* never across 64 KiB */
           /* a block of erased pages needs no programming */
-          if (!(erased && memory == DF_FLIP_FLASH && all_erased (bytes->data + off, n)) &&
+          if (!(erased && memory == DF_FLIP_FLASH && df_job_all_erased (bytes->data + off, n)) &&
               !df_flip_write_block (&job->conn, memory, at, bytes->data + off, n, error))
             return FALSE;
           df_job_on_write_chunk (MIN (n, bytes->len - off), at, job);

@@ -87,6 +87,7 @@ void     df_job_reweigh (DfJob *job);  /* after the reads: what is left to erase
 gboolean df_job_run_backup (DfJob *job, GError **error);
 guint64  df_job_blank_check_bytes (DfJob *job);
 gboolean df_job_run_reads (DfJob *job, GError **error);  /* --diff and the blank check */
+gboolean df_job_all_erased (const guint8 *data, gsize size);  /* every byte 0xFF */
 
 /* df-job-dfuse.c */
 DfSectorState df_job_sector_state (DfJob *job, guint target, guint sector);
