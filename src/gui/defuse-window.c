@@ -274,10 +274,9 @@ show_load_error (DefuseWindow *self, GFile *file, const GError *error)
   g_autofree gchar *name = g_file_get_basename (file);
   g_autofree gchar *heading = g_strdup_printf (_("Cannot Open “%s”"), name);
   g_autofree gchar *sentence = NULL;
+  g_autofree gchar *path = g_file_get_path (file);
   const gchar *body;
   GtkWidget *dialog;
-
-  g_autofree gchar *path = g_file_get_path (file);
 
   /* the file itself says what went wrong; the loader's error names a syscall */
   if (!g_file_query_exists (file, NULL))

@@ -156,7 +156,11 @@ EOF
   cat > "$tmp/signal.sh" <<EOF
 #!/bin/sh
 "$DFU_UTIL" -l > /dev/null 2>&1
-[ -e /sys/bus/usb/devices/1-1 ] && exit 3
+# the runner takes the device off the bus in its own thread: wait for it
+i=0
+while [ -e /sys/bus/usb/devices/1-1 ]; do
+  i=\$((i + 1)); [ \$i -gt 500 ] && exit 3; sleep 0.01
+done
 kill -USR1 \$PPID
 i=0
 until [ -e /sys/bus/usb/devices/1-1 ]; do

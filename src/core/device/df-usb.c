@@ -514,7 +514,8 @@ df_usb_open (DfDevice *device, GError **error)
         rc = libusb_open (list[i], &handle);
         break;
       }
-  if (n > 0)
+  /* an empty bus still gets a list (of one NULL) to free */
+  if (n >= 0)
     libusb_free_device_list (list, 1);
   if (handle == NULL)
     {
