@@ -42,8 +42,6 @@ struct _DefuseWindow
   GtkStack             *content_stack;
   GtkSpinner           *loading_spinner;
   AdwViewStack         *view_stack;
-  GtkScrolledWindow    *file_scroller;
-  GtkWidget            *flash_page;
   GtkRevealer          *banner;
   GtkLabel             *banner_label;
   GtkLabel             *summary_title;

@@ -297,8 +297,6 @@ defuse_window_class_init (DefuseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, view_stack);
-  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, file_scroller);
-  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, flash_page);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, summary_title);
