@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "defuse-flash-words.h"
 #include "defuse-inspector.h"
 #include "defuse-keyboard-words.h"
 #include "defuse-verdict.h"
@@ -189,15 +190,20 @@ defuse_verdict_set (DefuseVerdict *self, DfImage *image, DfPlan *plan)
   for (guint i = 0; i < plan->problems->len; i++)
     {
       DfPlanProblem *problem = g_ptr_array_index (plan->problems, i);
-      g_autofree gchar *sentence = NULL;
+      g_autofree gchar *sentence = NULL, *words = NULL;
 
       /* the id mismatch has its row already */
       if (problem->overridable && self->mismatch != NULL)
         continue;
-      sentence = defuse_sentence (problem->message);
+      /* the engine's "(--force)" is for the terminal: here it is Flash Anyway */
+      words = defuse_flash_words_without_cli_options (problem->message);
+      sentence = defuse_sentence (words);
       add_reason (self, problem->overridable ? REASON_WARNING : REASON_PROBLEM,
                   problem->overridable ? _("Check before flashing") : _("Cannot be flashed"), sentence);
       blocked |= !problem->overridable;
+      /* another board's MicroPython, say: at the top too, as a mismatch */
+      if (problem->overridable && self->mismatch == NULL)
+        self->mismatch = g_steal_pointer (&sentence);
     }
   if (!blocked)
     add_fit (self, plan);

@@ -90,7 +90,15 @@ gone_in_phase (gconstpointer data)
 
   gui_sim_wait_for_devices (window, 1, c->mode);
   gui_sim_open_sample (window);
-  /* the sample's MicroPython banner names another board than the pyboard's */
+  /* the sample's MicroPython banner names another board than the pyboard's:
+   * said at the top, in the window's words */
+  if (c->mode == DF_DEVICE_MODE_MICROPYTHON)
+    {
+      const gchar *banner = gtk_label_get_text (window->banner_label);
+      g_assert_true (gtk_revealer_get_reveal_child (window->banner));
+      g_assert_nonnull (strstr (banner, "Defuse demo board with STM32F405RG"));
+      g_assert_null (strstr (banner, "--force"));
+    }
   task = g_object_ref (c->mode == DF_DEVICE_MODE_MICROPYTHON ? gui_sim_start_flash_anyway (window)
                                                              : gui_sim_start_flash (window));
   g_signal_connect (task, "progress", G_CALLBACK (on_progress), &last);
