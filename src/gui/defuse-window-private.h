@@ -125,6 +125,9 @@ void             _defuse_window_keyboard_update (DefuseWindow *self);
 /* a locked keyboard refused an EEPROM write: asks to erase it first */
 void             _defuse_window_keyboard_task_finished (DefuseWindow *self, DefuseFlashTask *task);
 
+/* defuse-window-device-steps.c: win.detach, win.unprotect */
+void             _defuse_window_class_device_steps_init (GtkWidgetClass *widget_class);
+
 /* defuse-window-dnd.c */
 void             _defuse_window_dnd_init (DefuseWindow *self);
 void             _defuse_window_dnd_attach_row (DefuseWindow *self, DefuseDeviceRow *row);
