@@ -7,7 +7,10 @@
  * of libc's to make the two failures survivable:
  *
  * - sendmsg() answers ECONNREFUSED when the listener closed its socket
- *   between the sender's connect() and sendmsg(): reported as delivered.
+ *   between the sender's connect() and sendmsg(), and EAGAIN when a
+ *   listener that does not read has a full queue: reported as delivered
+ *   (the kernel drops a uevent for a full netlink socket, it never fails
+ *   the sender).
  *   umockdev's src/uevent_sender.c sets msg_name but leaves msg_namelen at
  *   0, so the address is recognised by its path alone.
  * - connect() answers ENOENT when a new listener is re-binding the name
@@ -88,7 +91,7 @@ sendmsg (int fd, const struct msghdr *msg, int flags)
   ssize_t (*real) (int, const struct msghdr *, int) = real_symbol (&real_sendmsg, "sendmsg");
   ssize_t sent = real (fd, msg, flags);
 
-  if (sent < 0 && errno == ECONNREFUSED && is_uevent_socket (msg->msg_name))
+  if (sent < 0 && (errno == ECONNREFUSED || errno == EAGAIN) && is_uevent_socket (msg->msg_name))
     {
       sent = 0;
       for (size_t i = 0; i < msg->msg_iovlen; i++)
