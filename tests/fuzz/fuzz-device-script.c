@@ -170,11 +170,18 @@ page_of (ScriptedDevice *self, guint8 alt, guint32 address, gboolean create)
   return page;
 }
 
+/* a page at a time: byte by byte, big uploads were most of the run */
 static void
 memory_write (ScriptedDevice *self, guint32 address, const guint8 *data, gsize n)
 {
-  for (gsize i = 0; i < n; i++)
-    page_of (self, self->alt, address + (guint32) i, TRUE)[(address + i) % PAGE] = data[i];
+  while (n > 0)
+    {
+      gsize chunk = MIN (n, PAGE - address % PAGE);
+      memcpy (page_of (self, self->alt, address, TRUE) + address % PAGE, data, chunk);
+      address += (guint32) chunk;
+      data += chunk;
+      n -= chunk;
+    }
 }
 
 static void
@@ -195,11 +202,21 @@ memory_fill (ScriptedDevice *self, guint32 address, guint64 n, guint8 value)
     }
 }
 
-static guint8
-memory_read_byte (ScriptedDevice *self, guint32 address)
+static void
+memory_read (ScriptedDevice *self, guint32 address, guint8 *data, gsize n)
 {
-  guint8 *page = page_of (self, self->alt, address, FALSE);
-  return page != NULL ? page[address % PAGE] : self->config.memory_fill;
+  while (n > 0)
+    {
+      gsize chunk = MIN (n, PAGE - address % PAGE);
+      guint8 *page = page_of (self, self->alt, address, FALSE);
+      if (page != NULL)
+        memcpy (data, page + address % PAGE, chunk);
+      else
+        memset (data, self->config.memory_fill, chunk);
+      address += (guint32) chunk;
+      data += chunk;
+      n -= chunk;
+    }
 }
 
 static DfLayout *
@@ -563,8 +580,7 @@ upload (ScriptedDevice *self, guint16 block, guint8 *data, gsize length)
     {
       guint32 at = block_address (self, block, length);
       n = readable (self, at, length);
-      for (gsize i = 0; i < n; i++)
-        data[i] = memory_read_byte (self, at + (guint32) i);
+      memory_read (self, at, data, n);
     }
   /* a short block ends the upload */
   self->state = n < length ? DF_STATE_DFU_IDLE : DF_STATE_UPLOAD_IDLE;

@@ -263,6 +263,32 @@ get_table (void)
   return table;
 }
 
+/* each entry's match, parsed once: a lookup runs on every enumeration, and
+ * a bootloader's wait for its device enumerates every 50 ms; NULL for an
+ * entry that is disabled or whose match does not read */
+static GPtrArray *
+get_matches (void)
+{
+  static gsize once = 0;
+  static GPtrArray *matches;
+
+  if (g_once_init_enter (&once))
+    {
+      GKeyFile *file = df_key_table_get_file (get_table ());
+      g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
+
+      matches = g_ptr_array_new ();
+      for (guint g = 0; groups[g] != NULL; g++)
+        {
+          g_autofree gchar *enabled = g_key_file_get_value (file, groups[g], "enabled", NULL);
+          g_ptr_array_add (matches, g_strcmp0 (enabled, "false") == 0 ? NULL
+                                    : df_match_new (file, groups[g], NULL));
+        }
+      g_once_init_leave (&once, 1);
+    }
+  return matches;
+}
+
 gchar **
 df_quirk_table_entry_names (void)
 {
@@ -340,20 +366,19 @@ df_quirks_lookup (DfDevice *device)
   DfKeyTable *table = get_table ();
   GKeyFile *file = df_key_table_get_file (table);
   g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
+  GPtrArray *matches = get_matches ();
   DfQuirks *quirks = df_quirks_new ();
 
-  for (guint g = 0; groups[g] != NULL; g++)
+  for (guint g = 0; groups[g] != NULL && g < matches->len; g++)
     {
-      g_autoptr(DfMatch) match = df_match_new (file, groups[g], NULL);
-      g_autoptr(GString) settings = g_string_new (NULL);
+      DfMatch *match = g_ptr_array_index (matches, g);
+      g_autoptr(GString) settings = NULL;
       gchar *reason = NULL;
       DfQuirkMatch *applied;
 
-      g_autofree gchar *enabled = g_key_file_get_value (file, groups[g], "enabled", NULL);
-
-      if (g_strcmp0 (enabled, "false") == 0 || match == NULL ||
-          !df_match_device (match, device, &reason))
+      if (match == NULL || !df_match_device (match, device, &reason))
         continue;
+      settings = g_string_new (NULL);
       apply_entry (quirks, file, groups[g], device, settings);
       applied = g_new0 (DfQuirkMatch, 1);
       applied->entry = g_strdup (groups[g]);
