@@ -169,7 +169,7 @@ start_task (DefuseWindow *self, DfDevice *device, gboolean force)
   g_autofree gchar *backup = NULL;
   DefuseFlashTask *task;
 
-  _defuse_window_plan_options (self, device, &options);
+  _defuse_window_plan_options (self, &options);
   if (defuse_flash_panel_get_backup (self->flash_panel))
     backup = backup_path (device);
   task = defuse_flash_task_new (device, self->image, &options, force, backup);
@@ -200,7 +200,7 @@ flashable_devices (DefuseWindow *self, gboolean *mismatch)
       if (!_defuse_window_device_is_flashable (device) ||
           g_hash_table_contains (self->tasks, defuse_device_row_get_id (DEFUSE_DEVICE_ROW (child))))
         continue;
-      _defuse_window_plan_options (self, device, &options);
+      _defuse_window_plan_options (self, &options);
       plan = df_plan_new (self->image, device, &options);
       for (guint i = 0; i < plan->problems->len; i++)
         {

@@ -1,5 +1,5 @@
 /* defuse-window-keyboard.c: the window's part for AVR keyboards (Atmel
- * FLIP bootloaders): an .eep file goes to the EEPROM; the
+ * FLIP bootloaders): the
  * win.keyboard-eeprom action runs QMK Toolbox's Clear EEPROM and Set
  * Left/Right Hand as flashes of the engine's EEPROM images; and when
  * Atmel's factory bootloader refuses an EEPROM write because it is locked
@@ -22,22 +22,6 @@ is_keyboard (DfDevice *device)
   return device != NULL && device->mode == DF_DEVICE_MODE_FLIP && device->flip_chip != NULL;
 }
 
-void
-_defuse_window_plan_options (DefuseWindow *self, DfDevice *device, DfPlanOptions *options)
-{
-  g_autofree gchar *name = NULL;
-
-  df_plan_options_init (options);
-  defuse_flash_panel_get_options (self->flash_panel, options);
-  if (!is_keyboard (device) || self->image == NULL || self->image->source == NULL)
-    return;
-  /* an .eep file holds EEPROM contents (avr-objcopy -j .eeprom, QMK's
-   * eeprom-lefthand.eep): on a keyboard it goes to memory 1, never into
-   * the flash */
-  name = g_ascii_strdown (self->image->source, -1);
-  if (g_str_has_suffix (name, ".eep"))
-    options->alt = DF_FLIP_EEPROM;
-}
 
 static DfImage *
 tool_image (DefuseKeyboardTool tool)
@@ -164,7 +148,7 @@ on_erase_response (AdwMessageDialog *dialog, const gchar *response, Request *req
       return;
     }
   /* an .eep file flashed with Flash: the same file again, with force */
-  _defuse_window_plan_options (self, request->device, &options);
+  _defuse_window_plan_options (self, &options);
   task = defuse_flash_task_new (request->device, defuse_flash_task_get_image (request->refused), &options, TRUE,
                                 NULL);
   defuse_flash_panel_set_task (self->flash_panel, task);

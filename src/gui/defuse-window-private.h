@@ -85,6 +85,9 @@ struct _DefuseWindow
 
 /* defuse-window.c */
 void             defuse_window_update_plan (DefuseWindow *self);
+/* the flash options the panel's switches say (the plan sends an .eep file
+ * to a keyboard's EEPROM by itself) */
+void             _defuse_window_plan_options (DefuseWindow *self, DfPlanOptions *options);
 void             defuse_window_update_state (DefuseWindow *self);
 void             defuse_window_toast (DefuseWindow *self, const gchar *message);
 /* opens file; when it is read, offers to flash the device with this id */
@@ -119,8 +122,6 @@ void             _defuse_window_run_task (DefuseWindow *self, DefuseFlashTask *t
 
 /* defuse-window-keyboard.c */
 void             _defuse_window_class_keyboard_init (GtkWidgetClass *widget_class);
-/* the flash options for device (an .eep file goes to a keyboard's EEPROM) */
-void             _defuse_window_plan_options (DefuseWindow *self, DfDevice *device, DfPlanOptions *options);
 void             _defuse_window_keyboard_update (DefuseWindow *self);
 /* a locked keyboard refused an EEPROM write: asks to erase it first */
 void             _defuse_window_keyboard_task_finished (DefuseWindow *self, DefuseFlashTask *task);

@@ -76,6 +76,13 @@ show_map (DefuseWindow *self)
 }
 
 void
+_defuse_window_plan_options (DefuseWindow *self, DfPlanOptions *options)
+{
+  df_plan_options_init (options);
+  defuse_flash_panel_get_options (self->flash_panel, options);
+}
+
+void
 defuse_window_update_plan (DefuseWindow *self)
 {
   DfDevice *device = defuse_window_get_selected_device (self);
@@ -85,7 +92,7 @@ defuse_window_update_plan (DefuseWindow *self)
     {
       DfPlanOptions options;
 
-      _defuse_window_plan_options (self, device, &options);
+      _defuse_window_plan_options (self, &options);
       /* df_plan_new is cheap: no USB, the bytes are shared, not copied */
       self->plan = df_plan_new (self->image, device, &options);
     }

@@ -46,6 +46,16 @@ with simtest.simrun.tmpdir() as tmp:
     tap.ok(run.status == 0 and back[:15] == bytes(14) + b"\x01" and len(back) == 1024,
            "qmk-dfu-atmega32u4: flash --eeprom left.eep, read --eeprom gives it back (1 KiB)", run)
 
+# an .eep file is EEPROM contents: without --eeprom it still goes there,
+# never over the firmware (the window does the same)
+with simtest.simrun.tmpdir() as tmp:
+    hexfile(tmp, "left.eep", bytes(14) + b"\x01")
+    run = sim(tmp, "sh", "-c", f"{CLI} flash left.eep --no-leave && {CLI} read --eeprom out.eep.bin",
+              profile="qmk-dfu-atmega32u4")
+    back = open(os.path.join(tmp, "out.eep.bin"), "rb").read() if run.status == 0 else b""
+    tap.ok(run.status == 0 and back[:15] == bytes(14) + b"\x01" and "chip erase" not in run.log(),
+           "qmk-dfu-atmega32u4: flash left.eep (no --eeprom) writes the EEPROM, the flash is not erased", run)
+
 with simtest.simrun.tmpdir() as tmp:
     hexfile(tmp, "reset.eep", b"\x00")
     run = sim(tmp, CLI, "flash", "--eeprom", "reset.eep", profile="atmega32u4")

@@ -4,6 +4,17 @@
 #include "df-flip.h"
 #include "df-plan-private.h"
 
+/* an .eep file holds EEPROM contents (avr-objcopy -j .eeprom, QMK's
+ * eeprom-lefthand.eep): with no memory chosen it goes to the EEPROM, never
+ * into the flash, where it would overwrite the keyboard's firmware */
+gboolean
+df_plan_flip_is_eeprom_file (DfImage *image)
+{
+  g_autofree gchar *name = image->source != NULL ? g_ascii_strdown (image->source, -1) : NULL;
+
+  return name != NULL && g_str_has_suffix (name, ".eep");
+}
+
 gboolean
 df_plan_flip_check_segments (DfPlan *plan, GPtrArray *segments, guint8 memory)
 {

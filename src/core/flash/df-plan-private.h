@@ -11,6 +11,7 @@ void     df_plan_add_problem (DfPlan *plan, gboolean overridable, const gchar *f
 /* FLIP: FALSE, with one problem saying why and what to do, when a segment
  * of the file reaches past the chip's memory or into its bootloader
  * section (memory 0 the flash, 1 the EEPROM) */
+gboolean df_plan_flip_is_eeprom_file (DfImage *image);
 gboolean df_plan_flip_check_segments (DfPlan *plan, GPtrArray *segments, guint8 memory);
 /* FLIP: one chip erase clears the whole application section */
 void     df_plan_flip_finish (DfPlan *plan);

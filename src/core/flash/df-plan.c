@@ -5,6 +5,7 @@
 #include "df-error.h"
 #include "df-micropython.h"
 #include "df-micropython-check.h"
+#include "df-flip.h"
 #include "df-plan-private.h"
 
 void
@@ -344,6 +345,8 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
       plan->options.has_address = TRUE;
       plan->options.address = 0;
     }
+  if (plan->flip && plan->options.alt < 0 && df_plan_flip_is_eeprom_file (image))
+    plan->options.alt = DF_FLIP_EEPROM;
 
   if (df_image_has_errors (image))
     add_problem (plan, FALSE, _("the file has errors: %s"), image->source);
@@ -365,8 +368,8 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
       add_problem (plan, FALSE, "%s", broken->message);
       return plan;
     }
-  if (options->alt >= 0 && from_dfuse && df_image_find_target (image, (guint8) options->alt) == NULL)
-    add_problem (plan, FALSE, _("the file has no target for alt %d"), options->alt);
+  if (plan->options.alt >= 0 && from_dfuse && df_image_find_target (image, (guint8) plan->options.alt) == NULL)
+    add_problem (plan, FALSE, _("the file has no target for alt %d"), plan->options.alt);
 
   check_ids (plan);
   check_banner (plan);
@@ -376,10 +379,10 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
       guint8 alt = t->alt;
 
       /* a DfuSe file says its alts; other formats go where the user says */
-      if (from_dfuse && options->alt >= 0 && t->alt != options->alt)
+      if (from_dfuse && plan->options.alt >= 0 && t->alt != plan->options.alt)
         continue;
-      if (!from_dfuse && options->alt >= 0)
-        alt = (guint8) options->alt;
+      if (!from_dfuse && plan->options.alt >= 0)
+        alt = (guint8) plan->options.alt;
       if (plan->flip && !df_plan_flip_check_segments (plan, t->segments, alt))
         continue;
       if (plan->dfuse || plan->flip)
@@ -397,7 +400,7 @@ df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options)
     }
   if (plan->flip)
     df_plan_flip_finish (plan);
-  if (options->mass_erase && plan->dfuse)
+  if (plan->options.mass_erase && plan->dfuse)
     for (guint i = 0; i < plan->targets->len; i++)
       {
         DfAlt *alt = df_device_find_alt (device, ((DfPlanTarget *) g_ptr_array_index (plan->targets, i))->alt);
