@@ -252,7 +252,6 @@ show_file_errors (DefuseWindow *self, DfImage *image)
   /* bytes without a format that could be a raw binary: the way to say so */
   gtk_widget_set_visible (self->raw_button, broken && image->format != DF_FORMAT_IHEX &&
                           image->format != DF_FORMAT_SREC && image->format != DF_FORMAT_ELF);
-  gtk_widget_set_visible (self->map_group, !broken);
   gtk_widget_set_visible (GTK_WIDGET (self->flash_panel), !broken);
 }
 

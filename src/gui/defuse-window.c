@@ -37,7 +37,7 @@ find_blocker (DefuseWindow *self, DfDevice *device)
   if (self->image != NULL && df_image_has_errors (self->image))
     return _("The file has errors.");
   if (device == NULL)
-    return _("Connect a device in DFU mode to flash this file.");
+    return NULL;  /* the verdict says it: "No Board Connected" */
   if (g_hash_table_contains (self->tasks, self->selected_id))
     return _("This device is being flashed.");
   if (device->permission_denied)
@@ -65,9 +65,8 @@ show_map (DefuseWindow *self)
   defuse_memory_map_set_plan (self->memory_map, drawn ? self->plan : NULL);
   gtk_stack_set_visible_child_name (self->map_stack, drawn ? "map" : "none");
   if (self->plan == NULL)
-    gtk_label_set_text (self->map_none_label,
-                        _("Connect a board in DFU mode to see which parts of its memory the file erases and writes."));
-  else if (self->plan->after_switch)
+    return;  /* no board: the map's section is hidden */
+  if (self->plan->after_switch)
     gtk_label_set_text (self->map_none_label,
                         _("The board’s memory is shown once it is in DFU mode: Flash switches it, then checks the "
                           "file against it before anything is written."));
@@ -118,8 +117,9 @@ defuse_window_update_state (DefuseWindow *self)
   defuse_flash_panel_set_blocker (self->flash_panel,
                                   find_blocker (self, defuse_window_get_selected_device (self)));
   gtk_widget_set_visible (GTK_WIDGET (self->verdict), ok_file && !task_shown);
-  /* under a result, a board that left has no map to show */
-  gtk_widget_set_visible (self->map_group, ok_file && (!task_shown || self->plan != NULL));
+  /* no board, or under a result a board that left: no map to show (the
+   * verdict says to connect one; saying it again here was one time too many) */
+  gtk_widget_set_visible (self->map_group, ok_file && self->plan != NULL);
   if (mismatch != NULL)
     gtk_label_set_text (self->banner_label, mismatch);
   gtk_revealer_set_reveal_child (self->banner, mismatch != NULL && !task_shown);

@@ -112,6 +112,10 @@ test_open_sample (void)
   assert_shows (window, "DfuSe firmware · for USB device 0483:df11 · 314.2 KiB");
   assert_shows (window, "No Board Connected");
   assert_not_shown (window, "No device selected");
+  /* said by the verdict (and the device list): no map section saying it
+   * again, no line under Flash */
+  assert_not_shown (window, "What Will Happen");
+  assert_not_shown (window, "Connect a device in DFU mode to flash this file");
   g_assert_false (flash_enabled (window));
   gui_test_screenshot (GTK_WIDGET (window), "file-no-device");
   /* the complete inspector is one click away, with no board too */
