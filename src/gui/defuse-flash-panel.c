@@ -127,6 +127,14 @@ defuse_flash_panel_set_blocker (DefuseFlashPanel *self, const gchar *reason)
   gtk_label_set_text (self->blocker_label, reason != NULL ? reason : "");
 }
 
+void
+defuse_flash_panel_set_again_blocker (DefuseFlashPanel *self, const gchar *reason)
+{
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->again_button),
+                               reason != NULL ? reason
+                                              : _("Write the same file to the same board again (Ctrl+Enter)"));
+}
+
 static void
 on_progress (DefuseFlashPanel *self)
 {

@@ -22,6 +22,8 @@ void             defuse_flash_panel_set_plan (DefuseFlashPanel *self, DfPlan *pl
 void             defuse_flash_panel_focus_result (DefuseFlashPanel *self);
 /* why the Flash button is insensitive, or NULL */
 void             defuse_flash_panel_set_blocker (DefuseFlashPanel *self, const gchar *reason);
+/* why Flash Again is off (its tooltip); NULL when it is on */
+void             defuse_flash_panel_set_again_blocker (DefuseFlashPanel *self, const gchar *reason);
 /* shows a running or finished task; NULL goes back to the options */
 void             defuse_flash_panel_set_task (DefuseFlashPanel *self, DefuseFlashTask *task);
 DefuseFlashTask *defuse_flash_panel_get_task (DefuseFlashPanel *self);

@@ -113,9 +113,17 @@ defuse_window_update_state (DefuseWindow *self)
   gboolean task_shown = defuse_flash_panel_get_task (self->flash_panel) != NULL;
   const gchar *mismatch = defuse_verdict_get_mismatch (self->verdict);
   gboolean ok_file = self->image != NULL && !df_image_has_errors (self->image);
+  DfDevice *device = defuse_window_get_selected_device (self);
+  const gchar *blocker = find_blocker (self, device);
 
-  defuse_flash_panel_set_blocker (self->flash_panel,
-                                  find_blocker (self, defuse_window_get_selected_device (self)));
+  defuse_flash_panel_set_blocker (self->flash_panel, blocker);
+  /* under a result the blocker line is hidden: Flash Again, when it is
+   * off, says why on its tooltip (most often, the board left DFU mode) */
+  defuse_flash_panel_set_again_blocker (
+      self->flash_panel,
+      device == NULL ? _("The board is not in DFU mode any more: put it in DFU mode again to flash it again.")
+      : defuse_bench_panel_is_armed (self->bench_panel) ? _("Bench mode is armed: it flashes each board plugged in.")
+      : blocker);
   gtk_widget_set_visible (GTK_WIDGET (self->verdict), ok_file && !task_shown);
   /* no board, or under a result a board that left: no map to show (the
    * verdict says to connect one; saying it again here was one time too many) */

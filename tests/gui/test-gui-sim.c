@@ -100,6 +100,11 @@ test_flash (void)
   /* it left DFU mode: it comes back as its application, which is no DFU device */
   gui_sim_wait_for_devices (window, 0, -1);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->device_stack), ==, "empty");
+  /* Flash Again is off, and says why */
+  gui_test_settle (GTK_WIDGET (window));
+  g_assert_false (gtk_widget_is_sensitive (gui_sim_panel_child (window, "again_button")));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (gui_sim_panel_child (window, "again_button")),
+                            "put it in DFU mode again"));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
