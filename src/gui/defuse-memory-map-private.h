@@ -1,6 +1,7 @@
 /* defuse-memory-map-private.h: the memory map's rows and state, shared by
  * the files that make up the widget: its model (defuse-memory-map-model.c:
- * what the plan does to each sector), its drawing (defuse-memory-map.c),
+ * what the plan does to each sector), its layout (defuse-memory-map.c),
+ * its drawing (defuse-memory-map-draw.c),
  * its selection (defuse-memory-map-select.c: keys, clicks, hover) and its
  * words (defuse-memory-map-tooltip.c: the detail line, tooltips,
  * accessible text). */
@@ -76,6 +77,16 @@ void     _defuse_memory_map_rebuild (DefuseMemoryMap *self);
 /* defuse-memory-map.c */
 /* top of a row's bar, after allocation */
 gfloat   _defuse_memory_map_bar_y (DefuseMemoryMap *self, MapRow *row);
+
+/* defuse-memory-map-draw.c */
+gint     _defuse_memory_map_line_height (DefuseMemoryMap *self, gboolean small);
+/* the legend's height at width; drawn at y0 too when snapshot is given */
+gint     _defuse_memory_map_legend (DefuseMemoryMap *self, gint width, GtkSnapshot *snapshot, gfloat y0);
+/* "+12 KiB": the bytes of the file past the end of the memory */
+PangoLayout *_defuse_memory_map_overflow_layout (DefuseMemoryMap *self, MapRow *row);
+/* the bar's width in a row of width: less the "+12 KiB" block */
+gfloat   _defuse_memory_map_bar_width (MapRow *row, gint width);
+void     _defuse_memory_map_draw (DefuseMemoryMap *self, GtkSnapshot *snapshot, gint width);
 
 /* defuse-memory-map-select.c */
 void     _defuse_memory_map_class_init_selection (GtkWidgetClass *widget_class);
