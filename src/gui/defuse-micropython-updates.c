@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "defuse-micropython-build-question.h"
 #include "defuse-micropython-dialog.h"
 #include "defuse-window-private.h"
 #include "df-error.h"
@@ -129,12 +130,6 @@ show (Board *b, const gchar *title, const gchar *subtitle, const gchar *button, 
   gtk_widget_set_visible (b->cancel, busy);
 }
 
-static gchar *
-build_name (const DfMpBuild *build)
-{
-  return df_mp_build_to_string (build);
-}
-
 /* the row for what is known: the build, the releases listed for it */
 static void
 refresh (Board *b)
@@ -144,7 +139,7 @@ refresh (Board *b)
   GPtrArray *releases = b->build != NULL ? g_hash_table_lookup (self->releases, b->build->board->id) : NULL;
   const gchar *note = b->build != NULL ? g_hash_table_lookup (self->notes, b->build->board->id) : NULL;
   g_autofree gchar *where = site_name (b->window);
-  g_autofree gchar *name = b->build != NULL ? build_name (b->build) : NULL;
+  g_autofree gchar *name = b->build != NULL ? df_mp_build_to_string (b->build) : NULL;
   g_autofree gchar *title = NULL, *subtitle = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(DfMpRelease) release = NULL;
@@ -206,7 +201,7 @@ refresh (Board *b)
 static void
 know_build (Board *b, DfMpBuild *build)
 {
-  g_autofree gchar *name = build_name (build);
+  g_autofree gchar *name = df_mp_build_to_string (build);
 
   g_clear_pointer (&b->build, df_mp_build_free);
   b->build = build;
@@ -218,32 +213,29 @@ know_build (Board *b, DfMpBuild *build)
 typedef struct {
   DefuseWindow *window;
   gchar        *id;
-  GPtrArray    *checks;  /* GtkCheckButton, one a candidate */
 } BuildQuestion;
 
 static void
-build_question_free (gpointer data, GClosure *unused)
+build_question_free (gpointer data)
 {
   BuildQuestion *q = data;
   g_object_unref (q->window);
   g_free (q->id);
-  g_ptr_array_unref (q->checks);
   g_free (q);
 }
 
 static void
-on_build_answer (AdwMessageDialog *dialog, const gchar *response, BuildQuestion *q)
+on_build_chosen (guint chosen, gpointer data)
 {
+  BuildQuestion *q = data;
   Board *b = q->window->micropython != NULL ? g_hash_table_lookup (q->window->micropython->boards, q->id) : NULL;
   g_autoptr(GError) error = NULL;
-  guint chosen = 0;
+  DfMpBuild *build;
 
-  if (b == NULL || b->candidates == NULL || g_strcmp0 (response, "choose") != 0)
+  if (b == NULL || b->candidates == NULL || chosen >= b->candidates->len)
     return;
-  while (chosen + 1 < q->checks->len && !gtk_check_button_get_active (g_ptr_array_index (q->checks, chosen)))
-    chosen++;
-  know_build (b, df_mp_build_new (((DfMpBuild *) g_ptr_array_index (b->candidates, chosen))->board,
-                                  ((DfMpBuild *) g_ptr_array_index (b->candidates, chosen))->variant));
+  build = g_ptr_array_index (b->candidates, chosen);
+  know_build (b, df_mp_build_new (build->board, build->variant));
   /* a board without a serial number cannot be told apart: asked again next time */
   if (b->device->serial != NULL && !df_micropython_remember_build (b->device->serial, b->build, &error))
     defuse_window_toast (b->window, error->message);
@@ -254,53 +246,12 @@ on_build_answer (AdwMessageDialog *dialog, const gchar *response, BuildQuestion 
 static void
 ask_build (Board *b)
 {
-  DfMicroPython *mp = b->device->micropython;
   BuildQuestion *q = g_new0 (BuildQuestion, 1);
-  GtkWidget *dialog, *list;
-  GtkCheckButton *first = NULL;
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (b->window), _("Which Board Is This?"), NULL);
-  /* TRANSLATORS: the board's machine string, then its MicroPython version */
-  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
-                                  _("It reports “%s”, as several MicroPython builds do, and MicroPython v%s does not "
-                                    "say which. Choose the one it runs: updates are for that build, and Defuse "
-                                    "remembers it for this board."), mp->machine, mp->version);
-  list = gtk_list_box_new ();
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (list, "boxed-list");
-  q->checks = g_ptr_array_new ();
-  for (guint i = 0; i < b->candidates->len; i++)
-    {
-      DfMpBuild *build = g_ptr_array_index (b->candidates, i);
-      g_autofree gchar *name = build_name (build);
-      g_autofree gchar *about = build->variant != NULL
-        /* TRANSLATORS: a board's product name, then a variant of its firmware, e.g. "Pyboard v1.1, variant DP" */
-        ? g_strdup_printf (_("%s, variant %s"), build->board->product != NULL ? build->board->product : build->board->id,
-                           build->variant)
-        : g_strdup_printf (_("%s, standard build"), build->board->product != NULL ? build->board->product : build->board->id);
-      GtkWidget *row = adw_action_row_new ();
-      GtkWidget *check = gtk_check_button_new ();
-
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), about);
-      gtk_check_button_set_group (GTK_CHECK_BUTTON (check), first);
-      first = first != NULL ? first : GTK_CHECK_BUTTON (check);
-      gtk_check_button_set_active (GTK_CHECK_BUTTON (check), i == 0);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      gtk_list_box_append (GTK_LIST_BOX (list), row);
-      g_ptr_array_add (q->checks, check);
-    }
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "choose", _("_Choose"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "choose", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "choose");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   q->window = g_object_ref (b->window);
   q->id = g_strdup (b->id);
-  g_signal_connect_data (dialog, "response", G_CALLBACK (on_build_answer), q, build_question_free, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  defuse_micropython_ask_build (GTK_WINDOW (b->window), b->device->micropython, b->candidates, on_build_chosen, q,
+                                build_question_free);
 }
 
 /* ---- check ---- */
@@ -511,7 +462,7 @@ known_build (DefuseWindow *window, DfDevice *device)
   const gchar *seen = device->path != NULL ? g_hash_table_lookup (self->builds_at, device->path) : NULL;
 
   if (b != NULL && b->build != NULL)
-    return build_name (b->build);
+    return df_mp_build_to_string (b->build);
   if (seen != NULL)
     return g_strdup (seen);
   return df_micropython_remembered_build (device->serial);
