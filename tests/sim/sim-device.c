@@ -871,6 +871,10 @@ is_dfu_request (SimDevice *dev, const SimSetup *setup)
 static SimOpKind
 classify_dnload (SimDevice *dev, const SimSetup *setup, const guint8 *data)
 {
+  gsize bytes;
+
+  if (dev->boot->mode == SIM_MODE_FLIP)
+    return sim_flip_classify (setup, data, &bytes);
   if (dev->boot->mode == SIM_MODE_DFU)
     return setup->length == 0 ? SIM_OP_LEAVE : SIM_OP_WRITE;
   if (setup->length == 0)
@@ -997,6 +1001,16 @@ check_faults (SimDevice *dev, guint64 start, const SimSetup *setup, const guint8
           match = op == SIM_OP_LEAVE && counted (fault, dev->n_leave);
           break;
         case SIM_TRIGGER_BYTE:
+          if (dev->boot->mode == SIM_MODE_FLIP)
+            {
+              /* FLIP programs at the DNLOAD: the one holding the byte
+               * fails, is lost, or never arrives (the board resets) */
+              gsize bytes = 0;
+              match = dfu && setup->request == SIM_DFU_DNLOAD &&
+                      sim_flip_classify (setup, data, &bytes) == SIM_OP_WRITE &&
+                      fault->at >= dev->bytes_written && fault->at < dev->bytes_written + bytes;
+              break;
+            }
           /* the GETSTATUS that starts the write holding the byte */
           match = write_getstatus && fault->at >= dev->bytes_written
                   && fault->at < dev->bytes_written + dev->block_len;
@@ -1463,8 +1477,51 @@ static SimResult
 flip_request (SimDevice *dev, guint64 start, const SimSetup *setup, guint8 *data, gsize *actual, Post *post)
 {
   SimFlipEffect effect;
-  SimResult result = sim_flip_request (&dev->flip, dev->boot, dev->memory, &dev->state, &dev->status, setup,
-                                       data, actual, &effect);
+  SimResult result;
+
+  /* injected faults, as the DFU and DfuSe bootloaders take them: a
+   * write or erase that fails or is lost, a status report that is wrong */
+  if (setup->request == SIM_DFU_DNLOAD)
+    {
+      dev->flip.fail_status = dev->op_fail_status;
+      dev->flip.lost = dev->op_lost;
+    }
+  if (setup->request == SIM_DFU_GETSTATUS && dev->pending_status != 0)
+    {
+      dev->state = SIM_STATE_ERROR;
+      dev->status = dev->pending_status;
+      dev->pending_status = 0;
+    }
+  result = sim_flip_request (&dev->flip, dev->boot, dev->memory, &dev->state, &dev->status, setup,
+                             data, actual, &effect);
+  if (setup->request == SIM_DFU_DNLOAD)
+    {
+      dev->flip.fail_status = 0;
+      dev->flip.lost = FALSE;
+      dev->op_fail_status = 0;
+      dev->op_lost = FALSE;
+      if (effect.op == SIM_OP_WRITE)
+        dev->bytes_written += effect.bytes;
+    }
+  if (setup->request == SIM_DFU_GETSTATUS && result == SIM_RESULT_OK)
+    {
+      if (dev->pending_state >= 0)
+        {
+          dev->state = (guint) dev->pending_state;
+          if (dev->state == SIM_STATE_ERROR && dev->status == SIM_OK)
+            dev->status = SIM_ERR_UNKNOWN;
+          dev->pending_state = -1;
+          if (*actual > 0)
+            data[0] = (guint8) dev->status;
+          if (*actual > 4)
+            data[4] = (guint8) dev->state;
+        }
+      if (dev->pending_bad_status >= 0)
+        {
+          *actual = MIN (*actual, (gsize) dev->pending_bad_status);
+          dev->pending_bad_status = -1;
+        }
+    }
 
   if (result == SIM_RESULT_STALL)
     sim_stats_log (dev->stats, start, "stall", "FLIP command %02x refused: %s/%s", dev->flip.command[0],

@@ -54,9 +54,18 @@ refuse (guint *state, guint *status, guint code)
 }
 
 static void
-chip_erase (SimFlipState *flip, const SimProfile *p, SimMemory *memory, SimFlipEffect *effect)
+chip_erase (SimFlipState *flip, const SimProfile *p, SimMemory *memory, guint *state, guint *status,
+            SimFlipEffect *effect)
 {
   guint32 app = app_size (p, memory);
+
+  effect->op = SIM_OP_MASS_ERASE;
+  if (flip->fail_status != 0)
+    {
+      *state = SIM_STATE_ERROR;
+      *status = flip->fail_status;
+      return;
+    }
 
   for (guint32 at = 0; at < app; at += p->flip->page_size)
     {
@@ -67,7 +76,6 @@ chip_erase (SimFlipState *flip, const SimProfile *p, SimMemory *memory, SimFlipE
   if (p->flip->signature_ff_after_erase)
     flip->signature_ff = TRUE;
   effect->busy_us = (app / p->flip->page_size) * p->flip->page_erase_us;
-  effect->op = SIM_OP_MASS_ERASE;
   effect->bytes = app;
 }
 
@@ -75,7 +83,7 @@ chip_erase (SimFlipState *flip, const SimProfile *p, SimMemory *memory, SimFlipE
  * and a 16-byte suffix (LUFA DiscardFillerBytes) */
 static void
 program (SimFlipState *flip, const SimProfile *p, SimMemory *memory, const guint8 *data, gsize length,
-         SimFlipEffect *effect)
+         guint *state, guint *status, SimFlipEffect *effect)
 {
   gsize offset = HEADER_SIZE + flip->start % HEADER_SIZE;
   gsize n = (gsize) (flip->end - flip->start) + 1;
@@ -83,6 +91,19 @@ program (SimFlipState *flip, const SimProfile *p, SimMemory *memory, const guint
 
   if (flip->end < flip->start || offset + n > length)
     return;  /* LUFA waits for data that never comes; nothing is written */
+  if (flip->fail_status != 0)
+    {
+      *state = SIM_STATE_ERROR;
+      *status = flip->fail_status;
+      effect->op = SIM_OP_WRITE;
+      return;
+    }
+  if (flip->lost)
+    {
+      effect->op = SIM_OP_WRITE;
+      effect->bytes = n;
+      return;
+    }
   if (flip->command[1] == 0x01)
     {
       sim_memory_program (memory, 1, flip->start, data + offset, n, G_MAXSIZE);
@@ -168,7 +189,7 @@ dnload (SimFlipState *flip, const SimProfile *p, SimMemory *memory, guint *state
       flip->end = (guint16) (c[4] << 8 | c[5]);
       *state = SIM_STATE_DNLOAD_IDLE;
       if (setup->length > 6)
-        program (flip, p, memory, data, setup->length, effect);
+        program (flip, p, memory, data, setup->length, state, status, effect);
       break;
     case CMD_DISPLAY_DATA:
       flip->start = (guint16) (c[2] << 8 | c[3]);
@@ -182,7 +203,7 @@ dnload (SimFlipState *flip, const SimProfile *p, SimMemory *memory, guint *state
       if (c[1] == 0x03)
         flip->wait_for_exit = TRUE;
       else if (c[1] == 0x00 && c[2] == 0xff)
-        chip_erase (flip, p, memory, effect);
+        chip_erase (flip, p, memory, state, status, effect);
       break;
     case CMD_READ:
       if (c[1] == 0x00 && c[2] < 3)
@@ -240,6 +261,23 @@ upload (SimFlipState *flip, SimMemory *memory, guint *state, const SimSetup *set
   *actual = n;
   *state = SIM_STATE_DFU_IDLE;
   return SIM_RESULT_OK;
+}
+
+SimOpKind
+sim_flip_classify (const SimSetup *setup, const guint8 *data, gsize *bytes)
+{
+  *bytes = 0;
+  if (data == NULL || setup->length < 3)
+    return SIM_OP_LAST;
+  if (data[0] == CMD_WRITE && data[1] == 0x00 && data[2] == 0xff)
+    return SIM_OP_MASS_ERASE;
+  if (data[0] == CMD_PROG_START && data[1] <= 0x01 && setup->length > 6)
+    {
+      guint16 start = (guint16) (data[2] << 8 | data[3]), end = (guint16) (data[4] << 8 | data[5]);
+      *bytes = end >= start ? (gsize) (end - start) + 1 : 0;
+      return SIM_OP_WRITE;
+    }
+  return SIM_OP_LAST;
 }
 
 SimResult

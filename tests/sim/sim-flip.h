@@ -35,6 +35,9 @@ typedef struct {
   guint16  end;
   guint8   response;          /* for a 1-byte UPLOAD after a read command */
   gboolean wait_for_exit;     /* start application: at the next DNLOAD */
+  /* injected faults (sim-fault.c), for the next write or erase only */
+  guint    fail_status;       /* it fails with this bStatus, nothing done */
+  gboolean lost;              /* a write answered OK that programmed nothing */
 } SimFlipState;
 
 /* what a request left to the device model */
@@ -48,6 +51,10 @@ typedef struct {
 /* at power-up (plug) and at every entry to the bootloader */
 void      sim_flip_power_up (SimFlipState *flip, const SimProfile *p);
 void      sim_flip_enter (SimFlipState *flip, const SimProfile *p);
+
+/* what a DNLOAD asks for, for the fault triggers: SIM_OP_WRITE (with the
+ * bytes it programs in *bytes), SIM_OP_MASS_ERASE or SIM_OP_LAST */
+SimOpKind sim_flip_classify (const SimSetup *setup, const guint8 *data, gsize *bytes);
 
 /* one DFU class request to the FLIP bootloader; *state and *status are
  * the DFU state machine's */

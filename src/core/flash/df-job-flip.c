@@ -1,6 +1,14 @@
 /* df-job-flip.c: a flash of an AVR through Atmel's FLIP bootloader (the
  * protocol is df-flip.c): check the chip, erase it, write whole pages,
- * verify by reading back, start the application. */
+ * verify by reading back, start the application.
+ *
+ * A step that fails through a hiccup (a stall, a lost or garbled answer,
+ * an error status) is asked again once the device is back in dfuIDLE,
+ * within the job's retries (df-job-retry.c).  Asking again is harmless
+ * for every step: reading changes nothing, a chip erase erases what the
+ * plan erases anyway, and programming the same bytes again leaves them as
+ * they are (a cell only goes from 1 to 0; LUFA erases each page as it
+ * writes it).  A run that verifies wrong is written again once. */
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -47,11 +55,27 @@ collect_runs (DfPlanTarget *target)
   return runs;
 }
 
+typedef gboolean (*Step) (DfJob *job, gpointer data, GError **error);
+
+static gboolean
+retrying (DfJob *job, const gchar *what, Step step, gpointer data, GError **error)
+{
+  for (;;)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (step (job, data, &local))
+        return TRUE;
+      if (!df_job_may_retry (job, &local, what, FALSE, 0, error))
+        return FALSE;
+    }
+}
+
 /* The signature against the id: a chip the id does not name is refused
  * before anything is erased; 0xFF bytes are Atmel's bootloader after an
  * erase (until the next power-up), not a chip. */
 static gboolean
-check_chip (DfJob *job, GError **error)
+check_chip (DfJob *job, gpointer unused, GError **error)
 {
   DfDevice *device = job->device;
   const DfFlipChip *chip;
@@ -91,6 +115,12 @@ check_chip (DfJob *job, GError **error)
   return TRUE;
 }
 
+static gboolean
+read_lock (DfJob *job, gpointer locked, GError **error)
+{
+  return df_flip_is_locked (&job->conn, locked, error);
+}
+
 /* An EEPROM-only flash on a locked chip needs the chip erase that also
  * erases the firmware: only with --force. */
 static gboolean
@@ -101,7 +131,7 @@ check_lock (DfJob *job, gboolean erasing, gboolean *erase, GError **error)
   *erase = erasing;
   if (erasing)
     return TRUE;
-  if (!df_flip_is_locked (&job->conn, &locked, error))
+  if (!retrying (job, _("reading the lock"), read_lock, &locked, error))
     return FALSE;
   if (!locked)
     return TRUE;
@@ -119,13 +149,12 @@ check_lock (DfJob *job, gboolean erasing, gboolean *erase, GError **error)
   return TRUE;
 }
 
+/* the chip erase, and the device's own check of what it did */
 static gboolean
-erase (DfJob *job, GError **error)
+erase_chip (DfJob *job, gpointer unused, GError **error)
 {
-  const DfFlipChip *chip = job->device->flip_chip;
-  guint32 app = df_flip_chip_app_size (chip);
+  guint32 app = df_flip_chip_app_size (job->device->flip_chip);
 
-  df_job_begin_phase (job, DF_PHASE_ERASE, app);
   job->mass_erase_sent = TRUE;
   if (!df_flip_chip_erase (&job->conn, error))
     return FALSE;
@@ -147,6 +176,17 @@ erase (DfJob *job, GError **error)
           return FALSE;
         }
     }
+  return TRUE;
+}
+
+static gboolean
+erase (DfJob *job, GError **error)
+{
+  guint32 app = df_flip_chip_app_size (job->device->flip_chip);
+
+  df_job_begin_phase (job, DF_PHASE_ERASE, app);
+  if (!retrying (job, _("erasing"), erase_chip, NULL, error))
+    return FALSE;
   job->erased_sectors = 1;
   df_job_on_chunk (app, 0, job);
   df_job_log_range (job, RANGE_ERASED, 0, app);
@@ -171,68 +211,141 @@ pad_to_pages (const Run *run, guint page, guint32 *start)
   return padded;
 }
 
+typedef struct {
+  DfFlipMemory  memory;
+  guint32       address;
+  const guint8 *data;
+  guint32       size;
+} Block;
+
+static gboolean
+write_block (DfJob *job, gpointer data, GError **error)
+{
+  Block *b = data;
+  return df_flip_write_block (&job->conn, b->memory, b->address, b->data, b->size, error);
+}
+
+static gboolean
+read_block (DfJob *job, gpointer data, GError **error)
+{
+  Block *b = data;
+  return df_flip_read_block (&job->conn, b->memory, b->address, (guint8 *) b->data, b->size, error);
+}
+
+/* one run; counted: its bytes go into the progress (not when a run that
+ * verified wrong is written again) */
+static gboolean
+write_run (DfJob *job, DfFlipMemory memory, Run *run, gboolean erased, gboolean counted, GError **error)
+{
+  guint page = memory == DF_FLIP_FLASH ? job->device->flip_chip->page_size : 1;
+  guint32 start = run->address;
+  g_autoptr(GByteArray) bytes = memory == DF_FLIP_FLASH ? pad_to_pages (run, page, &start)
+                                                        : g_byte_array_ref (run->data);
+
+  for (guint32 off = 0; off < bytes->len;)
+    {
+      guint32 at = start + off;
+      guint32 n = MIN (bytes->len - off, DF_FLIP_MAX_BLOCK);
+      guint32 lo;
+      guint64 hi;
+      Block block;
+
+      n = MIN (n, 0x10000 - (at & 0xffff));   /* never across 64 KiB */
+      block = (Block) { memory, at, bytes->data + off, n };
+      /* a block of erased pages needs no programming */
+      if (!(erased && memory == DF_FLIP_FLASH && df_job_all_erased (bytes->data + off, n)) &&
+          !retrying (job, _("writing"), write_block, &block, error))
+        return FALSE;
+      /* the file's bytes, not the page's 0xFF padding */
+      lo = MAX (at, run->address);
+      hi = MIN ((guint64) at + n, (guint64) run->address + run->data->len);
+      if (counted && hi > lo)
+        df_job_on_write_chunk ((gsize) (hi - lo), lo, job);
+      off += n;
+    }
+  return TRUE;
+}
+
 static gboolean
 write_memory (DfJob *job, DfFlipMemory memory, GPtrArray *runs, gboolean erased, GError **error)
 {
-  guint page = memory == DF_FLIP_FLASH ? job->device->flip_chip->page_size : 1;
-
   for (guint r = 0; r < runs->len; r++)
     {
       Run *run = g_ptr_array_index (runs, r);
-      guint32 start = run->address;
-      g_autoptr(GByteArray) bytes = memory == DF_FLIP_FLASH ? pad_to_pages (run, page, &start)
-                                                            : g_byte_array_ref (run->data);
 
-      for (guint32 off = 0; off < bytes->len;)
-        {
-          guint32 at = start + off;
-          guint32 n = MIN (bytes->len - off, DF_FLIP_MAX_BLOCK);
-
-          n = MIN (n, 0x10000 - (at & 0xffff));   /* never across 64 KiB */
-          /* a block of erased pages needs no programming */
-          if (!(erased && memory == DF_FLIP_FLASH && df_job_all_erased (bytes->data + off, n)) &&
-              !df_flip_write_block (&job->conn, memory, at, bytes->data + off, n, error))
-            return FALSE;
-          df_job_on_write_chunk (MIN (n, bytes->len - off), at, job);
-          off += n;
-        }
+      if (!write_run (job, memory, run, erased, TRUE, error))
+        return FALSE;
       df_job_log_range (job, RANGE_WRITTEN, run->address, run->data->len);
     }
   return TRUE;
 }
 
 static gboolean
-verify_memory (DfJob *job, DfFlipMemory memory, GPtrArray *runs, GError **error)
+verify_run (DfJob *job, DfFlipMemory memory, Run *run, GError **error)
 {
   g_autofree guint8 *back = g_malloc (DF_FLIP_MAX_BLOCK);
 
+  for (guint32 off = 0; off < run->data->len;)
+    {
+      guint32 at = run->address + off;
+      guint32 n = MIN (MIN (run->data->len - off, DF_FLIP_MAX_BLOCK), 0x10000 - (at & 0xffff));
+      Block block = { memory, at, back, n };
+
+      if (!retrying (job, _("reading"), read_block, &block, error))
+        return FALSE;
+      for (guint32 i = 0; i < n; i++)
+        if (back[i] != run->data->data[off + i])
+          {
+            g_set_error (error, DF_ERROR, DF_ERROR_VERIFY,
+                         _("verify failed: at 0x%05x the %s holds 0x%02x instead of 0x%02x; flash again, and "
+                           "if it fails again the chip may be worn"),
+                         at + i, memory == DF_FLIP_EEPROM ? _("EEPROM") : _("flash"), back[i],
+                         run->data->data[off + i]);
+            return FALSE;
+          }
+      df_job_on_chunk (n, at, job);
+      off += n;
+    }
+  return TRUE;
+}
+
+/* a run that reads back wrong is written again (a write the device lost,
+ * a bit that did not take) and verified again; wrong twice is an error */
+static gboolean
+verify_memory (DfJob *job, DfFlipMemory memory, GPtrArray *runs, gboolean erased, GError **error)
+{
   for (guint r = 0; r < runs->len; r++)
     {
       Run *run = g_ptr_array_index (runs, r);
+      guint64 done = job->progress.done;
+      g_autoptr(GError) wrong = NULL;
 
-      for (guint32 off = 0; off < run->data->len;)
+      if (!verify_run (job, memory, run, &wrong))
         {
-          guint32 at = run->address + off;
-          guint32 n = MIN (MIN (run->data->len - off, DF_FLIP_MAX_BLOCK), 0x10000 - (at & 0xffff));
-
-          if (!df_flip_read_block (&job->conn, memory, at, back, n, error))
+          if (!g_error_matches (wrong, DF_ERROR, DF_ERROR_VERIFY) ||
+              !df_job_may_retry (job, &wrong, _("verifying"), FALSE, 0, error) ||
+              !write_run (job, memory, run, erased, FALSE, error))
+            {
+              if (wrong != NULL)
+                g_propagate_error (error, g_steal_pointer (&wrong));
+              return FALSE;
+            }
+          /* TRANSLATORS: a transcript line: the range written again */
+          df_job_log (job, _("wrote 0x%05x–0x%05x again"), run->address, run->address + run->data->len - 1);
+          job->progress.done = done;
+          if (!verify_run (job, memory, run, error))
             return FALSE;
-          for (guint32 i = 0; i < n; i++)
-            if (back[i] != run->data->data[off + i])
-              {
-                g_set_error (error, DF_ERROR, DF_ERROR_VERIFY,
-                             _("verify failed: at 0x%05x the %s holds 0x%02x instead of 0x%02x; flash again, and "
-                               "if it fails again the chip may be worn"),
-                             at + i, memory == DF_FLIP_EEPROM ? _("EEPROM") : _("flash"), back[i],
-                             run->data->data[off + i]);
-                return FALSE;
-              }
-          df_job_on_chunk (n, at, job);
-          off += n;
         }
       df_job_log_range (job, RANGE_VERIFIED, run->address, run->data->len);
     }
   return TRUE;
+}
+
+/* a watchdog reset, as dfu-programmer's `reset` and QMK's recipe do */
+static gboolean
+start_application (DfJob *job, gpointer unused, GError **error)
+{
+  return df_flip_start_application (&job->conn, TRUE, error);
 }
 
 static gboolean
@@ -252,7 +365,8 @@ run_steps (DfJob *job, GPtrArray **runs, GError **error)
       erase_needed |= target->alt == DF_FLIP_FLASH && target->writes->len > 0;
     }
 
-  if (!check_chip (job, error) || !check_lock (job, erase_needed, &erased, error))
+  if (!retrying (job, _("reading the chip's identity"), check_chip, NULL, error) ||
+      !check_lock (job, erase_needed, &erased, error))
     return FALSE;
   if (erased && !erase (job, error))
     return FALSE;
@@ -266,15 +380,14 @@ run_steps (DfJob *job, GPtrArray **runs, GError **error)
     {
       df_job_begin_phase (job, DF_PHASE_VERIFY, plan->write_bytes);
       for (guint m = 0; m < 2; m++)
-        if (runs[m] != NULL && !verify_memory (job, m, runs[m], error))
+        if (runs[m] != NULL && !verify_memory (job, m, runs[m], erased, error))
           return FALSE;
     }
 
   if (plan->options.leave)
     {
       df_job_begin_phase (job, DF_PHASE_LEAVE, 1);
-      /* a watchdog reset, as dfu-programmer's `reset` and QMK's recipe do */
-      if (!df_flip_start_application (&job->conn, TRUE, error))
+      if (!retrying (job, _("starting the application"), start_application, NULL, error))
         return FALSE;
       df_job_on_chunk (1, 0, job);
     }

@@ -115,6 +115,9 @@ DfPlanSector *df_job_sector_at (DfJob *job, guint t, guint32 address, GError **e
  * away (read protection, a sector that fails twice, a device that is
  * gone) end the job at once.  A failed write or verify erases and
  * rewrites only the sector concerned. */
+/* dfuIDLE again, the way the device's protocol gets there (FLIP: LUFA's
+ * CLRSTATUS clears the status only, an ABORT the state) */
+gboolean df_job_make_idle (DfJob *job, GError **error);
 gboolean df_job_may_retry (DfJob *job, GError **failure, const gchar *step, gboolean at_sector,
                            guint32 sector, GError **error);
 gboolean df_job_erase_sector (DfJob *job, guint32 address, GError **error);

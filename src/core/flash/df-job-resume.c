@@ -49,5 +49,5 @@ df_job_reconnect (DfJob *job, DfTransport **transport, GError **error)
   df_device_unref (job->device);
   job->device = g_steal_pointer (&device);
   df_job_connected (job);
-  return df_dfu_ensure_idle (&job->conn, error);
+  return df_job_make_idle (job, error);
 }

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "df-error.h"
+#include "df-flip.h"
 #include "df-job-private.h"
 #include "df-memory.h"
 
@@ -101,7 +102,7 @@ df_job_may_retry (DfJob *job, GError **failure, const gchar *step, gboolean at_s
               job->retries, MAX_RETRIES);
 
   job->conn.cancellable = NULL;  /* the cleanup itself is not cancelled */
-  if (!df_dfu_ensure_idle (&job->conn, &recover))
+  if (!df_job_make_idle (job, &recover))
     {
       job->conn.cancellable = cancellable;
       job->unrecoverable = TRUE;  /* asking again at the end would only wait as long again */
@@ -115,6 +116,13 @@ df_job_may_retry (DfJob *job, GError **failure, const gchar *step, gboolean at_s
     }
   job->conn.cancellable = cancellable;
   return TRUE;
+}
+
+gboolean
+df_job_make_idle (DfJob *job, GError **error)
+{
+  return job->plan != NULL && job->plan->flip ? df_flip_make_idle (&job->conn, error)
+                                               : df_dfu_ensure_idle (&job->conn, error);
 }
 
 gboolean

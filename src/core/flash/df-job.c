@@ -202,8 +202,7 @@ recover (DfJob *job)
   job->conn.cancellable = NULL;
   if (g_cancellable_is_cancelled (cancellable))
     job->conn.request_timeout_ms = CANCEL_CLEANUP_TIMEOUT_MS;
-  ok = job->plan != NULL && job->plan->flip ? df_flip_make_idle (&job->conn, &local)
-                                             : df_dfu_ensure_idle (&job->conn, &local);
+  ok = df_job_make_idle (job, &local);
   if (!ok)
     df_job_log (job, _("could not return the device to dfuIDLE: %s"), local->message);
   job->conn.cancellable = cancellable;
@@ -215,7 +214,7 @@ static gchar *
 describe_written (DfJob *job)
 {
   /* the leave is the last step: all that was planned is in place */
-  if (job->plan->dfuse && job->progress.phase == DF_PHASE_LEAVE)
+  if ((job->plan->dfuse || job->plan->flip) && job->progress.phase == DF_PHASE_LEAVE)
     return g_strdup (job->plan->options.verify
                      ? _("The firmware is written and verified, but the device did not leave DFU mode: unplug it "
                          "and plug it in again to start it.")
@@ -230,6 +229,9 @@ describe_written (DfJob *job)
                        "flash again."));
   if (job->written == 0 && job->erased_sectors == 0)
     return g_strdup (_("Nothing was erased or written."));
+  if (!job->plan->dfuse && job->progress.phase == DF_PHASE_VERIFY)
+    return g_strdup (_("The firmware was written, but the memory does not read back as the file has it: the "
+                       "firmware on the device is damaged; flash again."));
   if (!job->plan->dfuse)
     return g_strdup_printf (_("%" PRIu64 " of %" PRIu64 " bytes were written: the firmware on the device is "
                               "incomplete; flash again."), job->written, df_job_bytes_to_write (job));
@@ -278,9 +280,9 @@ run_resuming (DfJob *job, DfTransport **transport, GError **error)
                              "and plug it in again to start it"));
           return TRUE;
         }
-      /* a FLIP device reset mid-flash is locked again: no resuming */
-      if (!g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) || job->resumes >= MAX_RESUMES ||
-          job->plan->flip)
+      /* a FLIP job starts again from its chip erase (the bootloader is
+       * locked again after a reset: the erase unlocks it) */
+      if (!g_error_matches (local, DF_ERROR, DF_ERROR_DISCONNECTED) || job->resumes >= MAX_RESUMES)
         break;
       df_job_log (job, _("the device dropped off the bus (%s); waiting for it to come back"), local->message);
       if (!df_job_reconnect (job, transport, &gone))
@@ -293,7 +295,10 @@ run_resuming (DfJob *job, DfTransport **transport, GError **error)
       job->resumes++;
       job->resuming = TRUE;
       g_clear_error (&local);
-      df_job_log (job, _("the device is back: reading back what is already right, then finishing"));
+      if (job->plan->flip)
+        df_job_log (job, _("the device is back: starting again from the chip erase"));
+      else
+        df_job_log (job, _("the device is back: reading back what is already right, then finishing"));
     }
   if (local != NULL)
     {
@@ -321,7 +326,7 @@ prepare_device (DfJob *job, GError **error)
     {
       g_autoptr(GError) failure = NULL;
 
-      if (job->plan->flip ? df_flip_make_idle (&job->conn, &failure) : df_dfu_ensure_idle (&job->conn, &failure))
+      if (df_job_make_idle (job, &failure))
         return TRUE;
       if (!df_job_may_retry (job, &failure, _("preparing the device"), FALSE, 0, error))
         {
