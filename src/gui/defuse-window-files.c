@@ -22,6 +22,7 @@ typedef struct {
   guint         serial;
   gboolean      has_address;
   guint32       address;
+  gboolean      place;    /* the address dialog of a file already open: no reload */
 } LoadClosure;
 
 static void
@@ -54,7 +55,14 @@ on_address_response (AdwMessageDialog *dialog, const gchar *response, LoadClosur
   GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
   guint32 address;
 
-  if (g_strcmp0 (response, "open") == 0 && parse_address (gtk_editable_get_text (entry), &address))
+  if (g_strcmp0 (response, "open") == 0 && parse_address (gtk_editable_get_text (entry), &address) &&
+      closure->place)
+    {
+      closure->self->has_address = TRUE;
+      closure->self->address = address;
+      defuse_window_update_plan (closure->self);
+    }
+  else if (g_strcmp0 (response, "open") == 0 && parse_address (gtk_editable_get_text (entry), &address))
     load (closure->self, closure->file, TRUE, address);
   else if (closure->self->image == NULL)
     gtk_stack_set_visible_child_name (closure->self->content_stack, "empty");
@@ -81,6 +89,17 @@ on_address_changed (GtkEditable *entry, AdwMessageDialog *dialog)
     gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
 }
 
+/* the file open now, read without errors, is firmware without addresses
+ * in a format of its own (a plain DFU file): it is placed, not read again
+ * as a raw binary */
+static gboolean
+placed_not_loaded (DefuseWindow *self, GFile *file)
+{
+  return self->image != NULL && self->file != NULL && g_file_equal (file, self->file) &&
+         !df_image_has_errors (self->image) && self->image->format != DF_FORMAT_RAW &&
+         !df_image_has_addresses (self->image);
+}
+
 /* a raw binary has no address in it: ask, suggesting where it is now or
  * the start of the device's memory */
 static void
@@ -105,11 +124,18 @@ ask_address (DefuseWindow *self, GFile *file)
             break;
           }
       }
+  closure->place = placed_not_loaded (self, file);
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Where Does This File Go?"), NULL);
-  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
-                                  _("“%s” is a raw binary: it holds no address. Enter the address of its first byte "
-                                    "in the device’s memory, in hexadecimal. The start of the internal flash is usual."),
-                                  name);
+  if (closure->place)
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                    _("“%s” holds firmware without an address, and this board needs one. Enter the "
+                                      "address of its first byte in the device’s memory, in hexadecimal. The start "
+                                      "of the internal flash is usual."), name);
+  else
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                    _("“%s” is a raw binary: it holds no address. Enter the address of its first "
+                                      "byte in the device’s memory, in hexadecimal. The start of the internal flash "
+                                      "is usual."), name);
   text = g_strdup_printf ("0x%08X", suggestion);
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   entry = gtk_entry_new ();
@@ -127,7 +153,7 @@ ask_address (DefuseWindow *self, GFile *file)
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
-                                    "open", _("_Open"),
+                                    "open", closure->place ? _("_Place") : _("_Open"),
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "open", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "open");
@@ -281,12 +307,25 @@ show_summary (DefuseWindow *self, GFile *file, DfImage *image)
   joined = g_strjoinv (" · ", (gchar **) facts->pdata);
   gtk_label_set_text (self->summary_facts, joined);
 
-  gtk_widget_set_visible (self->address_box, self->has_address);
+}
+
+void
+_defuse_window_show_address (DefuseWindow *self)
+{
+  gboolean needed = self->plan != NULL && self->plan->needs_address;
+
+  gtk_widget_set_visible (self->address_box, self->has_address || needed);
   if (self->has_address)
     {
       /* TRANSLATORS: where a raw binary is placed, e.g. "Placed at 0x08000000" */
       g_autofree gchar *at = g_strdup_printf (_("Placed at 0x%08X"), self->address);
       gtk_label_set_text (self->address_label, at);
+      gtk_button_set_label (self->address_button, _("C_hange…"));
+    }
+  else if (needed)
+    {
+      gtk_label_set_text (self->address_label, _("No load address"));
+      gtk_button_set_label (self->address_button, _("_Set Address…"));
     }
 }
 

@@ -48,6 +48,7 @@ struct _DefuseWindow
   GtkLabel             *summary_facts;
   GtkWidget            *address_box;
   GtkLabel             *address_label;
+  GtkButton            *address_button;
   GtkWidget            *raw_button;
   GtkWidget            *file_error_box;
   GtkLabel             *file_error_label;
@@ -69,7 +70,9 @@ struct _DefuseWindow
 
   GFile                *file;
   DfImage              *image;
-  gboolean              has_address;    /* a raw binary, placed where the user said */
+  /* a raw binary, or a plain DFU file on a board that needs an address,
+   * placed where the user said */
+  gboolean              has_address;
   guint32               address;
   DfPlan               *plan;          /* image on the selected device */
   GCancellable         *cancellable;   /* file loads and detaches; cancelled on dispose */
@@ -95,8 +98,12 @@ void             defuse_window_open_file_for_device (DefuseWindow *self, GFile *
 /* opens file and, once read, flashes it to that device without offering
  * first (the user asked for it: a MicroPython update) */
 void             defuse_window_flash_file_on_device (DefuseWindow *self, GFile *file, const gchar *device_id);
-/* a raw binary's load address, asked again */
+/* a raw binary's load address, asked again (or first, for a plain DFU
+ * file on a board that needs one) */
 void             _defuse_window_ask_address (DefuseWindow *self);
+/* the summary's "Placed at 0x08000000 · Change…", or "No load address ·
+ * Set Address…" when the plan needs one */
+void             _defuse_window_show_address (DefuseWindow *self);
 /* a flash owns its file and board: while one runs, or bench mode is
  * armed, another file opens in a window of its own */
 gboolean         _defuse_window_is_busy (DefuseWindow *self);

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "defuse-flash-words.h"
 #include "defuse-permission.h"
 #include "defuse-window-private.h"
 
@@ -48,8 +49,10 @@ find_blocker (DefuseWindow *self, DfDevice *device)
         DfPlanProblem *problem = g_ptr_array_index (self->plan->problems, i);
         if (!problem->overridable)
           {
+            /* the engine's "(--address 0x08000000)" is for the terminal */
+            g_autofree gchar *words = defuse_flash_words_without_cli_options (problem->message);
             g_free (self->blocker);
-            self->blocker = defuse_sentence (problem->message);
+            self->blocker = defuse_sentence (words);
             return self->blocker;
           }
       }
@@ -79,6 +82,13 @@ _defuse_window_plan_options (DefuseWindow *self, DfPlanOptions *options)
 {
   df_plan_options_init (options);
   defuse_flash_panel_get_options (self->flash_panel, options);
+  /* a raw binary carries the address it was loaded at; a plain DFU file
+   * is placed by the plan */
+  if (self->has_address && self->image != NULL && self->image->format != DF_FORMAT_RAW)
+    {
+      options->has_address = TRUE;
+      options->address = self->address;
+    }
 }
 
 void
@@ -95,6 +105,7 @@ defuse_window_update_plan (DefuseWindow *self)
       /* df_plan_new is cheap: no USB, the bytes are shared, not copied */
       self->plan = df_plan_new (self->image, device, &options);
     }
+  _defuse_window_show_address (self);
   defuse_verdict_set (self->verdict, self->image, self->plan);
   defuse_flash_panel_set_plan (self->flash_panel, self->plan,
                                defuse_verdict_get_kind (self->verdict) == DEFUSE_VERDICT_MISMATCH);
@@ -318,6 +329,7 @@ defuse_window_class_init (DefuseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, summary_facts);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, address_box);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, address_label);
+  gtk_widget_class_bind_template_child (widget_class, DefuseWindow, address_button);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, raw_button);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, verdict);
   gtk_widget_class_bind_template_child (widget_class, DefuseWindow, map_none_label);

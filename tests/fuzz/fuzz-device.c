@@ -89,8 +89,12 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 
   backup_path = g_build_filename (dir, "backup.dfu", NULL);
   verbose = g_getenv ("FUZZ_DEVICE_VERBOSE") != NULL;
-  g_log_set_handler ("defuse", G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
-  g_log_set_default_handler (quiet_log, NULL);
+  /* FUZZ_DEVICE_VERBOSE=2: the engine's transcript too */
+  if (g_strcmp0 (g_getenv ("FUZZ_DEVICE_VERBOSE"), "2") != 0)
+    {
+      g_log_set_handler ("defuse", G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
+      g_log_set_default_handler (quiet_log, NULL);
+    }
   g_setenv ("DEFUSE_QUIRKS_DIR", "/nonexistent", TRUE);
   g_setenv ("DEFUSE_CATALOG_DIR", "/nonexistent", TRUE);
   return 0;

@@ -3,6 +3,7 @@
  * STM32F405 layout strings, compatibility, settings, screenshots. */
 #include <glib/gstdio.h>
 
+#include "df-formats.h"
 #include "df-micropython.h"
 #include "gui-test-util.h"
 #include "defuse-window-private.h"
@@ -505,6 +506,46 @@ test_raw_change_address (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* a plain DFU file (a payload and a suffix, no address) on a DfuSe board:
+ * the board needs an address, the window asks for it in words and places
+ * the file without reading it again as a raw binary */
+static void
+test_plain_dfu_needs_address (void)
+{
+  DefuseWindow *window = gui_test_window (860);
+  guint8 payload[4096] = { 0x42 };
+  g_autoptr(GBytes) bytes = df_dfu_append_suffix (payload, sizeof payload, 0x0483, 0xdf11, 0xffff, 0x0100);
+  g_autoptr(GFile) file = write_temp ("plain.dfu", g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_autoptr(DfDevice) device = f405 ("3276385C3034", "1-2");
+  AdwMessageDialog *dialog;
+
+  defuse_window_add_device (window, device);
+  open_and_wait (window, file);
+  g_assert_cmpint (defuse_window_get_image (window)->format, ==, DF_FORMAT_DFU);
+  assert_shows (window, "Cannot be flashed");
+  assert_shows (window, "No load address");
+  /* in the window's words: the terminal's "--address" is not one of them */
+  assert_not_shown (window, "--address");
+  g_assert_false (flash_enabled (window));
+  gui_test_screenshot (GTK_WIDGET (window), "plain-needs-address");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-address", NULL);
+  dialog = gui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "without an address"));
+  g_assert_cmpstr (gtk_editable_get_text (g_object_get_data (G_OBJECT (dialog), "entry")), ==, "0x08000000");
+  adw_message_dialog_response (dialog, "open");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gui_test_settle (GTK_WIDGET (window));
+  /* the same image, placed by the plan */
+  g_assert_cmpint (defuse_window_get_image (window)->format, ==, DF_FORMAT_DFU);
+  assert_shows (window, "Placed at 0x08000000");
+  assert_shows (window, "Fits This Board");
+  g_assert_true (flash_enabled (window));
+  g_assert_cmpint (defuse_memory_map_get_sector_kind (window->memory_map, 0, 0), ==, DEFUSE_SECTOR_ERASE_WRITE);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* a file that is gone: a dialog that names it and says what happened */
 static void
 test_missing_file (void)
@@ -585,6 +626,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/files/options-remembered", test_options_remembered);
   g_test_add_func ("/gui/files/raw-asks-address", test_raw_asks_address);
   g_test_add_func ("/gui/files/raw-change-address", test_raw_change_address);
+  g_test_add_func ("/gui/files/plain-dfu-needs-address", test_plain_dfu_needs_address);
   g_test_add_func ("/gui/files/missing-file", test_missing_file);
   g_test_add_func ("/gui/files/micropython-unknown-board", test_micropython_unknown_board);
   return g_test_run ();

@@ -352,9 +352,10 @@ df_protocol_wait_while_busy (DfConnection *c, DfPollOp op, gsize bytes, guint bu
       if (df_clock_now_us () > deadline)
         {
           /* it answers, so the link is fine: the device is stuck */
+          c->stuck = TRUE;
           g_set_error (error, DF_ERROR, DF_ERROR_DEVICE,
-                       _("the device stayed busy (%s) for more than %u s"),
-                       df_state_to_string (status.state), busy_ms / 1000);
+                       _("the device stayed busy (%s) for more than %u s; unplug it and put it in DFU mode "
+                         "again"), df_state_to_string (status.state), busy_ms / 1000);
           return FALSE;
         }
       sent = df_clock_now_us ();
@@ -456,6 +457,7 @@ df_dfu_ensure_idle (DfConnection *c, GError **error)
            * waiting is no attempt, until the deadline */
           if (df_clock_now_us () >= deadline)
             {
+              c->stuck = TRUE;
               g_set_error (error, DF_ERROR, DF_ERROR_DEVICE,
                            _("the device stays busy (%s) and does not return to dfuIDLE; unplug it and put it "
                              "in DFU mode again"), df_state_to_string (status.state));

@@ -81,6 +81,8 @@ typedef struct {
   gboolean      long_wait_noted; /* it asked for a wait past DF_POLL_LONG_WAIT_CAP_US (said once) */
   guint         request_timeout_ms; /* for requests it should answer at once, 0: 5 s */
   gint          flip_page;      /* FLIP: the 64 KiB flash page selected, -1: not known */
+  gboolean      stuck;          /* it answered busy past every bound: asking again would
+                                 * only wait as long again */
 } DfConnection;
 
 /* tells c->note, or the debug log */

@@ -76,6 +76,14 @@ df_job_may_retry (DfJob *job, GError **failure, const gchar *step, gboolean at_s
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  /* busy past every bound is no hiccup: a retry, and the cleanup at the
+   * end, would each wait as long again before saying so */
+  if (job->conn.stuck)
+    {
+      job->unrecoverable = TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (again)
     {
       g_set_error (error, local->domain, local->code,

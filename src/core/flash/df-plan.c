@@ -270,9 +270,10 @@ plan_dfuse_target (DfPlan *plan, GPtrArray *segments, guint8 alt)
         {
           if (!plan->options.has_address)
             {
+              plan->needs_address = TRUE;
               add_problem (plan, FALSE,
-                           _("the file has no load address (a raw or plain DFU payload): give one, "
-                             "for example --address 0x%08x"),
+                           _("the file has no load address (a raw or plain DFU payload): give the address "
+                             "of its first byte (--address 0x%08x)"),
                            device_alt->layout->regions->len > 0
                                ? ((DfRegion *) g_ptr_array_index (device_alt->layout->regions, 0))->start
                                : 0x08000000);

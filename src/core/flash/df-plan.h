@@ -81,6 +81,9 @@ typedef struct {
   /* a MicroPython board whose bootloader is unknown: the job plans again
    * once it is in DFU mode, before anything is written */
   gboolean   after_switch;
+  /* a payload without an address (a raw or plain DFU file) needs one
+   * given (options.address) on this device: one of the problems says so */
+  gboolean   needs_address;
 } DfPlan;
 
 DfPlan  *df_plan_new (DfImage *image, DfDevice *device, const DfPlanOptions *options);
