@@ -111,7 +111,14 @@ defuse_window_add_device (DefuseWindow *self, DfDevice *device)
   _defuse_window_micropython_attach_row (self, row);
 
   update_device_page (self);
-  if (self->selected_id == NULL && _defuse_window_device_is_flashable (device))
+  if (g_strcmp0 (self->selected_id, id) == 0)
+    {
+      /* the device a step found again (win.detach, win.unprotect) before
+       * the monitor told of it: its plan, now that it has a row */
+      gtk_check_button_set_active (defuse_device_row_get_check (row), TRUE);
+      defuse_window_update_plan (self);
+    }
+  else if (self->selected_id == NULL && _defuse_window_device_is_flashable (device))
     defuse_window_select_device (self, id);
   else
     _defuse_window_actions_update (self);

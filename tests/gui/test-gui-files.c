@@ -546,6 +546,38 @@ test_plain_dfu_needs_address (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* a step (unprotect, detach) finds its device again on the bus before
+ * the monitor adds its row: when the row comes, the window plans for it
+ * (gui-sim-read-protected waited for Flash in vain, 1 run in the ASan
+ * suite) */
+static void
+test_device_found_before_its_row (void)
+{
+  DefuseWindow *window = gui_test_window (860);
+  g_autoptr(GFile) file = gui_test_sample_file ();
+  g_autoptr(DfDevice) before = f405 ("3276385C3034", "1-2");
+  g_autoptr(DfDevice) after = f405 ("3276385C3034", "1-2");
+
+  after->address = before->address + 1;  /* enumerated again: the same port and serial, the same id */
+  defuse_window_add_device (window, before);
+  open_and_wait (window, file);
+  g_assert_true (flash_enabled (window));
+  /* it leaves the bus; the step's worker finds it back first, and
+   * on_unprotected selects it */
+  defuse_window_remove_device (window, before);
+  g_free (window->selected_id);
+  window->selected_id = df_device_get_id (after);
+  defuse_window_update_plan (window);
+  g_assert_false (flash_enabled (window));
+  /* then the monitor tells of it */
+  defuse_window_add_device (window, after);
+  gui_test_settle (GTK_WIDGET (window));
+  g_assert_nonnull (window->plan);
+  g_assert_true (flash_enabled (window));
+  assert_shows (window, "Fits This Board");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* a file that is gone: a dialog that names it and says what happened */
 static void
 test_missing_file (void)
@@ -627,6 +659,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/files/raw-asks-address", test_raw_asks_address);
   g_test_add_func ("/gui/files/raw-change-address", test_raw_change_address);
   g_test_add_func ("/gui/files/plain-dfu-needs-address", test_plain_dfu_needs_address);
+  g_test_add_func ("/gui/files/device-found-before-its-row", test_device_found_before_its_row);
   g_test_add_func ("/gui/files/missing-file", test_missing_file);
   g_test_add_func ("/gui/files/micropython-unknown-board", test_micropython_unknown_board);
   return g_test_run ();
