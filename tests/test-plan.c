@@ -115,6 +115,33 @@ test_ids (void)
     }
 }
 
+/* a layout that lists its regions high address first: each sector the
+ * file writes into is touched and erased all the same (fuzz-device: the
+ * plan touched none, and the job wrote to memory it never erased) */
+static void
+test_regions_out_of_order (void)
+{
+  const DfTestSegment segs[] = { { 0x08000000, 100 }, { 0x08004010, 20 } };
+  g_autoptr(DfImage) image = df_test_image (DF_FORMAT_DFUSE, segs, 2);
+  g_autoptr(DfDevice) device = f405 ();
+  g_autoptr(DfPlan) plan = NULL;
+  DfPlanTarget *target;
+
+  g_ptr_array_set_size (device->alts, 0);
+  df_device_add_alt (device, 0, "@Internal Flash  /0x08004000/01*016Kg/0x08000000/01*016Kg");
+  plan = plan_for (image, device);
+  g_assert_true (df_plan_check (plan, FALSE, NULL));
+  target = g_ptr_array_index (plan->targets, 0);
+  g_assert_cmpuint (target->sectors->len, ==, 2);
+  g_assert_cmphex (g_array_index (target->sectors, DfPlanSector, 0).start, ==, 0x08004000);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (g_array_index (target->sectors, DfPlanSector, i).touched);
+      g_assert_true (g_array_index (target->sectors, DfPlanSector, i).erase);
+    }
+  g_assert_cmpuint (plan->erase_count, ==, 2);
+}
+
 static void
 test_outside_layout (void)
 {
@@ -275,6 +302,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plan/micropython-layout", test_micropython_layout);
   g_test_add_func ("/plan/ids", test_ids);
+  g_test_add_func ("/plan/regions-out-of-order", test_regions_out_of_order);
   g_test_add_func ("/plan/outside-layout", test_outside_layout);
   g_test_add_func ("/plan/not-erasable", test_not_erasable);
   g_test_add_func ("/plan/payload-needs-address", test_payload_needs_address);

@@ -364,11 +364,43 @@ check_write (DfPlan *plan, const ScriptOp *op)
     }
 }
 
+/* FUZZ_DEVICE_VERBOSE=2: the plan and what the device saw, for reading a
+ * reproducer */
+static void
+dump (DfPlan *plan, GPtrArray *ops)
+{
+  for (guint t = 0; plan != NULL && t < plan->targets->len; t++)
+    {
+      DfPlanTarget *target = g_ptr_array_index (plan->targets, t);
+
+      g_printerr ("plan: alt %u, %u sectors, %u writes\n", target->alt, target->sectors->len, target->writes->len);
+      for (guint i = 0; i < target->sectors->len && i < 64; i++)
+        {
+          DfPlanSector *s = &g_array_index (target->sectors, DfPlanSector, i);
+          g_printerr ("  sector %u: 0x%08x +%u flags %x%s%s\n", i, s->start, s->size, s->flags,
+                      s->touched ? " touched" : "", s->erase ? " erase" : "");
+        }
+      for (guint i = 0; i < target->writes->len && i < 64; i++)
+        {
+          DfPlanWrite *w = g_ptr_array_index (target->writes, i);
+          g_printerr ("  write 0x%08x +%zu\n", w->address, g_bytes_get_size (w->data));
+        }
+    }
+  for (guint i = 0; i < ops->len; i++)
+    {
+      const ScriptOp *op = g_ptr_array_index (ops, i);
+      g_printerr ("op %u: kind %d, alt %u, 0x%08x +%zu\n", i, op->kind, op->alt, op->address,
+                  op->data != NULL ? g_bytes_get_size (op->data) : 0);
+    }
+}
+
 static void
 check_ops (ScriptedDevice *device, DfPlan *plan, Operation operation)
 {
   GPtrArray *ops = scripted_device_get_ops (device);
 
+  if (g_strcmp0 (g_getenv ("FUZZ_DEVICE_VERBOSE"), "2") == 0)
+    dump (plan, ops);
   sector_index_reset ();
   for (guint i = 0; i < ops->len; i++)
     {

@@ -161,23 +161,42 @@ plan_segment (DfPlan *plan, DfPlanTarget *target, const DfLayout *layout, guint 
     }
 }
 
+/* whether a write lands in [start, start + size).  The writes are sorted
+ * and do not overlap (check_overlaps); the sectors come in the order the
+ * device's layout lists its regions, which need not be ascending, and may
+ * overlap (fuzz-device: with the regions out of order, a plan marked no
+ * sector touched, and its writes went to memory nothing erased) */
+static gboolean
+writes_into (DfPlanTarget *target, guint32 start, guint32 size)
+{
+  guint lo = 0, hi = target->writes->len;
+
+  /* the first write that ends after start */
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      DfPlanWrite *w = g_ptr_array_index (target->writes, mid);
+
+      if ((guint64) w->address + g_bytes_get_size (w->data) <= start)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo < target->writes->len &&
+         ((DfPlanWrite *) g_ptr_array_index (target->writes, lo))->address < (guint64) start + size;
+}
+
 static void
 plan_sectors (DfPlan *plan, DfPlanTarget *target, const DfLayout *layout)
 {
   g_autoptr(GArray) sectors = df_layout_get_sectors (layout);
-  guint w = 0;
 
   for (guint i = 0; i < sectors->len; i++)
     {
       DfSector *s = &g_array_index (sectors, DfSector, i);
       DfPlanSector ps = { .start = s->start, .size = s->size, .flags = s->flags };
 
-      /* writes are sorted and never cross a sector boundary */
-      while (w < target->writes->len &&
-             ((DfPlanWrite *) g_ptr_array_index (target->writes, w))->address < s->start)
-        w++;
-      ps.touched = w < target->writes->len &&
-                   ((DfPlanWrite *) g_ptr_array_index (target->writes, w))->address < (guint64) s->start + s->size;
+      ps.touched = writes_into (target, s->start, s->size);
       ps.erase = ps.touched && (s->flags & DF_SECTOR_ERASABLE) && !plan->options.mass_erase;
       if (ps.touched)
         plan->touched_bytes += s->size;
