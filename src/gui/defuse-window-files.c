@@ -306,7 +306,6 @@ show_summary (DefuseWindow *self, GFile *file, DfImage *image)
   g_ptr_array_add (facts, NULL);
   joined = g_strjoinv (" · ", (gchar **) facts->pdata);
   gtk_label_set_text (self->summary_facts, joined);
-
 }
 
 void
