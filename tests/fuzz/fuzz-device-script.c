@@ -8,13 +8,7 @@
 #include "df-transport.h"
 #include "df-usb.h"
 #include "df-usb-describe.h"
-#include "fuzz-device-script.h"
-
-/* how to answer one request: the script's byte (fuzz-device-script.h) */
-enum {
-  ANSWER_RIGHT, ANSWER_STALL, ANSWER_GONE, ANSWER_TIMEOUT, ANSWER_SHORT, ANSWER_OVERFLOW,
-  ANSWER_BUSY, ANSWER_ERROR, ANSWER_RAW_STATUS, ANSWER_HOLD, ANSWER_LOSE_STATE, ANSWER_CANCEL,
-};
+#include "fuzz-device-script-private.h"
 
 #define PAGE 256               /* memory is kept in pages of this size */
 #define FIRST_BUS_ADDRESS 5
@@ -25,51 +19,6 @@ enum {
 
 /* DFU requests (DFU 1.1 section 3) and the standard GET_DESCRIPTOR */
 enum { DETACH, DNLOAD, UPLOAD, GETSTATUS, CLRSTATUS, GETSTATE, ABORT };
-
-/* what a DNLOAD started and the next GETSTATUS finishes */
-typedef enum { PENDING_NONE, PENDING_COMMAND, PENDING_WRITE, PENDING_LEAVE, PENDING_MANIFEST } Pending;
-
-struct _ScriptedDevice {
-  ScriptedDeviceConfig config;
-  FuzzReader    script;
-  GPtrArray    *ops;           /* of ScriptOp */
-  GCancellable *cancellable;
-  DfClock       clock;
-  DfUsbBus      bus;
-
-  gint64        now_us;
-  gint64        last_seen_us;  /* the engine's last request */
-  gint64        dnload_us;     /* the last DNLOAD, while its status requests go on; -1: none */
-  guint         dnloads;
-
-  /* on the bus */
-  gboolean      present;
-  gboolean      returns;       /* gone, and back in DFU mode at the next enumeration */
-  gboolean      runtime;       /* still in its application (protocol 1) */
-  guint8        address;
-  guint         generation;    /* bumped when it drops off: old transports are dead */
-  DfDevice     *described;     /* as the engine last described it: layouts, mode */
-  gboolean      dfuse;
-
-  /* DFU state */
-  guint8        state;
-  guint8        status;
-  guint8        alt;
-  guint32       pointer;
-  guint32       asked_pointer; /* the last SET_ADDRESS the host sent, done or not */
-  Pending       pending;
-  gboolean      busy_answered; /* the pending operation's first GETSTATUS was answered */
-  guint8        command[5];
-  gsize         command_length;
-  guint32       write_at;
-  guint32       asked_at;      /* where the host meant it: what is recorded */
-  GBytes       *write_data;
-  gboolean      detached;      /* runtime: DETACH received, waiting for the reset */
-  GByteArray   *download;      /* plain DFU: this download so far */
-  guint32       download_unit; /* ... and the length of its block 0 */
-  GByteArray   *firmware;      /* plain DFU: what UPLOAD returns */
-  GHashTable   *memory;        /* (alt << 32 | page address) -> PAGE bytes */
-};
 
 typedef struct {
   DfTransport     parent;
@@ -171,21 +120,21 @@ page_of (ScriptedDevice *self, guint8 alt, guint32 address, gboolean create)
 }
 
 /* a page at a time: byte by byte, big uploads were most of the run */
-static void
-memory_write (ScriptedDevice *self, guint32 address, const guint8 *data, gsize n)
+void
+scripted_memory_write (ScriptedDevice *self, guint8 space, guint32 address, const guint8 *data, gsize n)
 {
   while (n > 0)
     {
       gsize chunk = MIN (n, PAGE - address % PAGE);
-      memcpy (page_of (self, self->alt, address, TRUE) + address % PAGE, data, chunk);
+      memcpy (page_of (self, space, address, TRUE) + address % PAGE, data, chunk);
       address += (guint32) chunk;
       data += chunk;
       n -= chunk;
     }
 }
 
-static void
-memory_fill (ScriptedDevice *self, guint32 address, guint64 n, guint8 value)
+void
+scripted_memory_fill (ScriptedDevice *self, guint8 space, guint32 address, guint64 n, guint8 value)
 {
   /* only pages already written: the rest reads as the fill anyway, and a
    * big sector would cost a page per 256 bytes; erased is the fill here */
@@ -197,18 +146,18 @@ memory_fill (ScriptedDevice *self, guint32 address, guint64 n, guint8 value)
     {
       guint64 k = *(guint64 *) key;
       guint32 at = (guint32) k;
-      if ((k >> 32) == self->alt && at >= address && (guint64) at < (guint64) address + n)
+      if ((k >> 32) == space && at >= address && (guint64) at < (guint64) address + n)
         memset (page, value, PAGE);
     }
 }
 
-static void
-memory_read (ScriptedDevice *self, guint32 address, guint8 *data, gsize n)
+void
+scripted_memory_read (ScriptedDevice *self, guint8 space, guint32 address, guint8 *data, gsize n)
 {
   while (n > 0)
     {
       gsize chunk = MIN (n, PAGE - address % PAGE);
-      guint8 *page = page_of (self, self->alt, address, FALSE);
+      guint8 *page = page_of (self, space, address, FALSE);
       if (page != NULL)
         memcpy (data, page + address % PAGE, chunk);
       else
@@ -246,13 +195,13 @@ readable (ScriptedDevice *self, guint32 address, gsize want)
   return n;
 }
 
-static void
-record (ScriptedDevice *self, ScriptOpKind kind, guint32 address, GBytes *data)
+void
+scripted_record (ScriptedDevice *self, guint8 space, ScriptOpKind kind, guint32 address, GBytes *data)
 {
   ScriptOp *op = g_new0 (ScriptOp, 1);
 
   op->kind = kind;
-  op->alt = self->alt;
+  op->alt = space;
   op->address = address;
   op->data = data != NULL ? g_bytes_ref (data) : NULL;
   g_ptr_array_add (self->ops, op);
@@ -270,8 +219,8 @@ op_free (gpointer data)
 
 /* returns: back in DFU mode at the next enumeration (a detach, a reset
  * mid-flash on a device that comes back) */
-static void
-go_away (ScriptedDevice *self, gboolean returns)
+void
+scripted_go_away (ScriptedDevice *self, gboolean returns)
 {
   self->present = FALSE;
   self->returns = returns;
@@ -290,10 +239,12 @@ enumerate_again (ScriptedDevice *self)
   self->pending = PENDING_NONE;
   self->alt = 0;
   self->detached = FALSE;
+  self->flip_page = 0;
+  self->flip_leaving = FALSE;
 }
 
-static void
-set_error (ScriptedDevice *self, guint8 status)
+void
+scripted_set_error (ScriptedDevice *self, guint8 status)
 {
   self->state = DF_STATE_ERROR;
   self->status = status;
@@ -327,7 +278,7 @@ common_faults (ScriptedDevice *self, guint8 answer, guint8 param, gboolean in, g
     case ANSWER_STALL:
       return fail (error, DF_ERROR_STALLED, "stall");
     case ANSWER_GONE:
-      go_away (self, self->config.comes_back);
+      scripted_go_away (self, self->config.comes_back);
       return fail (error, DF_ERROR_DISCONNECTED, "gone");
     case ANSWER_TIMEOUT:
       hold (self, G_MAXUINT64, timeout_ms);
@@ -376,7 +327,7 @@ dnload (ScriptedDevice *self, guint16 block, const guint8 *data, gsize length)
   self->dnloads++;
   if (self->state != DF_STATE_DFU_IDLE && self->state != DF_STATE_DNLOAD_IDLE)
     {
-      set_error (self, DF_STATUS_ERR_STALLEDPKT);
+      scripted_set_error (self, DF_STATUS_ERR_STALLEDPKT);
       return FALSE;
     }
   g_clear_pointer (&self->write_data, g_bytes_unref);
@@ -392,7 +343,7 @@ dnload (ScriptedDevice *self, guint16 block, const guint8 *data, gsize length)
     }
   else if (self->dfuse && block == 1)
     {
-      set_error (self, DF_STATUS_ERR_STALLEDPKT);
+      scripted_set_error (self, DF_STATUS_ERR_STALLEDPKT);
       return FALSE;
     }
   else if (self->dfuse)
@@ -436,24 +387,24 @@ run_command (ScriptedDevice *self)
       DfLayout *layout = current_layout (self);
       DfSector sector;
 
-      record (self, SCRIPT_ERASE, address, NULL);
+      scripted_record (self, self->alt, SCRIPT_ERASE, address, NULL);
       if (layout != NULL && !df_layout_find_sector (layout, address, &sector))
-        set_error (self, DF_STATUS_ERR_TARGET);
+        scripted_set_error (self, DF_STATUS_ERR_TARGET);
       else if (layout != NULL)
-        memory_fill (self, sector.start, sector.size, 0xff);
+        scripted_memory_fill (self, self->alt, sector.start, sector.size, 0xff);
     }
   else if (self->command_length == 1 && self->command[0] == 0x41)
     {
-      record (self, SCRIPT_MASS_ERASE, 0, NULL);
-      memory_fill (self, 0, G_MAXUINT32 + (guint64) 1, 0xff);
+      scripted_record (self, self->alt, SCRIPT_MASS_ERASE, 0, NULL);
+      scripted_memory_fill (self, self->alt, 0, G_MAXUINT32 + (guint64) 1, 0xff);
     }
   else if (self->command_length == 1 && self->command[0] == 0x92)
     {
-      record (self, SCRIPT_UNPROTECT, 0, NULL);
-      go_away (self, TRUE);
+      scripted_record (self, self->alt, SCRIPT_UNPROTECT, 0, NULL);
+      scripted_go_away (self, TRUE);
     }
   else
-    set_error (self, DF_STATUS_ERR_STALLEDPKT);
+    scripted_set_error (self, DF_STATUS_ERR_STALLEDPKT);
 }
 
 /* the pending operation, done at the second GETSTATUS */
@@ -470,15 +421,15 @@ finish_pending (ScriptedDevice *self)
       break;
     case PENDING_WRITE:
       data = g_bytes_get_data (self->write_data, &n);
-      record (self, self->dfuse ? SCRIPT_WRITE : SCRIPT_DOWNLOAD, self->dfuse ? self->asked_at : self->write_at,
-              self->write_data);
+      scripted_record (self, self->alt, self->dfuse ? SCRIPT_WRITE : SCRIPT_DOWNLOAD,
+                       self->dfuse ? self->asked_at : self->write_at, self->write_data);
       self->state = DF_STATE_DNLOAD_IDLE;
       if (!self->dfuse)
         g_byte_array_append (self->download, data, (guint) n);
       else if (readable (self, self->write_at, n) < n)
-        set_error (self, DF_STATUS_ERR_ADDRESS);
+        scripted_set_error (self, DF_STATUS_ERR_ADDRESS);
       else
-        memory_write (self, self->write_at, data, n);
+        scripted_memory_write (self, self->alt, self->write_at, data, n);
       break;
     case PENDING_MANIFEST:
       g_byte_array_set_size (self->firmware, 0);
@@ -517,7 +468,7 @@ get_status (ScriptedDevice *self, guint8 answer, guint8 param, guint8 *buf)
     }
   if (answer == ANSWER_ERROR)
     {
-      set_error (self, param);
+      scripted_set_error (self, param);
       put_status (buf, param, 0, DF_STATE_ERROR);
       return;
     }
@@ -534,7 +485,7 @@ get_status (ScriptedDevice *self, guint8 answer, guint8 param, guint8 *buf)
     {
       /* it answers dfuMANIFEST and jumps to the application */
       put_status (buf, DF_STATUS_OK, 0, DF_STATE_MANIFEST);
-      go_away (self, FALSE);
+      scripted_go_away (self, FALSE);
       return;
     }
   if (self->pending != PENDING_NONE && !self->busy_answered)
@@ -556,7 +507,7 @@ upload (ScriptedDevice *self, guint16 block, guint8 *data, gsize length)
 
   if (self->state != DF_STATE_DFU_IDLE && self->state != DF_STATE_UPLOAD_IDLE)
     {
-      set_error (self, DF_STATUS_ERR_STALLEDPKT);
+      scripted_set_error (self, DF_STATUS_ERR_STALLEDPKT);
       return G_MAXSIZE;
     }
   if (!self->dfuse)
@@ -573,14 +524,14 @@ upload (ScriptedDevice *self, guint16 block, guint8 *data, gsize length)
     }
   else if (block == 1)
     {
-      set_error (self, DF_STATUS_ERR_STALLEDPKT);
+      scripted_set_error (self, DF_STATUS_ERR_STALLEDPKT);
       return G_MAXSIZE;
     }
   else
     {
       guint32 at = block_address (self, block, length);
       n = readable (self, at, length);
-      memory_read (self, at, data, n);
+      scripted_memory_read (self, self->alt, at, data, n);
     }
   /* a short block ends the upload */
   self->state = n < length ? DF_STATE_DFU_IDLE : DF_STATE_UPLOAD_IDLE;
@@ -626,14 +577,15 @@ script_control (DfTransport *transport, guint8 request_type, guint8 request, gui
       self->detached = TRUE;
       self->state = DF_STATE_APP_DETACH;
       if (self->described != NULL && (self->described->attributes & DF_ATTR_WILL_DETACH))
-        go_away (self, TRUE);
+        scripted_go_away (self, TRUE);
       return TRUE;
     case DNLOAD:
-      if (!dnload (self, value, data, length))
+      if (!(self->flip ? scripted_flip_dnload (self, data, length) : dnload (self, value, data, length)))
         return fail (error, DF_ERROR_STALLED, "stall");
       return TRUE;
     case UPLOAD:
-      *actual = upload (self, value, data, length);
+      *actual = self->flip ? scripted_flip_upload (self, answer, param, data, length)
+                           : upload (self, value, data, length);
       if (*actual == G_MAXSIZE)
         return fail (error, DF_ERROR_STALLED, "stall");
       break;
@@ -646,7 +598,9 @@ script_control (DfTransport *transport, guint8 request_type, guint8 request, gui
       memcpy (data, status, *actual);
       break;
     case CLRSTATUS:
-      self->state = DF_STATE_DFU_IDLE;
+      /* LUFA's FLIP bootloader clears the status only */
+      if (!self->flip)
+        self->state = DF_STATE_DFU_IDLE;
       self->status = DF_STATUS_OK;
       self->pending = PENDING_NONE;
       return TRUE;
@@ -658,7 +612,7 @@ script_control (DfTransport *transport, guint8 request_type, guint8 request, gui
         }
       break;
     case ABORT:
-      if (self->state == DF_STATE_ERROR)
+      if (self->state == DF_STATE_ERROR && !self->flip)
         return fail (error, DF_ERROR_STALLED, "stall");
       self->state = DF_STATE_DFU_IDLE;
       self->pending = PENDING_NONE;
@@ -722,7 +676,7 @@ script_reset (DfTransport *transport, GError **error)
    * DFU mode starts its application */
   if (self->runtime && !self->detached)
     return TRUE;
-  go_away (self, self->runtime || self->config.comes_back);
+  scripted_go_away (self, self->runtime || self->config.comes_back);
   return TRUE;
 }
 
@@ -854,6 +808,7 @@ scripted_device_enumerate (ScriptedDevice *self)
       g_clear_pointer (&self->described, df_device_unref);
       self->described = df_device_ref (g_ptr_array_index (devices, 0));
       self->dfuse = self->described->mode == DF_DEVICE_MODE_DFUSE;
+      self->flip = self->described->mode == DF_DEVICE_MODE_FLIP;
     }
   return devices;
 }

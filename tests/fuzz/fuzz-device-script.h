@@ -5,7 +5,8 @@
  * It behaves as a DFU 1.1 device and, when its descriptors say DfuSe, as
  * an STM32 bootloader (DESIGN.md section 3): a state machine, memory that
  * reads back what was written, an address pointer, erase by sector of its
- * layout.  Before answering each request (and each string read) it takes
+ * layout; when the engine takes it for Atmel's FLIP (its id is in the
+ * quirk table), as LUFA's DFU bootloader (fuzz-device-flip.c).  Before answering each request (and each string read) it takes
  * one byte off the script saying how to answer it; an empty script is a
  * device that does everything right, so a seed with no script reaches the
  * end of a flash:
@@ -61,11 +62,12 @@ typedef enum {
   SCRIPT_UNPROTECT,
   SCRIPT_WRITE,       /* DfuSe: at address */
   SCRIPT_DOWNLOAD,    /* plain DFU: at offset address of the download */
+  SCRIPT_CHIP_ERASE,  /* FLIP: the application section, address its size */
 } ScriptOpKind;
 
 typedef struct {
   ScriptOpKind kind;
-  guint8       alt;
+  guint8       alt;    /* FLIP: the memory, 0 flash or 1 EEPROM */
   guint32      address;
   GBytes      *data;   /* SCRIPT_WRITE, SCRIPT_DOWNLOAD */
 } ScriptOp;

@@ -13,10 +13,13 @@
  *   - no write outside the plan: every page erased lies in a sector the
  *     plan erases, every byte written in a sector it touches, and is the
  *     plan's byte there or 0xFF padding; a plain DFU download is a prefix
- *     of the payload; read, leave and detach erase and write nothing, and
- *     only a mass erase mass-erases. */
+ *     of the payload; read, leave and detach erase and write nothing,
+ *     only a mass erase mass-erases, and a FLIP chip erase comes with a
+ *     plan that erases the whole application section, a mass erase, or
+ *     --force (a locked chip's EEPROM). */
 #include <string.h>
 
+#include "df-flip-command.h"
 #include "df-job.h"
 #include "df-micropython.h"
 #include "df-usb.h"
@@ -394,8 +397,29 @@ dump (DfPlan *plan, GPtrArray *ops)
     }
 }
 
+/* a FLIP chip erase clears the whole application section: only for a
+ * plan that erases every page of it (a flash of the flash), or asked for
+ * (a mass erase; --force on a locked chip, to write its EEPROM) */
+static gboolean
+chip_erase_planned (DfPlan *plan, Operation operation, guint8 options)
+{
+  DfPlanTarget *flash = plan != NULL ? plan_target (plan, 0) : NULL;
+
+  if (operation == OP_MASS_ERASE || (plan != NULL && (options & OPT_FORCE)))
+    return TRUE;
+  if (flash == NULL || flash->writes->len == 0)
+    return FALSE;
+  for (guint i = 0; i < flash->sectors->len; i++)
+    {
+      DfPlanSector *s = &g_array_index (flash->sectors, DfPlanSector, i);
+      if ((s->flags & DF_SECTOR_WRITEABLE) && !s->erase)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
-check_ops (ScriptedDevice *device, DfPlan *plan, Operation operation)
+check_ops (ScriptedDevice *device, DfPlan *plan, Operation operation, guint8 options)
 {
   GPtrArray *ops = scripted_device_get_ops (device);
 
@@ -410,6 +434,12 @@ check_ops (ScriptedDevice *device, DfPlan *plan, Operation operation)
 
       if (op->kind == SCRIPT_MASS_ERASE && operation == OP_MASS_ERASE)
         continue;
+      if (op->kind == SCRIPT_CHIP_ERASE)
+        {
+          if (!chip_erase_planned (plan, operation, options))
+            outside_plan (op, "a chip erase the plan does not ask for");
+          continue;
+        }
       if (plan == NULL)
         outside_plan (op, "a change with no plan");
       switch (op->kind)
@@ -482,6 +512,18 @@ describe_all (GPtrArray *devices)
     }
 }
 
+static void
+identify_flip (DfDevice *device, GCancellable *cancellable)
+{
+  DfFlipIdentity identity;
+  gboolean blank = FALSE;
+  guint32 used = 0;
+  g_autoptr(GError) error = NULL;
+
+  if (df_flip_device_identify (device, &identity, cancellable, &error))
+    df_flip_device_blank_check (device, &blank, &used, cancellable, &error);
+}
+
 static DfPlan *
 run_job (DfDevice *device, DfImage *image, guint8 options, gboolean backup, ScriptedDevice *scripted)
 {
@@ -529,9 +571,16 @@ run_on_device (FuzzReader *r, Operation operation, guint8 options)
   scripted_device_install (scripted);
   devices = df_usb_enumerate (NULL);
   describe_all (devices);
-  if (devices->len == 0 || operation == OP_LIST)
+  if (devices->len == 0)
     goto done;
   device = g_ptr_array_index (devices, 0);
+  if (operation == OP_LIST)
+    {
+      /* FLIP: what `defuse-cli info` and dfu-programmer's checks ask */
+      if (device->mode == DF_DEVICE_MODE_FLIP)
+        identify_flip (device, cancellable);
+      goto done;
+    }
 
   image = make_image (&spec, device);
   switch (operation)
@@ -551,7 +600,11 @@ run_on_device (FuzzReader *r, Operation operation, guint8 options)
       df_device_leave (device, 0, options & OPT_VERIFY, alt_base (device, 0) + offset, cancellable, &error);
       break;
     case OP_MASS_ERASE:
-      df_device_mass_erase (device, 0, cancellable, &error);
+      /* FLIP: dfu-programmer's erase, the chip erase and its blank check */
+      if (device->mode == DF_DEVICE_MODE_FLIP)
+        df_flip_device_erase (device, cancellable, &error);
+      else
+        df_device_mass_erase (device, 0, cancellable, &error);
       break;
     default:
       break;
@@ -561,7 +614,7 @@ run_on_device (FuzzReader *r, Operation operation, guint8 options)
 
 done:
   check_time (scripted);
-  check_ops (scripted, plan, operation);
+  check_ops (scripted, plan, operation, options);
   scripted_device_uninstall (scripted);
   scripted_device_free (scripted);
 }

@@ -174,6 +174,48 @@ plain_dfu (guint8 operation, guint8 options)
   return b;
 }
 
+/* an ATmega32U4 keyboard in LUFA's DFU bootloader (FLIP, known by its
+ * Atmel id: data/quirks/defuse.quirk) and firmware of a few KiB; with
+ * eeprom, a QMK handedness file too */
+static GByteArray *
+atmega32u4 (guint8 operation, guint8 options, gboolean eeprom)
+{
+  /* LUFA BootloaderDFU Descriptors.c: can upload and download, 3 KiB */
+  static const guint8 functional[] = { 9, 0x21, 0x03, 0x00, 0x00, 0x00, 0x0C, 0x10, 0x01 };
+  GByteArray *b = g_byte_array_new ();
+
+  put_u8 (b, operation);
+  put_u8 (b, options);
+  put_u8 (b, 0xff);
+  put_u16 (b, 0);
+  put_u16 (b, 0x03EB);
+  put_u16 (b, 0x2FF4);
+  put_u16 (b, 0x0000);
+  put_u8 (b, 0);
+  put_u8 (b, sizeof functional);
+  g_byte_array_append (b, functional, sizeof functional);
+  put_u8 (b, 0);             /* one alt, no name */
+  put_string (b, "");
+  put_string (b, "Atmel Corp.");
+  put_string (b, "ATm32U4DFU");
+  put_string (b, "1.0.0");
+  put_u8 (b, eeprom ? 1 : 0);
+  put_u8 (b, 0);             /* the flash */
+  put_u32 (b, 0);
+  put_u16 (b, 3000);
+  put_u8 (b, 4);
+  if (eeprom)
+    {
+      put_u8 (b, 1);         /* the EEPROM */
+      put_u32 (b, 0);
+      put_u16 (b, 15);
+      put_u8 (b, 0);
+    }
+  put_u32 (b, 0x100);
+  put_u16 (b, 2000);
+  return b;
+}
+
 static void
 device_seeds (void)
 {
@@ -197,7 +239,13 @@ device_seeds (void)
       g_byte_array_unref (b);
       save_device (b = plain_dfu (op, 0));
       g_byte_array_unref (b);
+      save_device (b = atmega32u4 (op, 0, FALSE));
+      g_byte_array_unref (b);
     }
+  save_device (b = atmega32u4 (DEV_FLASH, VERIFY | LEAVE, FALSE));
+  g_byte_array_unref (b);
+  save_device (b = atmega32u4 (DEV_FLASH, VERIFY | LEAVE, TRUE));
+  g_byte_array_unref (b);
   b = g_byte_array_new ();
   put_u8 (b, DEV_MICROPYTHON);
   put_u8 (b, 0);
