@@ -85,17 +85,21 @@ blank_check (ScriptedDevice *self)
 {
   guint32 from = flash_address (self, self->flip_start);
   guint32 to = MIN (app_size (self), flash_address (self, self->flip_end) + 1);
-  guint8 byte;
+  guint8 bytes[256];
 
-  for (guint32 at = from; at < to; at++)
+  /* a buffer at a time: a byte at a time was most of a run */
+  for (guint32 at = from; at < to; at += sizeof bytes)
     {
-      scripted_memory_read (self, 0, at, &byte, 1);
-      if (byte != 0xff)
-        {
-          self->flip_start = at & 0xffff;
-          scripted_set_error (self, DF_STATUS_ERR_CHECK_ERASED);
-          return;
-        }
+      guint32 n = MIN (to - at, sizeof bytes);
+
+      scripted_memory_read (self, 0, at, bytes, n);
+      for (guint32 i = 0; i < n; i++)
+        if (bytes[i] != 0xff)
+          {
+            self->flip_start = (at + i) & 0xffff;
+            scripted_set_error (self, DF_STATUS_ERR_CHECK_ERASED);
+            return;
+          }
     }
 }
 
