@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "df-error.h"
-#include "df-flip.h"
 #include "df-job-private.h"
 #include "df-micropython-check.h"
 #include "df-micropython-switch.h"
