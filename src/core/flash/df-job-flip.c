@@ -193,11 +193,16 @@ erase (DfJob *job, GError **error)
   return TRUE;
 }
 
-/* Whole pages of flash, padded with 0xFF (LUFA erases a page as it writes
- * it, the factory bootloader programs over the erased cells: 0xFF keeps
- * them); pages that are all 0xFF are left as the erase made them. */
+/* Whole pages of flash: the run, the bytes of the other runs that share
+ * its first and last pages, 0xFF elsewhere.  LUFA erases a page as it
+ * writes it, so a page written for one run must carry the others' bytes
+ * in it, or they are lost (fuzz-device found a first run lost and the
+ * flash verified, the second run's page rewritten after it); the factory
+ * bootloader programs over the erased cells, where 0xFF keeps them and
+ * the same bytes again change nothing.  Pages that are all 0xFF are left
+ * as the erase made them. */
 static GByteArray *
-pad_to_pages (const Run *run, guint page, guint32 *start)
+pad_to_pages (const Run *run, GPtrArray *runs, guint page, guint32 *start)
 {
   GByteArray *padded = g_byte_array_new ();
   guint32 first = run->address - run->address % page;
@@ -206,7 +211,15 @@ pad_to_pages (const Run *run, guint page, guint32 *start)
 
   g_byte_array_set_size (padded, last - first);
   memset (padded->data, 0xff, padded->len);
-  memcpy (padded->data + (run->address - first), run->data->data, run->data->len);
+  for (guint r = 0; r < runs->len; r++)
+    {
+      const Run *other = g_ptr_array_index (runs, r);
+      guint32 from = MAX (other->address, first);
+      guint32 to = MIN (other->address + other->data->len, last);
+
+      if (from < to)
+        memcpy (padded->data + (from - first), other->data->data + (from - other->address), to - from);
+    }
   *start = first;
   return padded;
 }
@@ -235,11 +248,12 @@ read_block (DfJob *job, gpointer data, GError **error)
 /* one run; counted: its bytes go into the progress (not when a run that
  * verified wrong is written again) */
 static gboolean
-write_run (DfJob *job, DfFlipMemory memory, Run *run, gboolean erased, gboolean counted, GError **error)
+write_run (DfJob *job, DfFlipMemory memory, GPtrArray *runs, Run *run, gboolean erased, gboolean counted,
+           GError **error)
 {
   guint page = memory == DF_FLIP_FLASH ? job->device->flip_chip->page_size : 1;
   guint32 start = run->address;
-  g_autoptr(GByteArray) bytes = memory == DF_FLIP_FLASH ? pad_to_pages (run, page, &start)
+  g_autoptr(GByteArray) bytes = memory == DF_FLIP_FLASH ? pad_to_pages (run, runs, page, &start)
                                                         : g_byte_array_ref (run->data);
 
   for (guint32 off = 0; off < bytes->len;)
@@ -273,7 +287,7 @@ write_memory (DfJob *job, DfFlipMemory memory, GPtrArray *runs, gboolean erased,
     {
       Run *run = g_ptr_array_index (runs, r);
 
-      if (!write_run (job, memory, run, erased, TRUE, error))
+      if (!write_run (job, memory, runs, run, erased, TRUE, error))
         return FALSE;
       df_job_log_range (job, RANGE_WRITTEN, run->address, run->data->len);
     }
@@ -324,7 +338,7 @@ verify_memory (DfJob *job, DfFlipMemory memory, GPtrArray *runs, gboolean erased
         {
           if (!g_error_matches (wrong, DF_ERROR, DF_ERROR_VERIFY) ||
               !df_job_may_retry (job, &wrong, _("verifying"), FALSE, 0, error) ||
-              !write_run (job, memory, run, erased, FALSE, error))
+              !write_run (job, memory, runs, run, erased, FALSE, error))
             {
               if (wrong != NULL)
                 g_propagate_error (error, g_steal_pointer (&wrong));
