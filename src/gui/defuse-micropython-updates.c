@@ -4,8 +4,8 @@
  * site is asked only when the user presses Check, or at plug-in when the
  * check-micropython-releases setting is on.  A newer release of the
  * board's own build is offered as "vX.Y.Z available" with Update: the
- * download (progress, cancel), then the window's own flash of the file,
- * which switches the board to DFU mode and keeps its files.  A board whose
+ * download, then the window's own flash of the file, which switches the
+ * board to DFU mode and keeps its files (defuse-micropython-update.c).  A board whose
  * machine string fits several builds is asked about once, and the answer
  * remembered per serial number.  A board in DFU mode gets Get MicroPython…
  * (defuse-micropython-dialog.c).  The releases found are kept for the
@@ -17,7 +17,7 @@
 
 #include "defuse-micropython-build-question.h"
 #include "defuse-micropython-dialog.h"
-#include "defuse-window-private.h"
+#include "defuse-micropython-updates-private.h"
 #include "df-error.h"
 #include "df-formats.h"
 #include "df-micropython-identify.h"
@@ -33,24 +33,6 @@ struct _DefuseMicroPythonUpdates
   GHashTable *builds_at; /* port path → the build last seen running there */
 };
 
-typedef struct {
-  DefuseWindow *window;       /* the row goes before the window does */
-  gchar        *id;
-  DfDevice     *device;
-  GtkWidget    *row, *button, *spinner, *progress, *cancel;
-  GPtrArray    *candidates;   /* of DfMpBuild: what the board may be */
-  DfMpBuild    *build;        /* what it is, once known */
-  DfMpRelease  *newer;        /* the update offered */
-  GCancellable *cancellable;  /* the check or download running */
-} Board;
-
-/* one asynchronous call for a board, which may be gone when it ends */
-typedef struct {
-  DefuseWindow *window;
-  gchar        *id;
-  GCancellable *cancellable;
-} Call;
-
 static void start_check (Board *b);
 
 static void
@@ -62,8 +44,8 @@ call_clear (gpointer data)
   g_object_unref (call->cancellable);
 }
 
-static Call *
-call_new (Board *b)
+Call *
+mp_call_new (Board *b)
 {
   Call *call = g_rc_box_new0 (Call);
 
@@ -73,15 +55,15 @@ call_new (Board *b)
   return call;
 }
 
-static void
-call_unref (gpointer call)
+void
+mp_call_unref (gpointer call)
 {
   g_rc_box_release_full (call, call_clear);
 }
 
 /* the board the call was for, if it is still shown and this is its latest call */
-static Board *
-call_board (Call *call)
+Board *
+mp_call_board (Call *call)
 {
   DefuseMicroPythonUpdates *self = call->window->micropython;
   Board *b = self != NULL ? g_hash_table_lookup (self->boards, call->id) : NULL;
@@ -111,8 +93,9 @@ site_name (DefuseWindow *window)
   return g_strdup (uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : site);
 }
 
-static void
-show (Board *b, const gchar *title, const gchar *subtitle, const gchar *button, const gchar *action, gboolean busy)
+void
+mp_board_show (Board *b, const gchar *title, const gchar *subtitle, const gchar *button, const gchar *action,
+               gboolean busy)
 {
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (b->row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (b->row), subtitle != NULL ? subtitle : "");
@@ -131,8 +114,8 @@ show (Board *b, const gchar *title, const gchar *subtitle, const gchar *button, 
 }
 
 /* the row for what is known: the build, the releases listed for it */
-static void
-refresh (Board *b)
+void
+mp_board_refresh (Board *b)
 {
   DefuseMicroPythonUpdates *self = b->window->micropython;
   DfMicroPython *mp = b->device->micropython;
@@ -148,21 +131,21 @@ refresh (Board *b)
   g_clear_pointer (&b->newer, df_mp_release_unref);
   if (b->build == NULL && (b->candidates == NULL || b->candidates->len == 0))
     {
-      show (b, _("MicroPython Updates"),
+      mp_board_show (b, _("MicroPython Updates"),
             _("Defuse does not know which board this is, so it cannot look for its releases."), NULL, NULL, FALSE);
       return;
     }
   if (b->build != NULL && !df_mp_board_check_dfu (b->build->board, &error))
     {
       g_autofree gchar *sentence = defuse_sentence (error->message);
-      show (b, _("MicroPython Updates"), sentence, NULL, NULL, FALSE);
+      mp_board_show (b, _("MicroPython Updates"), sentence, NULL, NULL, FALSE);
       return;
     }
   if (releases == NULL)
     {
       /* TRANSLATORS: the site's name, e.g. "micropython.org" */
       subtitle = g_strdup_printf (_("Look on %s for a newer release"), where);
-      show (b, _("MicroPython Updates"), subtitle, _("_Check"), "win.micropython-check", FALSE);
+      mp_board_show (b, _("MicroPython Updates"), subtitle, _("_Check"), "win.micropython-check", FALSE);
       return;
     }
   release = df_mp_choose_release (releases, b->build, mp->version, FALSE, NULL, &kind, &error);
@@ -170,14 +153,14 @@ refresh (Board *b)
     {
       /* TRANSLATORS: a board's build, e.g. "PYBV11" */
       subtitle = g_strdup_printf (_("There is no stable release of %s."), name);
-      show (b, _("MicroPython Updates"), subtitle, _("_Check"), "win.micropython-check", FALSE);
+      mp_board_show (b, _("MicroPython Updates"), subtitle, _("_Check"), "win.micropython-check", FALSE);
       return;
     }
   if (kind == DF_MP_UPDATE_CURRENT)
     {
       /* TRANSLATORS: a version, then the board's build: "v1.25.0 is the newest stable release of PYBV11" */
       subtitle = g_strdup_printf (_("v%s is the newest stable release of %s."), release->version, name);
-      show (b, _("MicroPython Is Up to Date"), subtitle, NULL, NULL, FALSE);
+      mp_board_show (b, _("MicroPython Is Up to Date"), subtitle, NULL, NULL, FALSE);
       return;
     }
   b->newer = g_steal_pointer (&release);
@@ -193,7 +176,7 @@ refresh (Board *b)
       g_autofree gchar *plain = g_steal_pointer (&subtitle);
       subtitle = g_strdup_printf ("%s %s", plain, note);
     }
-  show (b, title, subtitle, _("_Update"), "win.micropython-update", FALSE);
+  mp_board_show (b, title, subtitle, _("_Update"), "win.micropython-update", FALSE);
 }
 
 /* ---- which build ---- */
@@ -261,11 +244,11 @@ on_listed (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(GError) site_error = NULL, error = NULL;
   g_autoptr(GPtrArray) releases = df_mp_site_list_finish (result, &site_error, &error);
-  Board *b = call_board (data);
+  Board *b = mp_call_board (data);
   DefuseMicroPythonUpdates *self;
 
   /* a board still shown keeps the window alive */
-  call_unref (data);
+  mp_call_unref (data);
   if (b == NULL)
     return;
   self = b->window->micropython;
@@ -275,11 +258,11 @@ on_listed (GObject *source, GAsyncResult *result, gpointer data)
       g_autofree gchar *sentence = NULL;
       if (g_error_matches (error, DF_ERROR, DF_ERROR_CANCELLED))
         {
-          refresh (b);
+          mp_board_refresh (b);
           return;
         }
       sentence = defuse_sentence (error->message);
-      show (b, _("Could Not Look for Releases"), sentence, _("_Try Again"), "win.micropython-check", FALSE);
+      mp_board_show (b, _("Could Not Look for Releases"), sentence, _("_Try Again"), "win.micropython-check", FALSE);
       return;
     }
   g_hash_table_insert (self->releases, g_strdup (b->build->board->id), g_steal_pointer (&releases));
@@ -293,7 +276,7 @@ on_listed (GObject *source, GAsyncResult *result, gpointer data)
     }
   else
     g_hash_table_remove (self->notes, b->build->board->id);
-  refresh (b);
+  mp_board_refresh (b);
 }
 
 static void
@@ -304,7 +287,7 @@ start_check (Board *b)
 
   if (b->build == NULL || !df_mp_board_check_dfu (b->build->board, NULL))
     {
-      refresh (b);
+      mp_board_refresh (b);
       return;
     }
   if (b->cancellable != NULL)
@@ -313,13 +296,13 @@ start_check (Board *b)
   b->cancellable = g_cancellable_new ();
   /* TRANSLATORS: the site's name, e.g. "Looking on micropython.org…" */
   text = g_strdup_printf (_("Looking on %s…"), where);
-  show (b, _("MicroPython Updates"), text, NULL, NULL, TRUE);
+  mp_board_show (b, _("MicroPython Updates"), text, NULL, NULL, TRUE);
   site = site_url (b->window);
-  df_mp_site_list_async (site, b->build->board, b->cancellable, on_listed, call_new (b));
+  df_mp_site_list_async (site, b->build->board, b->cancellable, on_listed, mp_call_new (b));
 }
 
-static Board *
-board_for_param (GtkWidget *widget, GVariant *param)
+Board *
+mp_board_for_param (GtkWidget *widget, GVariant *param)
 {
   DefuseMicroPythonUpdates *self = DEFUSE_WINDOW (widget)->micropython;
   return self != NULL ? g_hash_table_lookup (self->boards, g_variant_get_string (param, NULL)) : NULL;
@@ -328,7 +311,7 @@ board_for_param (GtkWidget *widget, GVariant *param)
 static void
 check_activated (GtkWidget *widget, const gchar *action, GVariant *param)
 {
-  Board *b = board_for_param (widget, param);
+  Board *b = mp_board_for_param (widget, param);
 
   if (b == NULL)
     return;
@@ -338,113 +321,12 @@ check_activated (GtkWidget *widget, const gchar *action, GVariant *param)
     start_check (b);
 }
 
-/* ---- update ---- */
-
-static void
-on_download_progress (guint64 received, guint64 total, gpointer data)
-{
-  Board *b = call_board (data);
-  g_autofree gchar *got = g_format_size_full (received, G_FORMAT_SIZE_IEC_UNITS);
-  g_autofree gchar *all = g_format_size_full (total, G_FORMAT_SIZE_IEC_UNITS);
-  g_autofree gchar *text = NULL;
-
-  if (b == NULL)
-    return;
-  if (total > 0)
-    {
-      gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (b->progress), (gdouble) received / (gdouble) total);
-      /* TRANSLATORS: bytes downloaded of the file's size, e.g. "120 KiB of 400 KiB" */
-      text = g_strdup_printf (_("%s of %s"), got, all);
-    }
-  else
-    {
-      gtk_progress_bar_pulse (GTK_PROGRESS_BAR (b->progress));
-      text = g_strdup (got);
-    }
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (b->row), text);
-}
-
-/* the file, checked by the engine: flashed at once when it keeps the
- * board's files; otherwise opened, the verdict saying what it erases */
-static void
-flash_downloaded (Board *b, const gchar *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(DfImage) image = df_image_load_file (path, DF_FORMAT_DFUSE, FALSE, 0, DF_LOAD_NONE, &error);
-  DfPlanOptions options;
-
-  df_plan_options_init (&options);
-  defuse_flash_panel_get_options (b->window->flash_panel, &options);
-  if (image != NULL &&
-      df_micropython_filesystem_fate (b->device->micropython, image, options.mass_erase) == DF_FILESYSTEM_KEPT)
-    defuse_window_flash_file_on_device (b->window, file, b->id);
-  else
-    {
-      defuse_window_open_file_for_device (b->window, file, b->id);
-      defuse_window_toast (b->window, _("This release would not keep the files on the board: see what it erases "
-                                        "before flashing it"));
-    }
-}
-
-static void
-on_downloaded (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = df_mp_site_download_finish (result, &error);
-  Call *call = data;
-  Board *b = call_board (call);
-
-  /* progress queued before the end may still come: the call lives as
-   * long as the task (each progress update holds it) */
-  g_object_set_data_full (G_OBJECT (result), "defuse-call", call, call_unref);
-  if (b == NULL)
-    return;
-  g_clear_object (&b->cancellable);
-  refresh (b);
-  if (path == NULL)
-    {
-      g_autofree gchar *sentence = NULL, *text = NULL;
-      if (g_error_matches (error, DF_ERROR, DF_ERROR_CANCELLED))
-        return;
-      sentence = defuse_sentence (error->message);
-      /* TRANSLATORS: why the download failed; nothing was flashed */
-      text = g_strdup_printf (_("The download failed, nothing was flashed: %s"), sentence);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (b->row), text);
-      return;
-    }
-  flash_downloaded (b, path);
-}
-
-static void
-update_activated (GtkWidget *widget, const gchar *action, GVariant *param)
-{
-  Board *b = board_for_param (widget, param);
-  g_autofree gchar *title = NULL;
-  Call *call;
-
-  /* a flash of it runs already */
-  if (b == NULL || b->newer == NULL || g_hash_table_contains (b->window->tasks, b->id))
-    return;
-  if (b->cancellable != NULL)
-    g_cancellable_cancel (b->cancellable);
-  g_clear_object (&b->cancellable);
-  b->cancellable = g_cancellable_new ();
-  /* TRANSLATORS: "Downloading MicroPython v1.25.0…" */
-  title = g_strdup_printf (_("Downloading MicroPython v%s…"), b->newer->version);
-  show (b, title, NULL, NULL, NULL, FALSE);
-  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (b->progress), 0);
-  gtk_widget_set_visible (b->progress, TRUE);
-  gtk_widget_set_visible (b->cancel, TRUE);
-  call = call_new (b);
-  df_mp_site_download_async (b->newer, b->build->board, on_download_progress, call, b->cancellable,
-                             on_downloaded, call);
-}
+/* ---- Stop ---- */
 
 static void
 cancel_activated (GtkWidget *widget, const gchar *action, GVariant *param)
 {
-  Board *b = board_for_param (widget, param);
+  Board *b = mp_board_for_param (widget, param);
 
   if (b != NULL && b->cancellable != NULL)
     g_cancellable_cancel (b->cancellable);
@@ -564,7 +446,7 @@ attach_updates (DefuseWindow *window, DefuseDeviceRow *device_row, DfDevice *dev
   else
     b->candidates = g_ptr_array_ref (builds);
   defuse_device_row_add_action_row (device_row, b->row);
-  refresh (b);
+  mp_board_refresh (b);
   /* the site only when the user said so; a board that needs asking first waits for Check */
   if (b->build != NULL && b->newer == NULL && g_settings_get_boolean (window->settings, "check-micropython-releases") &&
       !g_hash_table_contains (window->micropython->releases, b->build->board->id))
@@ -648,7 +530,7 @@ void
 _defuse_window_class_micropython_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.micropython-check", "s", check_activated);
-  gtk_widget_class_install_action (widget_class, "win.micropython-update", "s", update_activated);
+  gtk_widget_class_install_action (widget_class, "win.micropython-update", "s", _defuse_micropython_update_activated);
   gtk_widget_class_install_action (widget_class, "win.micropython-cancel", "s", cancel_activated);
   gtk_widget_class_install_action (widget_class, "win.get-micropython", "s", get_activated);
 }
